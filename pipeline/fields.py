@@ -1,0 +1,193 @@
+"""Every published column, defined once.
+
+This module is the single source of truth for the output contract. The pandera
+schemas (`pipeline.schemas`), the published Frictionless descriptor
+(`schemas/datapackage.json`) and the data dictionary (`docs/data-dictionary.md`)
+are all generated from the `FIELDS` and `TABLES` below; nothing else names a
+column's type, description or constraint.
+
+A `Field` says what one column means and which values it may hold; a `Table`
+lists its fields in output order plus its primary and foreign keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+#: Bump on purpose when the published contract changes shape (a column added,
+#: removed, renamed or retyped). The contract guard compares built outputs
+#: against the committed descriptor and refuses silent drift.
+SCHEMA_VERSION = "1.0.0"
+
+SETTINGS = (
+    "physician_non_facility",
+    "physician_facility",
+    "hospital_outpatient",
+    "ambulatory_surgical_center",
+)
+PHYSICIAN_SETTINGS = SETTINGS[:2]
+PAYMENT_STATUSES = ("national_rate", "contractor_priced", "not_applicable")
+CODE_CATEGORIES = ("I", "III")
+DATASETS = ("codes", "payments", "exclusions", "terminology")
+
+#: Category I codes are five digits; Category III codes are four digits and a T.
+CPT_CODE_PATTERN = r"^(\d{5}|\d{4}T)$"
+MONEY = pa.decimal128(12, 2)
+RVUS = pa.decimal128(8, 2)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column: its Arrow type, meaning and the values it may hold."""
+
+    name: str
+    arrow_type: pa.DataType
+    description: str
+    nullable: bool = False
+    enum: tuple[str, ...] | None = None
+    pattern: str | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+    example: str | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    """One published table: fields in output order and its keys."""
+
+    name: str
+    description: str
+    fields: tuple[Field, ...]
+    primary_key: tuple[str, ...]
+    #: (columns, referenced table, referenced columns)
+    foreign_keys: tuple[tuple[tuple[str, ...], str, tuple[str, ...]], ...] = ()
+    #: Rows are written sorted by these columns, so output bytes never depend
+    #: on the order the PDF happened to print them in.
+    sort_by: tuple[str, ...] = field(default=())
+
+    @property
+    def columns(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(f"{self.name} has no column {name!r}")
+
+    def arrow_schema(self) -> pa.Schema:
+        return pa.schema([pa.field(f.name, f.arrow_type, nullable=f.nullable) for f in self.fields])
+
+
+GUIDE_YEAR = Field(
+    "guide_year", pa.int16(), "Year of the guide's Medicare amounts, read from the document itself "
+    "(\"Medicare 2022 National Average Payment\"), never from a folder name.",
+    minimum=2000, maximum=2100, example="2022",
+)
+CPT_CODE = Field(
+    "cpt_code", pa.string(), "CPT code as printed: five digits (Category I) or four digits and T (Category III).",
+    pattern=CPT_CODE_PATTERN, example="0600T",
+)
+SOURCE_PAGE = Field(
+    "source_page", pa.int16(), "1-based page of the source PDF the row was read from.",
+    minimum=1, example="3",
+)
+
+CODES = Table(
+    "codes",
+    "One row per CPT code in the guide's payment table, with its descriptor.",
+    (
+        GUIDE_YEAR,
+        CPT_CODE,
+        Field("code_category", pa.string(), "CPT category: I (five digits) or III (four digits and T).",
+              enum=CODE_CATEGORIES, example="III"),
+        Field("descriptor", pa.string(), "CPT descriptor as printed, line breaks and hyphenation repaired, "
+              "without the \"(Do not report ...)\" note.",
+              example="Ablation, irreversible electroporation; 1 or more tumors per organ, ..."),
+        SOURCE_PAGE,
+    ),
+    primary_key=("guide_year", "cpt_code"),
+    sort_by=("cpt_code",),
+)
+
+PAYMENTS = Table(
+    "payments",
+    "Medicare national average payment for each code in each care setting: exactly one row per code and setting.",
+    (
+        GUIDE_YEAR,
+        CPT_CODE,
+        Field("setting", pa.string(), "Care setting the payment applies to.", enum=SETTINGS,
+              example="hospital_outpatient"),
+        Field("payment_status", pa.string(),
+              "national_rate: a national amount is printed; contractor_priced: \"No national set payment\" "
+              "(the Medicare contractor prices it); not_applicable: printed \"NA\".",
+              enum=PAYMENT_STATUSES, example="national_rate"),
+        Field("payment_usd", MONEY, "National average payment in US dollars, exact to the cent. "
+              "Present if and only if payment_status is national_rate.", nullable=True, example="9096.46"),
+        Field("rvus", RVUS, "Relative value units printed beside a physician payment; physician settings only.",
+              nullable=True, example="10.52"),
+        Field("apc", pa.string(), "Ambulatory Payment Classification; hospital_outpatient only.",
+              nullable=True, pattern=r"^\d{4}$", example="5362"),
+        Field("indicator", pa.string(), "OPPS status indicator (hospital_outpatient) or ASC payment indicator "
+              "(ambulatory_surgical_center), without parentheses.", nullable=True,
+              pattern=r"^[A-Z][A-Z0-9]?$", example="J1"),
+        SOURCE_PAGE,
+    ),
+    primary_key=("guide_year", "cpt_code", "setting"),
+    foreign_keys=((("guide_year", "cpt_code"), "codes", ("guide_year", "cpt_code")),),
+    sort_by=("cpt_code", "setting"),
+)
+
+EXCLUSIONS = Table(
+    "exclusions",
+    "Code pairs from each descriptor's note \"(Do not report X in conjunction with A, B)\".",
+    (
+        GUIDE_YEAR,
+        CPT_CODE,
+        Field("excluded_code", pa.string(), "A code not to be reported in conjunction with cpt_code.",
+              pattern=CPT_CODE_PATTERN, example="76940"),
+        SOURCE_PAGE,
+    ),
+    primary_key=("guide_year", "cpt_code", "excluded_code"),
+    foreign_keys=((("guide_year", "cpt_code"), "codes", ("guide_year", "cpt_code")),),
+    sort_by=("cpt_code", "excluded_code"),
+)
+
+TERMINOLOGY = Table(
+    "terminology",
+    "The guide's reimbursement terminology glossary.",
+    (
+        GUIDE_YEAR,
+        Field("term", pa.string(), "Term or abbreviation as printed, footnote markers removed.", example="IRE"),
+        Field("description", pa.string(), "Its description as printed, line breaks repaired.",
+              example="Irreversible Electroporation (Procedure performed with the NanoKnife System)"),
+        SOURCE_PAGE,
+    ),
+    primary_key=("guide_year", "term"),
+    sort_by=("term",),
+)
+
+PROVENANCE = Table(
+    "provenance",
+    "Where each published value came from: one row per value, with the box of text it was read from.",
+    (
+        GUIDE_YEAR,
+        Field("dataset", pa.string(), "Published table holding the value.", enum=DATASETS, example="payments"),
+        Field("key", pa.string(), "The value's row key within its dataset, natural key columns joined by |.",
+              example="0600T|hospital_outpatient"),
+        Field("field", pa.string(), "Column of the dataset the value fills.", example="payment_usd"),
+        Field("page", pa.int16(), "1-based page of the source PDF.", minimum=1, example="3"),
+        Field("x0", pa.float64(), "Left edge of the text box, PDF points from the page's left.", example="410.2"),
+        Field("top", pa.float64(), "Top edge of the text box, PDF points from the page's top.", example="300.5"),
+        Field("x1", pa.float64(), "Right edge of the text box.", example="460.9"),
+        Field("bottom", pa.float64(), "Bottom edge of the text box.", example="312.0"),
+        Field("raw_text", pa.string(), "The cell's text exactly as printed, before normalization.",
+              example="$9,096.46"),
+    ),
+    primary_key=("guide_year", "dataset", "key", "field"),
+    sort_by=("dataset", "key", "field"),
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in (CODES, PAYMENTS, EXCLUSIONS, TERMINOLOGY, PROVENANCE)}

@@ -1,0 +1,535 @@
+"""Normalize: raw cells and lines -> typed, tidy tables. No I/O.
+
+Tables are recognised by what their headers say (`pipeline.vocab`), never by
+where they sit on the page:
+
+* the **payment table** is the one whose header rows (the rows above the first
+  CPT code) use payment-header wordings. Each leaf column is placed by the
+  concepts of every header cell above it ("Physician Fee Schedule" /
+  "Facility" / "RVUs" -> physician_facility RVUs). A header cell with an
+  unknown wording stops the build, naming the text and page.
+* a table with no header rows on the page after a payment table continues it
+  (a page break without a repeated header); a row whose code cell is empty
+  continues the row before it (a row broken across the page break).
+* the **terminology table** is the two-column table headed "Term" /
+  "Description"; it continues across pages the same way.
+
+Every value is parsed strictly: money to exact `Decimal`, sentinels by
+`vocab/sentinels.csv`, "5362 (J1)" into APC and indicator, the descriptor split
+from its "(Do not report ...)" note. Anything that does not parse raises a
+`GuideError` naming page and text; nothing is guessed. Each published value
+also gets a provenance row pointing at the box of text it came from.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+import pandas as pd
+
+from pipeline import fields as F
+from pipeline import schemas, vocab
+from pipeline.errors import LayoutError, NotThisGuide, ValueNotParsed, YearConflict
+from pipeline.extract import RawGuide
+from pipeline.text import join_lines, split_footnotes, squash, vocabulary
+
+CPT_CODE = re.compile(F.CPT_CODE_PATTERN)
+_MONEY = re.compile(r"^\$?\s*(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<cents>\d{1,2}))?$")
+_RVUS = re.compile(r"^\d+(?:\.\d{1,2})?$")
+_INDICATOR = re.compile(r"^(?P<value>.*?)\s*\((?P<ind>[A-Z][A-Z0-9]?)\)$")
+_APC = re.compile(r"^\d{4}$")
+_NOTE = re.compile(r"\(\s*Do not report\s+(?P<code>\S+)\s+in conjunction with\s+(?P<codes>[^)]*)\)", re.I)
+
+#: Header concept -> the setting whose columns sit under it.
+SETTING_OF = {
+    "non_facility": "physician_non_facility",
+    "facility": "physician_facility",
+    "opps": "hospital_outpatient",
+    "asc": "ambulatory_surgical_center",
+}
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One printed cell (or the parts of one cell broken across a page)."""
+
+    text: str
+    sup_mask: str
+    page: int
+    box: tuple[float, float, float, float]
+
+    def extend(self, other: "Piece") -> "Piece":
+        return Piece(f"{self.text}\n{other.text}", f"{self.sup_mask}\n{other.sup_mask}", self.page, self.box)
+
+
+@dataclass(frozen=True)
+class Guide:
+    """A normalized guide: document facts plus the published tables."""
+
+    guide_year: int
+    effective_date: date | None
+    title: str | None
+    document_number: str | None
+    source_name: str
+    sha256: str
+    page_count: int
+    #: Footnote marks split from header and cell text: {table, text, marks, page}.
+    footnotes: list[dict]
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------- entry point
+
+def normalize(raw: RawGuide) -> Guide:
+    """Turn the raw frames of one guide into typed tables (see module docstring)."""
+    facts = _document_facts(raw)
+    words = vocabulary(list(raw.lines["text"]) + list(raw.cells["text"]))
+    out = _Builder(facts["guide_year"], words)
+    payment_seen = False
+    previous: tuple[str, int, object] | None = None  # (kind, page, column mapping)
+    for grid in _grids(raw.cells):
+        kind, mapping = _classify(grid, previous)
+        if kind == "payment":
+            out.payment_rows(grid, mapping)
+            payment_seen = True
+        elif kind == "terminology":
+            out.terminology_rows(grid)
+        previous = (kind, grid.last_page, mapping) if kind else None
+    if not payment_seen:
+        raise NotThisGuide("no CPT payment table found: no table has a header naming CPT codes and payments "
+                           "(is this the CPT Reimbursement Guide?)")
+    return Guide(
+        guide_year=facts["guide_year"],
+        effective_date=facts["effective_date"],
+        title=facts["title"],
+        document_number=facts["document_number"],
+        source_name=raw.source_name,
+        sha256=raw.sha256,
+        page_count=raw.page_count,
+        footnotes=out.footnotes,
+        tables=out.frames(),
+    )
+
+
+# ---------------------------------------------------------------- document facts
+
+def _document_facts(raw: RawGuide) -> dict:
+    pages: dict[int, list[str]] = {}
+    for page, text in zip(raw.lines["page"], raw.lines["text"]):
+        pages.setdefault(int(page), []).append(text)
+    for page, text in zip(raw.cells["page"], raw.cells["text"]):
+        pages.setdefault(int(page), []).append(text)
+    prose = [(page, squash(" ".join(texts))) for page, texts in sorted(pages.items())]
+
+    years: dict[int, int] = {}
+    for page, text in prose:
+        for pattern in vocab.fact_patterns("guide_year"):
+            for m in pattern.finditer(text):
+                years.setdefault(int(m.group("year")), page)
+    effective = None
+    for page, text in prose:
+        m = next((m for p in vocab.fact_patterns("effective_date") for m in p.finditer(text)), None)
+        if m:
+            effective = (datetime.strptime(m.group("date"), "%B %d, %Y").date(), page)
+            break
+    if len(years) > 1:
+        found = ", ".join(f"{y} (page {p})" for y, p in sorted(years.items()))
+        raise YearConflict(f"the document names more than one payment year: {found}")
+    if not years and not effective:
+        raise NotThisGuide('no guide year printed: found neither "Medicare YYYY National Average Payment" '
+                           'nor "effective as of <date>"')
+    year = next(iter(years)) if years else effective[0].year
+    if effective and effective[0].year != year:
+        raise YearConflict(f"payments are for {year} but page {effective[1]} says they are effective as of "
+                           f"{effective[0].isoformat()}", page=effective[1])
+
+    number = None
+    for _, text in prose:
+        m = next((m for p in vocab.fact_patterns("document_number") for m in p.finditer(text)), None)
+        if m:
+            number = m.group("number")
+            break
+    first = raw.lines[raw.lines["page"] == 1]
+    title = None
+    if len(first):
+        biggest = first[first["size"] >= first["size"].max() - 0.1]
+        title = squash(" ".join(biggest.sort_values("top")["text"]))
+    return {"guide_year": year, "effective_date": effective[0] if effective else None,
+            "document_number": number, "title": title}
+
+
+# ---------------------------------------------------------------- table grids
+
+@dataclass
+class _Grid:
+    """One table found by extract: its cells, addressable by grid position."""
+
+    table: int
+    first_page: int
+    last_page: int
+    cells: list[dict]
+    ncols: int = 0
+
+    def __post_init__(self):
+        self.ncols = max(c["col"] + c["col_span"] for c in self.cells)
+        self.nrows = max(c["row"] + c["row_span"] for c in self.cells)
+        self._at: dict[tuple[int, int], dict] = {}
+        self._rows: dict[int, list[dict]] = {}
+        for cell in self.cells:
+            self._rows.setdefault(cell["row"], []).append(cell)
+            for r in range(cell["row"], cell["row"] + cell["row_span"]):
+                for c in range(cell["col"], cell["col"] + cell["col_span"]):
+                    self._at[(r, c)] = cell
+
+    def row_cells(self, r: int) -> list[dict]:
+        """Cells whose top-left corner is in row `r`."""
+        return self._rows.get(r, [])
+
+    def at(self, r: int, c: int) -> dict | None:
+        """The cell covering grid position (r, c), merged cells included."""
+        return self._at.get((r, c))
+
+    def first_data_row(self) -> int | None:
+        for r in range(self.nrows):
+            if any(CPT_CODE.match(squash(c["text"])) for c in self.row_cells(r)):
+                return r
+        return None
+
+
+def _grids(cells: pd.DataFrame) -> list[_Grid]:
+    grids = []
+    for table, group in cells.groupby("table", sort=True):
+        records = group.to_dict("records")
+        pages = [int(c["page"]) for c in records]
+        grids.append(_Grid(int(table), min(pages), max(pages), records))
+    return grids
+
+
+def _piece(cell: dict) -> Piece:
+    return Piece(cell["text"], cell["sup_mask"], int(cell["page"]),
+                 (float(cell["x0"]), float(cell["top"]), float(cell["x1"]), float(cell["bottom"])))
+
+
+# ---------------------------------------------------------------- classification
+
+def _header_cells(grid: _Grid, upto: int) -> list[tuple[dict, str]]:
+    """Non-empty header cells (rows before `upto`) with their footnote-free wording."""
+    out = []
+    for c in grid.cells:
+        if c["row"] < upto and c["text"].strip():
+            wording, _ = split_footnotes(c["text"], c["sup_mask"], glued=True)
+            out.append((c, squash(wording)))
+    return out
+
+
+def _classify(grid: _Grid, previous) -> tuple[str | None, object]:
+    """('payment', column roles) | ('terminology', None) | (None, None) for other tables."""
+    first_data = grid.first_data_row()
+    header_rows = grid.nrows if first_data is None else first_data
+    continues = previous is not None and grid.first_page == previous[1] + 1
+    if header_rows == 0:
+        if continues and previous[0] == "payment" and previous[2].ncols == grid.ncols:
+            return "payment", previous[2]
+        return None, None
+    headers = _header_cells(grid, header_rows)
+    if grid.ncols == 2 and first_data is None:
+        top = [(c, w) for c, w in headers if c["row"] == 0]
+        if top and all(vocab.header_concept("terminology", w) for _, w in top):
+            return "terminology", None
+        if continues and previous[0] == "terminology":
+            return "terminology", None
+    concepts = [vocab.header_concept("payment", w) for _, w in headers]
+    if not any(c in ("code", "descriptor", *SETTING_OF) for c in concepts):
+        return None, None
+    for (cell, wording), concept in zip(headers, concepts):
+        if concept is None:
+            raise LayoutError(f"payment table header {wording!r} is not a known wording; if it is a new "
+                              "wording for a known column, add it to pipeline/vocab/payment_headers.csv",
+                              page=int(cell["page"]))
+    return "payment", _Columns.from_headers(grid, header_rows, headers, concepts)
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """What each leaf column of a payment table holds: (setting or None, kind)."""
+
+    ncols: int
+    header_rows: int
+    roles: tuple[tuple[str | None, str], ...]
+
+    @classmethod
+    def from_headers(cls, grid: _Grid, header_rows: int, headers, concepts) -> "_Columns":
+        page = grid.first_page
+        above: list[set[str]] = [set() for _ in range(grid.ncols)]
+        names: list[list[str]] = [[] for _ in range(grid.ncols)]
+        for (cell, wording), concept in zip(headers, concepts):
+            for c in range(cell["col"], cell["col"] + cell["col_span"]):
+                above[c].add(concept)
+                names[c].append(wording)
+        roles = []
+        for c, concepts_here in enumerate(above):
+            label = " / ".join(names[c]) or "(no header)"
+            if "code" in concepts_here:
+                roles.append((None, "code"))
+                continue
+            if "descriptor" in concepts_here:
+                roles.append((None, "descriptor"))
+                continue
+            settings = {SETTING_OF[k] for k in concepts_here if k in SETTING_OF}
+            if len(settings) != 1:
+                raise LayoutError(f"payment table column {c + 1} headed {label!r} cannot be placed in one "
+                                  "care setting", page=page)
+            kind = "rvus" if "rvus" in concepts_here else "apc" if "apc" in concepts_here else "amount"
+            roles.append((settings.pop(), kind))
+        seen = set()
+        for c, role in enumerate(roles):
+            if role in seen:
+                raise LayoutError(f"payment table has two columns for {role[1]} of {role[0] or 'the code'} "
+                                  f"(column {c + 1})", page=page)
+            seen.add(role)
+        missing = [r for r in [(None, "code"), (None, "descriptor")] + [(s, "amount") for s in F.SETTINGS]
+                   if r not in seen]
+        if missing:
+            what = ", ".join(f"{s} payment" if s else k for s, k in missing)
+            raise LayoutError(f"payment table has no column for {what}", page=page)
+        return cls(grid.ncols, header_rows, tuple(roles))
+
+
+# ---------------------------------------------------------------- parsing values
+
+def _money(text: str, page: int, what: str) -> Decimal:
+    m = _MONEY.match(text)
+    if not m:
+        raise ValueNotParsed(f"{what}: {text!r} is not a dollar amount", page=page)
+    return Decimal(m.group("num").replace(",", "") + "." + (m.group("cents") or "0")).quantize(Decimal("0.01"))
+
+
+def _amount(piece: Piece, what: str) -> tuple[str, Decimal | None, str | None]:
+    """(payment_status, usd, indicator) from an amount cell such as "$6,243.45 (J8)"."""
+    text = squash(split_footnotes(piece.text, piece.sup_mask)[0])
+    indicator = None
+    m = _INDICATOR.match(text)
+    if m:
+        text, indicator = m.group("value"), m.group("ind")
+    status = vocab.sentinel_status(text)
+    if status:
+        return status, None, indicator
+    if not text:
+        raise ValueNotParsed(f"{what}: the cell is empty", page=piece.page)
+    return "national_rate", _money(text, piece.page, what), indicator
+
+
+def _apc(piece: Piece, what: str) -> tuple[str | None, str | None]:
+    text = squash(split_footnotes(piece.text, piece.sup_mask)[0])
+    indicator = None
+    m = _INDICATOR.match(text)
+    if m:
+        text, indicator = m.group("value"), m.group("ind")
+    if vocab.sentinel_status(text) or not text:
+        return None, indicator
+    if not _APC.match(text):
+        raise ValueNotParsed(f"{what}: {text!r} is not an APC number", page=piece.page)
+    return text, indicator
+
+
+def _rvus(piece: Piece, what: str) -> Decimal | None:
+    text = squash(split_footnotes(piece.text, piece.sup_mask)[0])
+    if not text or vocab.sentinel_status(text):
+        return None
+    if not _RVUS.match(text):
+        raise ValueNotParsed(f"{what}: {text!r} is not an RVU figure with at most two decimals", page=piece.page)
+    return Decimal(text).quantize(Decimal("0.01"))
+
+
+# ---------------------------------------------------------------- row builder
+
+class _Builder:
+    """Accumulates rows of every published table, with provenance, for one guide."""
+
+    def __init__(self, year: int, words: frozenset[str]):
+        self.year = year
+        self.words = words
+        self.rows: dict[str, list[dict]] = {name: [] for name in F.TABLES}
+        self.footnotes: list[dict] = []
+        self._pending: tuple[dict[int, Piece], _Columns] | None = None
+
+    # -- provenance: one row per published value (every column but guide_year
+    # and source_page), pointing at the printed cell the value was read from.
+    def _prov(self, dataset: str, key: str, name: str, piece: Piece) -> None:
+        x0, top, x1, bottom = piece.box
+        self.rows["provenance"].append({
+            "guide_year": self.year, "dataset": dataset, "key": key, "field": name, "page": piece.page,
+            "x0": round(x0, 2), "top": round(top, 2), "x1": round(x1, 2), "bottom": round(bottom, 2),
+            "raw_text": piece.text,
+        })
+
+    def _note_footnotes(self, table: str, grid: _Grid, upto: int) -> None:
+        for cell in grid.cells:
+            if cell["row"] < upto and cell["text"].strip():
+                wording, marks = split_footnotes(cell["text"], cell["sup_mask"], glued=True)
+                if marks:
+                    self.footnotes.append({"table": table, "text": squash(wording), "marks": marks,
+                                           "page": int(cell["page"])})
+
+    # -- payment table
+    def payment_rows(self, grid: _Grid, cols: _Columns) -> None:
+        """Read the data rows of one payment table (or of its continuation)."""
+        start = grid.first_data_row()
+        start = grid.nrows if start is None else start
+        if start > 0:
+            self._note_footnotes("payments", grid, start)
+        code_col = cols.roles.index((None, "code"))
+        for r in range(start, grid.nrows):
+            pieces = {c: _piece(cell) for c in range(grid.ncols)
+                      if (cell := grid.at(r, c)) is not None and cell["row"] == r}
+            if not pieces:
+                continue
+            code_piece = pieces.get(code_col)
+            if code_piece is not None and code_piece.text.strip():
+                self.finish()
+                self._pending = (pieces, cols)
+                continue
+            # No code: a row broken across a page break continues the row above.
+            if self._pending is None or self._pending[1].roles != cols.roles:
+                first = next(iter(pieces.values()))
+                raise LayoutError(f"payment table row with no CPT code: {squash(first.text)!r}", page=first.page)
+            above = self._pending[0]
+            for c, p in pieces.items():
+                if p.text.strip():
+                    above[c] = above[c].extend(p) if c in above else p
+
+    def finish(self) -> None:
+        """Emit the payment row held back in case it continued on the next page."""
+        if self._pending is not None:
+            self._emit_code(*self._pending)
+            self._pending = None
+
+    def _emit_code(self, pieces: dict[int, Piece], cols: _Columns) -> None:
+        role = {r: c for c, r in enumerate(cols.roles)}
+        code_piece = pieces[role[(None, "code")]]
+        code = squash(split_footnotes(code_piece.text, code_piece.sup_mask)[0])
+        if not CPT_CODE.match(code):
+            raise ValueNotParsed(f"{code!r} is not a CPT code (5 digits, or 4 digits and T)", page=code_piece.page)
+        desc_piece = pieces.get(role[(None, "descriptor")])
+        if desc_piece is None:
+            raise LayoutError(f"code {code} has no descriptor cell", page=code_piece.page)
+        descriptor, excluded = self._descriptor(code, desc_piece)
+        page = code_piece.page
+        self.rows["codes"].append({"guide_year": self.year, "cpt_code": code,
+                                   "code_category": "I" if code.isdigit() else "III",
+                                   "descriptor": descriptor, "source_page": page})
+        self._prov("codes", code, "cpt_code", code_piece)
+        self._prov("codes", code, "code_category", code_piece)
+        self._prov("codes", code, "descriptor", desc_piece)
+        for other in excluded:
+            self.rows["exclusions"].append({"guide_year": self.year, "cpt_code": code, "excluded_code": other,
+                                            "source_page": desc_piece.page})
+            self._prov("exclusions", f"{code}|{other}", "cpt_code", code_piece)
+            self._prov("exclusions", f"{code}|{other}", "excluded_code", desc_piece)
+        for setting in F.SETTINGS:
+            self._payment(code, code_piece, setting, pieces, role)
+
+    def _payment(self, code: str, code_piece: Piece, setting: str, pieces: dict[int, Piece], role: dict) -> None:
+        what = f"{code} {setting}"
+        amount_col = role[(setting, "amount")]
+        amount_piece = pieces.get(amount_col)
+        if amount_piece is None:
+            raise LayoutError(f"{what}: no cell under the payment column", page=None)
+        status, usd, indicator = _amount(amount_piece, what)
+        key = f"{code}|{setting}"
+        row = {"guide_year": self.year, "cpt_code": code, "setting": setting, "payment_status": status,
+               "payment_usd": usd, "rvus": None, "apc": None, "indicator": indicator,
+               "source_page": amount_piece.page}
+        self._prov("payments", key, "cpt_code", code_piece)
+        self._prov("payments", key, "setting", amount_piece)
+        self._prov("payments", key, "payment_status", amount_piece)
+        self._prov("payments", key, "payment_usd", amount_piece)
+        if setting in F.PHYSICIAN_SETTINGS:
+            rvus_col = role.get((setting, "rvus"))
+            rvus_piece = pieces.get(rvus_col) if rvus_col is not None else None
+            if rvus_piece is not None and rvus_piece is not amount_piece and rvus_piece.box != amount_piece.box:
+                row["rvus"] = _rvus(rvus_piece, f"{what} RVUs")
+                self._prov("payments", key, "rvus", rvus_piece)
+            else:
+                self._prov("payments", key, "rvus", amount_piece)
+        else:
+            self._prov("payments", key, "rvus", amount_piece)
+        apc_col = role.get((setting, "apc"))
+        apc_piece = pieces.get(apc_col) if apc_col is not None else None
+        if apc_piece is not None:
+            row["apc"], apc_indicator = _apc(apc_piece, f"{what} APC")
+            if apc_indicator is not None:
+                if indicator is not None and indicator != apc_indicator:
+                    raise ValueNotParsed(f"{what}: status indicator printed twice, {indicator} and {apc_indicator}",
+                                         page=apc_piece.page)
+                row["indicator"] = apc_indicator
+            self._prov("payments", key, "apc", apc_piece)
+            self._prov("payments", key, "indicator", apc_piece if apc_indicator else amount_piece)
+        else:
+            self._prov("payments", key, "apc", amount_piece)
+            self._prov("payments", key, "indicator", amount_piece)
+        self.rows["payments"].append(row)
+
+    def _descriptor(self, code: str, piece: Piece) -> tuple[str, list[str]]:
+        text, marks = split_footnotes(piece.text, piece.sup_mask)
+        if marks:
+            self.footnotes.append({"table": "codes", "text": code, "marks": marks, "page": piece.page})
+        joined = join_lines(text, self.words)
+        excluded: list[str] = []
+        for m in _NOTE.finditer(joined):
+            if squash(m.group("code")) != code:
+                raise ValueNotParsed(f"the note under {code} names another code: {m.group(0)!r}", page=piece.page)
+            for other in re.split(r",|\band\b|\bor\b", m.group("codes")):
+                other = other.strip()
+                if not other:
+                    continue
+                if not CPT_CODE.match(other):
+                    raise ValueNotParsed(f"the note under {code} lists {other!r}, which is not a CPT code",
+                                         page=piece.page)
+                excluded.append(other)
+        descriptor = squash(_NOTE.sub(" ", joined))
+        if not descriptor:
+            raise ValueNotParsed(f"code {code} has an empty descriptor", page=piece.page)
+        return descriptor, excluded
+
+    # -- terminology
+    def terminology_rows(self, grid: _Grid) -> None:
+        first = 0
+        top = [c for c in grid.row_cells(0) if c["text"].strip()]
+        if top and all(vocab.header_concept("terminology", split_footnotes(c["text"], c["sup_mask"], glued=True)[0])
+                       for c in top):
+            first = 1
+            self._note_footnotes("terminology", grid, 1)
+        for r in range(first, grid.nrows):
+            term_cell, desc_cell = grid.at(r, 0), grid.at(r, 1)
+            if term_cell is None or desc_cell is None:
+                continue
+            term_p, desc_p = _piece(term_cell), _piece(desc_cell)
+            term = squash(split_footnotes(term_p.text, term_p.sup_mask)[0])
+            terms = self.rows["terminology"]
+            if not term:
+                if not terms:
+                    raise LayoutError(f"terminology row with no term: {squash(desc_p.text)!r}", page=desc_p.page)
+                last = terms[-1]
+                last["_desc"] = last["_desc"].extend(desc_p)
+                continue
+            terms.append({"guide_year": self.year, "term": term, "source_page": term_p.page,
+                          "_term": term_p, "_desc": desc_p})
+
+    # -- output
+    def frames(self) -> dict[str, pd.DataFrame]:
+        self.finish()
+        for row in self.rows["terminology"]:
+            desc_p = row.pop("_desc")
+            term_p = row.pop("_term")
+            row["description"] = join_lines(split_footnotes(desc_p.text, desc_p.sup_mask)[0], self.words)
+            self._prov("terminology", row["term"], "term", term_p)
+            self._prov("terminology", row["term"], "description", desc_p)
+        out = {}
+        for name, table in F.TABLES.items():
+            frame = schemas.coerce(self.rows[name], schemas.published(name))
+            out[name] = frame.sort_values(list(table.sort_by), kind="stable").reset_index(drop=True)
+        return out

@@ -1,0 +1,84 @@
+"""pandera schemas at each stage boundary, built from `pipeline.fields`.
+
+* `RAW_CELLS`, `RAW_LINES`: what extract hands to normalize (text as printed).
+* `published(name)`: the strict schema of a published table, generated from its
+  `fields.Table` definition: exact columns in order, Arrow dtypes, enums,
+  patterns, ranges and the primary key. Cross-table rules live in `validate`.
+
+Every frame in the pipeline carries pandas `ArrowDtype` columns, so a decimal
+stays a decimal from normalize to Parquet and is never a float on the way.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pandas as pd
+import pandera.pandas as pa
+import pyarrow
+
+from pipeline import fields as F
+
+
+def arrow(t: pyarrow.DataType) -> pd.ArrowDtype:
+    return pd.ArrowDtype(t)
+
+
+def _column(f: F.Field) -> pa.Column:
+    checks = []
+    if f.enum is not None:
+        checks.append(pa.Check.isin(list(f.enum), error=f"one of {', '.join(f.enum)}"))
+    if f.pattern is not None:
+        checks.append(pa.Check.str_matches(f.pattern, error=f"matches {f.pattern}"))
+    if f.minimum is not None:
+        checks.append(pa.Check.ge(f.minimum))
+    if f.maximum is not None:
+        checks.append(pa.Check.le(f.maximum))
+    return pa.Column(arrow(f.arrow_type), checks=checks, nullable=f.nullable, description=f.description)
+
+
+@cache
+def published(name: str) -> pa.DataFrameSchema:
+    """The strict pandera schema of published table `name`."""
+    table = F.TABLES[name]
+    return pa.DataFrameSchema(
+        {f.name: _column(f) for f in table.fields},
+        name=name,
+        strict=True,
+        ordered=True,
+        unique=list(table.primary_key),
+        report_duplicates="all",
+    )
+
+
+def _raw(name: str, columns: dict[str, pyarrow.DataType]) -> pa.DataFrameSchema:
+    return pa.DataFrameSchema(
+        {c: pa.Column(arrow(t), nullable=False) for c, t in columns.items()}, name=name, strict=True, ordered=True)
+
+
+_BOX = {"x0": pyarrow.float64(), "top": pyarrow.float64(), "x1": pyarrow.float64(), "bottom": pyarrow.float64()}
+
+#: One row per table cell as printed: grid position with spans, text, box.
+RAW_CELLS = _raw("raw_cells", {
+    "page": pyarrow.int32(), "table": pyarrow.int32(), "row": pyarrow.int32(), "col": pyarrow.int32(),
+    "row_span": pyarrow.int32(), "col_span": pyarrow.int32(),
+    "text": pyarrow.string(), "sup_mask": pyarrow.string(), **_BOX,
+})
+
+#: One row per line of text on a page, with its largest font size.
+RAW_LINES = _raw("raw_lines", {
+    "page": pyarrow.int32(), "line": pyarrow.int32(), "text": pyarrow.string(), "sup_mask": pyarrow.string(),
+    "size": pyarrow.float64(), **_BOX,
+})
+
+
+def coerce(rows: list[dict], schema: pa.DataFrameSchema) -> pd.DataFrame:
+    """A frame of `rows` with exactly `schema`'s columns, in order, as its Arrow dtypes.
+
+    Built from plain Python values (None for null, Decimal for money), so no
+    value passes through a float or NaN on the way.
+    """
+    return pd.DataFrame({
+        name: pd.array([row.get(name) for row in rows], dtype=col.dtype.type)
+        for name, col in schema.columns.items()
+    }, index=pd.RangeIndex(len(rows)))

@@ -1,0 +1,70 @@
+"""The guide's vocabulary, kept as data in `pipeline/vocab/*.csv`.
+
+A new year's guide that rewords a header, prints a new sentinel or a new way of
+stating its year is a data edit here, not a code edit:
+
+* `payment_headers.csv`: payment-table header wordings, each mapped to a concept
+  (`code`, `descriptor`, `physician`, `non_facility`, `facility`, `opps`, `apc`,
+  `asc`, `payment`, `rvus`, and `title`/`service`, which carry no column).
+  `{year}` stands for any four-digit year.
+* `terminology_headers.csv`: the glossary's two header wordings (`term`, `description`).
+* `sentinels.csv`: cell wordings that stand for a payment status instead of an amount.
+* `document_facts.csv`: regular expressions for facts printed in the prose
+  (guide year, effective date, document number).
+
+Wordings are compared after `header_key`: case, spacing, line breaks, "®" and
+footnote marks do not matter.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from functools import cache
+from pathlib import Path
+
+VOCAB_DIR = Path(__file__).parent / "vocab"
+
+
+def header_key(text: str) -> str:
+    """Comparison form of a header wording: casefolded, no ®, single spaces."""
+    return " ".join(text.replace("®", " ").casefold().split())
+
+
+def _rows(name: str) -> list[dict[str, str]]:
+    with open(VOCAB_DIR / name, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+@cache
+def _header_patterns(kind: str) -> tuple[tuple[re.Pattern, str], ...]:
+    out = []
+    for row in _rows(f"{kind}_headers.csv"):
+        key = re.escape(header_key(row["wording"])).replace(re.escape("{year}"), r"\d{4}")
+        out.append((re.compile(rf"^{key}$"), row["concept"]))
+    return tuple(out)
+
+
+def header_concept(kind: str, text: str) -> str | None:
+    """The concept a header wording stands for in a `kind` table, or None if unknown."""
+    key = header_key(text)
+    for pattern, concept in _header_patterns(kind):
+        if pattern.match(key):
+            return concept
+    return None
+
+
+@cache
+def _sentinels() -> dict[str, str]:
+    return {header_key(r["wording"]): r["payment_status"] for r in _rows("sentinels.csv")}
+
+
+def sentinel_status(text: str) -> str | None:
+    """Payment status a sentinel wording stands for ("NA" -> not_applicable), or None."""
+    return _sentinels().get(header_key(text))
+
+
+@cache
+def fact_patterns(fact: str) -> tuple[re.Pattern, ...]:
+    """Compiled patterns for one document fact, in file order."""
+    return tuple(re.compile(r["pattern"]) for r in _rows("document_facts.csv") if r["fact"] == fact)

@@ -1,0 +1,24 @@
+"""Shared fixtures: paths, the 2022 source, and the hostile-PDF corpus when present."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+
+SOURCES = ROOT / "sources"
+SOURCE_2022 = SOURCES / "2022" / "2022-NanoKnife-CPT-Reimbursement-Guide.reconstructed.pdf"
+OUTPUTS = ROOT / "outputs"
+CORPUS = ROOT.parent / "shared" / "pdf-corpus"
+
+
+@pytest.fixture(scope="session")
+def guide_2022():
+    """The 2022 source, extracted, normalized and validated once per session."""
+    from pipeline.build import parse_source
+
+    return parse_source(SOURCE_2022, SOURCES)

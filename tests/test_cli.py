@@ -1,0 +1,45 @@
+"""The command line: --help everywhere, the validate command, the console script."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import OUTPUTS
+from pipeline.cli import main
+
+
+@pytest.mark.parametrize("args", [[], ["build"], ["validate"]])
+def test_help(args):
+    result = CliRunner().invoke(main, [*args, "--help"])
+    assert result.exit_code == 0
+    assert "Usage:" in result.output
+
+
+def test_validate_committed_outputs():
+    result = CliRunner().invoke(main, ["validate", "--outputs", str(OUTPUTS)])
+    assert result.exit_code == 0, result.output
+    assert "2022: valid" in result.output
+
+
+def test_validate_reports_a_tampered_year(tmp_path):
+    shutil.copytree(OUTPUTS / "2022", tmp_path / "2022")
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "2022" / "codes.parquet"
+    table = pq.read_table(path)
+    table = table.set_column(2, "code_category", pa.array(["III", "X"]))
+    pq.write_table(table, path)
+    result = CliRunner().invoke(main, ["validate", "--outputs", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "2022: 1 failure(s)" in result.output
+
+
+def test_module_entry_point_runs():
+    done = subprocess.run([sys.executable, "-m", "pipeline", "--version"], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.strip() == "pipeline, version 0.1.0"
