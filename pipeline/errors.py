@@ -7,7 +7,10 @@ the file name in front, so a user sees one line such as
     sources/2023/guide.pdf: page 3: header 'Fee Sched.' is not a known wording ...
 
 Anything that is not a `GuideError` is a bug in the pipeline, and `--debug`
-shows its traceback.
+shows its traceback. The PDF parser is the exception to that rule: on broken
+files it raises bare `TypeError`s and `RecursionError`s as well as its own
+types, so `from_parser` turns whatever comes out of it into a `GuideError` at
+the extract boundary.
 """
 
 from __future__ import annotations
@@ -57,6 +60,10 @@ class ParseLimitExceeded(GuideError):
     """The parser ran past its time or memory limit (a hostile or pathological PDF)."""
 
 
+class ParserCrashed(GuideError):
+    """The process parsing the PDF died without an answer (a crash in a C library, a kill)."""
+
+
 class ValidationFailed(GuideError):
     """The normalized tables break the published schema; the report lists every failure."""
 
@@ -68,3 +75,45 @@ class ValidationFailed(GuideError):
 
 class ContractChanged(GuideError):
     """Output columns or types differ from the published contract without a version bump."""
+
+
+# ---------------------------------------------------------------- errors the PDF parser raises
+
+def exception_chain(exc: BaseException) -> list[BaseException]:
+    """`exc` and every exception behind it, outermost first.
+
+    pdfplumber wraps parser errors in `PdfminerException` holding the original
+    in its args and `__context__` rather than `__cause__`, so all three are followed.
+    """
+    seen: list[BaseException] = []
+    todo = [exc]
+    while todo:
+        e = todo.pop(0)
+        if e is None or any(e is s for s in seen):
+            continue
+        seen.append(e)
+        todo += [e.__cause__, e.__context__, *(a for a in e.args if isinstance(a, BaseException))]
+    return seen
+
+
+def from_parser(exc: BaseException) -> BaseException:
+    """What to raise for an exception that came out of the PDF parser.
+
+    Every exception is caught, not only pdfplumber's own type: pdfminer lets
+    bare `TypeError`, `KeyError` or `RecursionError` escape on broken files.
+    A `MemoryError` is passed on as it is, for the sandbox to report against
+    the memory limit; a `GuideError` raised inside is kept.
+    """
+    chain = exception_chain(exc)
+    for e in chain:
+        if isinstance(e, (GuideError, MemoryError)):
+            return e
+    if any(isinstance(e, RecursionError) for e in chain):
+        return DamagedPdf("the PDF is damaged: its structure loops back on itself "
+                          "(the parser recursed without end)")
+    root = chain[-1]
+    detail = f"{type(root).__name__}: {root}" if str(root) else type(root).__name__
+    if type(root).__module__.split(".")[0] in ("pdfminer", "pdfplumber"):
+        return DamagedPdf(f"the PDF is damaged or truncated and cannot be read ({detail})")
+    # not the parser's own error type: it tripped over the file rather than reporting it
+    return DamagedPdf(f"the PDF is damaged: the parser failed on it ({detail})")

@@ -191,3 +191,64 @@ PROVENANCE = Table(
 )
 
 TABLES: dict[str, Table] = {t.name: t for t in (CODES, PAYMENTS, EXCLUSIONS, TERMINOLOGY, PROVENANCE)}
+
+# ---------------------------------------------------------------- between years
+
+#: Not a per-year dataset, so not in TABLES: `pipeline.diff` fills it from two
+#: published years and `pipeline.publish` writes it to outputs/diffs/OLD-NEW/.
+CHANGE_DATASETS = (*DATASETS, "guide")
+CHANGE_KINDS = ("added", "removed", "changed")
+#: Wide enough for any ratio of two MONEY amounts (0.01 -> 9,999,999,999.99 is
+#: a 10^14 % rise), so a percentage is never clipped.
+PERCENT = pa.decimal128(18, 2)
+
+CHANGES = Table(
+    "changes",
+    "What changed from one published guide year to another: one row per added or removed row, "
+    "one row per changed field. Page numbers and provenance are not compared.",
+    (
+        Field("dataset", pa.string(), "Dataset the change is in; guide: the document facts of the manifest "
+              "(title, effective_date, document_number).", enum=CHANGE_DATASETS, example="payments"),
+        Field("key", pa.string(), "The row's natural key, columns joined by | (codes cpt_code; payments "
+              "cpt_code|setting; exclusions cpt_code|excluded_code; terminology term); empty for guide.",
+              nullable=True, example="0600T|hospital_outpatient"),
+        Field("field", pa.string(), "Column whose value changed; empty when the whole row was added or removed.",
+              nullable=True, example="payment_usd"),
+        Field("change", pa.string(), "added, removed, or changed.", enum=CHANGE_KINDS, example="changed"),
+        Field("old_value", pa.string(), "The field's value in the older year, as published; empty if none.",
+              nullable=True, example="9096.46"),
+        Field("new_value", pa.string(), "The field's value in the newer year, as published; empty if none.",
+              nullable=True, example="9500.00"),
+        Field("pct_change", PERCENT, "For amounts (payment_usd, rvus) present in both years: "
+              "(new - old) / old x 100, exact, rounded half away from zero to 2 places.",
+              nullable=True, example="4.44"),
+    ),
+    primary_key=("dataset", "key", "field"),
+)
+
+# ---------------------------------------------------------------- warehouse
+
+#: Not a published file, so not in TABLES: `pipeline.warehouse` fills it from
+#: each year's manifest.json, one row per year loaded into outputs/warehouse.duckdb.
+GUIDES = Table(
+    "guides",
+    "One row per guide year in the warehouse, from that year's manifest.json.",
+    (
+        GUIDE_YEAR,
+        Field("title", pa.string(), "Title printed on the guide's first page.", nullable=True,
+              example="2022 NanoKnife CPT Reimbursement Guide"),
+        Field("effective_date", pa.date32(), "Date the guide's amounts take effect, as printed.", nullable=True,
+              example="2022-01-01"),
+        Field("document_number", pa.string(), "The vendor's document number, as printed.", nullable=True,
+              example="US/ON/MS/187 REV 07 12/2021"),
+        Field("source_file", pa.string(), "File name of the source PDF.",
+              example="2022-NanoKnife-CPT-Reimbursement-Guide.pdf"),
+        Field("source_sha256", pa.string(), "SHA-256 of the source PDF.", pattern=r"^[0-9a-f]{64}$"),
+        Field("page_count", pa.int16(), "Pages in the source PDF.", minimum=1, example="7"),
+        Field("pipeline_version", pa.string(), "Version of the pipeline that published the year.", example="0.1.0"),
+        Field("schema_version", pa.string(), "Schema version the year was published under.", example="1.0.0"),
+        Field("manifest_sha256", pa.string(), "SHA-256 of the year's manifest.json, which holds the SHA-256 of "
+              "every output file: the warehouse reloads a year when this changes.", pattern=r"^[0-9a-f]{64}$"),
+    ),
+    primary_key=("guide_year",),
+)

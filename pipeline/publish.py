@@ -7,6 +7,11 @@
         terminology.csv  terminology.parquet
         provenance.csv   provenance.parquet
         manifest.json
+    outputs/dataset/<table>/guide_year=<guide_year>/part-0.parquet
+
+The dataset is the same tables as Hive partitions for engines that read a
+folder of Parquet (DuckDB, Spark, BigQuery): each partition is written right
+after its year, atomically, by the same folder swap.
 
 A guide's outputs appear all at once or not at all: every file is written into
 a staging folder on the same filesystem (`outputs/.staging/`), flushed to disk,
@@ -40,6 +45,7 @@ import pyarrow.parquet as pq
 
 from pipeline import __version__
 from pipeline import fields as F
+from pipeline.contract import check_contract
 
 STAGING = ".staging"
 MANIFEST = "manifest.json"
@@ -137,6 +143,8 @@ def _exchange(a: Path, b: Path) -> bool:
 def clear_staging(outputs: Path) -> None:
     """Remove what a killed build may have left half-written."""
     shutil.rmtree(Path(outputs) / STAGING, ignore_errors=True)
+    for staging in (Path(outputs) / DATASET).glob(f"*/{STAGING}"):  # each dataset table stages its own
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def write_folder(files: dict[str, bytes], final: Path) -> Path:
@@ -171,8 +179,50 @@ def write_folder(files: dict[str, bytes], final: Path) -> Path:
 
 
 def publish(guide, outputs: Path) -> Path:
-    """Write one validated guide to `outputs/<guide_year>/`, all at once. Returns the folder."""
-    return write_folder(render_files(guide), Path(outputs) / str(guide.guide_year))
+    """Write one validated guide to `outputs/<guide_year>/`, all at once, then its dataset partitions.
+
+    The contract guard runs first: output whose columns or types differ from
+    the published contract (`pipeline.contract`) is refused before anything is
+    written. Returns the year's folder.
+    """
+    check_contract({name: arrow_table(name, guide.tables[name]).schema for name in F.TABLES})
+    folder = write_folder(render_files(guide), Path(outputs) / str(guide.guide_year))
+    publish_partitions(guide, outputs)
+    return folder
+
+
+# ---------------------------------------------------------------- the Hive dataset
+
+DATASET = "dataset"
+PARTITION_FILE = "part-0.parquet"
+
+
+def partition_folder(outputs: Path, name: str, guide_year: int) -> Path:
+    """`outputs/dataset/<table>/guide_year=<year>/`: one Hive partition of one table."""
+    return Path(outputs) / DATASET / name / f"guide_year={guide_year}"
+
+
+def partition_bytes(name: str, frame: pd.DataFrame) -> bytes:
+    """One year of a table as its partition file: the year's Parquet without guide_year.
+
+    Hive layout keeps the partition column in the folder name only; Spark and
+    BigQuery refuse or duplicate a partition column that is also in the file.
+    """
+    sink = pa.BufferOutputStream()
+    pq.write_table(arrow_table(name, frame).drop_columns(["guide_year"]), sink, compression="zstd")
+    return sink.getvalue().to_pybytes()
+
+
+def publish_partitions(guide, outputs: Path) -> list[Path]:
+    """Write one guide's partition of every table into `outputs/dataset/`, each partition atomically.
+
+    Written per year as the year is published, from the same frames, so the
+    dataset never needs a pass over all years and its bytes are as stable as
+    the year's own files.
+    """
+    return [write_folder({PARTITION_FILE: partition_bytes(name, guide.tables[name])},
+                         partition_folder(outputs, name, guide.guide_year))
+            for name in F.TABLES]
 
 
 def write_report(frame: pd.DataFrame, path: Path) -> Path:
@@ -204,3 +254,81 @@ def read_tables(folder: Path) -> dict[str, pd.DataFrame]:
     """The published tables of one year, from Parquet, with the pipeline's Arrow dtypes."""
     return {name: pq.read_table(Path(folder) / f"{name}.parquet").to_pandas(types_mapper=pd.ArrowDtype)
             for name in F.TABLES}
+
+
+# ---------------------------------------------------------------- diffs between years
+
+DIFFS = "diffs"
+
+
+def diff_folder(outputs: Path, old_year: int, new_year: int) -> Path:
+    """Where the diff of two published years goes: `outputs/diffs/<old>-<new>/`."""
+    return Path(outputs) / DIFFS / f"{old_year}-{new_year}"
+
+
+def table_parquet_bytes(table: F.Table, frame: pd.DataFrame) -> bytes:
+    """Parquet of `frame` in `table`'s schema, for a table outside `F.TABLES` (such as `F.CHANGES`)."""
+    fields = [pa.field(f.name, f.arrow_type, nullable=f.nullable, metadata={"description": f.description})
+              for f in table.fields]
+    columns = [pa.array(frame[f.name].array, type=f.arrow_type) for f in table.fields]
+    arrow = pa.Table.from_arrays(columns, schema=pa.schema(fields, metadata={"table": table.name}))
+    sink = pa.BufferOutputStream()
+    pq.write_table(arrow, sink, compression="zstd")
+    return sink.getvalue().to_pybytes()
+
+
+def publish_diff(changes: pd.DataFrame, report: str, outputs: Path, old_year: int, new_year: int) -> Path:
+    """Write changes.csv, changes.parquet and report.md for two years, all at once. Returns the folder."""
+    files = {
+        "changes.csv": csv_bytes(changes[F.CHANGES.columns]),
+        "changes.parquet": table_parquet_bytes(F.CHANGES, changes),
+        "report.md": report.encode("utf-8"),
+    }
+    return write_folder(files, diff_folder(outputs, old_year, new_year))
+
+
+# ---------------------------------------------------------------- inspect report (local, not the contract)
+
+#: `pipeline inspect` writes these into a published year's folder. They are
+#: local viewing artifacts: the manifest does not list them, .gitignore keeps
+#: them out of the repository, and the byte-for-byte check skips them.
+INSPECT_HTML = "report.html"
+INSPECT_IMAGES = "report"
+
+
+def write_inspect_report(folder: Path, html: bytes, images: dict[str, bytes]) -> Path:
+    """Write `report/` (the page pictures) and then `report.html` into year `folder`. Returns the HTML's path.
+
+    Each is replaced atomically, pictures first, so the HTML never names a
+    picture that is not there. Rebuilding the year replaces its folder whole,
+    report included; `make build` writes the report again afterwards.
+    """
+    folder = Path(folder)
+    write_folder(images, folder / INSPECT_IMAGES)
+    final = folder / INSPECT_HTML
+    tmp = folder / f".{INSPECT_HTML}.{os.getpid()}"
+    with open(tmp, "wb") as fh:
+        fh.write(html)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, final)
+    _fsync_dir(folder)
+    return final
+
+
+# ---------------------------------------------------------------- build state (local, not the contract)
+
+def write_build_state(outputs: Path, state: dict) -> Path:
+    """Record what the last build was made from (`pipeline.buildstate`), atomically.
+
+    Local to this checkout and gitignored: it holds a fingerprint of the code,
+    which must not change the committed outputs.
+    """
+    from pipeline.buildstate import STATE_FILE
+
+    path = Path(outputs) / STATE_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(state, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return path

@@ -14,6 +14,8 @@ SOURCES = ROOT / "sources"
 SOURCE_2022 = SOURCES / "2022" / "2022-NanoKnife-CPT-Reimbursement-Guide.reconstructed.pdf"
 OUTPUTS = ROOT / "outputs"
 CORPUS = ROOT.parent / "shared" / "pdf-corpus"
+#: Small real PDFs of other layouts and producers, made by tools/make_fixtures.py.
+FIXTURES = ROOT / "tests" / "fixtures"
 
 
 @pytest.fixture(scope="session")

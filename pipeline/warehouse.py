@@ -1,0 +1,316 @@
+"""Warehouse: every published year in one embedded DuckDB database.
+
+It runs after publish, on what publish wrote:
+
+    outputs/<year>/ ... ─▶ warehouse ─▶ outputs/warehouse.duckdb
+    (manifest + Parquet)                tables guides, codes, payments, exclusions,
+                                        terminology, provenance; views latest_payments,
+                                        payment_changes
+
+Tables are created from `pipeline.fields` (via `contract.sql_type`): typed
+columns (money DECIMAL(12,2)), NOT NULL, primary keys, CHECK constraints for
+enums, patterns and ranges, and each column's description as its comment.
+`guides` holds each year's manifest, including the sha256 of manifest.json.
+Foreign keys are in the published contract but not declared here: DuckDB
+checks them eagerly, so a year's codes could not be replaced in the same
+transaction as the payments that point at them.
+
+A refresh is one transaction. Each published year whose manifest changed
+since the last refresh has its rows deleted from every table and loaded
+again; a year no longer published is deleted; unchanged years are left alone,
+so a second refresh changes nothing. Any failure rolls the whole transaction
+back and the database keeps its previous contents. Before loading, every file
+of a year is checked against the sha256 its manifest records.
+
+This module writes outputs/warehouse.duckdb itself, through DuckDB: the
+database is DuckDB's own store, the one file under outputs/ that
+`pipeline.publish` does not write. It is a local artifact (gitignored),
+rebuilt from the committed outputs by `make warehouse` and `make build`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from pipeline import fields as F
+from pipeline.contract import sql_type
+from pipeline.errors import GuideError
+from pipeline.publish import MANIFEST, arrow_table, published_years, read_manifest, read_tables
+
+DATABASE = "warehouse.duckdb"
+#: Load order; deletes run in reverse (children first), though no foreign key requires it today.
+TABLES: tuple[F.Table, ...] = (F.GUIDES, *F.TABLES.values())
+
+
+class WarehouseError(GuideError):
+    """The warehouse cannot be refreshed; its previous contents are kept."""
+
+
+@dataclass
+class YearLoad:
+    """What a refresh did with one guide year."""
+
+    guide_year: int
+    status: str  # loaded | unchanged | removed
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------- DDL from fields.py
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(value) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _column_ddl(f: F.Field) -> str:
+    col = _quote(f.name)
+    parts = [col, sql_type(f.arrow_type)]
+    if not f.nullable:
+        parts.append("NOT NULL")
+    checks = []
+    if f.enum is not None:
+        checks.append(f"{col} IN ({', '.join(_literal(v) for v in f.enum)})")
+    if f.pattern is not None:
+        checks.append(f"regexp_full_match({col}, {_literal(f.pattern)})")
+    if f.minimum is not None:
+        checks.append(f"{col} >= {f.minimum}")
+    if f.maximum is not None:
+        checks.append(f"{col} <= {f.maximum}")
+    if checks:
+        parts.append(f"CHECK ({' AND '.join(checks)})")
+    return " ".join(parts)
+
+
+def create_table_sql(table: F.Table) -> str:
+    """CREATE TABLE for one table of fields.py: types, NOT NULL, CHECKs, primary key."""
+    columns = [_column_ddl(f) for f in table.fields]
+    columns.append(f"PRIMARY KEY ({', '.join(_quote(c) for c in table.primary_key)})")
+    return f"CREATE TABLE {_quote(table.name)} (\n    " + ",\n    ".join(columns) + "\n)"
+
+
+# ---------------------------------------------------------------- views
+
+_PAYMENT_COLUMNS = ", ".join(_quote(c) for c in F.PAYMENTS.columns)
+
+VIEWS = {
+    "latest_payments": f"""
+        SELECT {_PAYMENT_COLUMNS}
+        FROM payments
+        QUALIFY row_number() OVER (PARTITION BY cpt_code, setting ORDER BY guide_year DESC) = 1
+    """,
+    # Percent is computed in whole cents and rounded half away from zero, so it is
+    # exact (DuckDB divides DECIMALs as DOUBLE); null when the earlier amount is 0.
+    "payment_changes": """
+        WITH steps AS (
+            SELECT cpt_code, setting,
+                   lag(guide_year) OVER w AS previous_year, guide_year,
+                   lag(payment_status) OVER w AS previous_status, payment_status,
+                   lag(payment_usd) OVER w AS previous_usd, payment_usd
+            FROM payments
+            WINDOW w AS (PARTITION BY cpt_code, setting ORDER BY guide_year)
+        ), cents AS (
+            SELECT *, CAST((payment_usd - previous_usd) * 100 AS BIGINT) AS change_cents,
+                      CAST(previous_usd * 100 AS BIGINT) AS previous_cents
+            FROM steps
+            WHERE previous_year IS NOT NULL
+        )
+        SELECT cpt_code, setting, previous_year, guide_year, previous_status, payment_status,
+               previous_usd, payment_usd,
+               payment_usd - previous_usd AS change_usd,
+               CAST(CAST(sign(change_cents) * sign(previous_cents)
+                         * ((2 * abs(change_cents) * 10000 + abs(previous_cents))
+                            // NULLIF(2 * abs(previous_cents), 0)) AS DECIMAL(18,0)) * 0.01
+                    AS DECIMAL(18,2)) AS change_pct
+        FROM cents
+    """,
+}
+VIEW_COMMENTS = {
+    "latest_payments": "Each code and setting's payment from the newest guide year that lists it.",
+    "payment_changes": "Each code and setting from one guide year to the next that lists it: both statuses "
+                       "and amounts, change_usd and change_pct (percent of the earlier amount, exact, rounded "
+                       "half away from zero to 2 places; null unless both years print an amount).",
+}
+
+
+# ---------------------------------------------------------------- reading a published year
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _verified_year(outputs: Path, year: int) -> tuple[dict, str]:
+    """The year's manifest and its sha256, after checking every file against the manifest."""
+    folder = Path(outputs) / str(year)
+    manifest_bytes = (folder / MANIFEST).read_bytes()
+    manifest = read_manifest(folder)
+    if manifest.get("schema_version") != F.SCHEMA_VERSION:
+        raise WarehouseError(f"{folder} was published under schema version {manifest.get('schema_version')}, "
+                             f"this pipeline writes {F.SCHEMA_VERSION}: rebuild it with `python -m pipeline build`")
+    for name, digest in sorted(manifest.get("outputs", {}).items()):
+        path = folder / name
+        if not path.exists() or _sha256(path.read_bytes()) != digest:
+            raise WarehouseError(f"{path} does not match the sha256 in its manifest (changed after publishing?); "
+                                 "rebuild the year with `python -m pipeline build`")
+    return manifest, _sha256(manifest_bytes)
+
+
+def _guide_row(manifest: dict, manifest_sha256: str) -> pa.Table:
+    source = manifest.get("source", {})
+    effective = manifest.get("effective_date")
+    values = {
+        "guide_year": manifest["guide_year"],
+        "title": manifest.get("title"),
+        "effective_date": date.fromisoformat(effective) if effective else None,
+        "document_number": manifest.get("document_number"),
+        "source_file": source.get("file"),
+        "source_sha256": source.get("sha256"),
+        "page_count": source.get("page_count"),
+        "pipeline_version": manifest.get("pipeline_version"),
+        "schema_version": manifest.get("schema_version"),
+        "manifest_sha256": manifest_sha256,
+    }
+    return pa.table({f.name: pa.array([values[f.name]], type=f.arrow_type) for f in F.GUIDES.fields})
+
+
+# ---------------------------------------------------------------- the refresh
+
+def _connect(database: Path) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(database))
+    except duckdb.IOException as exc:
+        first = str(exc).splitlines()[0]
+        raise WarehouseError(f"cannot open {database} (is it open in another process?): {first}") from None
+
+
+def _catalog(con) -> dict[str, list[tuple]]:
+    """What defines the warehouse's own tables and views, as DuckDB stores it (it normalizes the SQL).
+
+    Other tables a user added to the database are not looked at.
+    """
+    tables = [t.name for t in TABLES]
+    return {
+        "tables": con.execute("SELECT table_name, sql, comment FROM duckdb_tables() "
+                              "WHERE table_name IN ? ORDER BY table_name", [tables]).fetchall(),
+        "columns": con.execute("SELECT table_name, column_name, comment FROM duckdb_columns() "
+                               "WHERE table_name IN ? ORDER BY table_name, column_index", [tables]).fetchall(),
+        "views": con.execute("SELECT view_name, sql, comment FROM duckdb_views() "
+                             "WHERE view_name IN ? ORDER BY view_name", [list(VIEWS)]).fetchall(),
+    }
+
+
+def _expected_catalog() -> dict[str, list[tuple]]:
+    """The catalog fields.py asks for, made in a scratch in-memory database.
+
+    Comparing with it tells whether the contract (types, constraints,
+    descriptions) or a view changed since the last refresh, while leaving a
+    current warehouse untouched: a refresh that loads nothing writes nothing.
+    """
+    with duckdb.connect() as scratch:
+        create_schema(scratch)
+        create_views(scratch)
+        return _catalog(scratch)
+
+
+def create_schema(con) -> None:
+    """(Re)create every table and view: the warehouse is derived, so a new contract starts it afresh."""
+    for view in VIEWS:
+        con.execute(f"DROP VIEW IF EXISTS {_quote(view)}")
+    for table in reversed(TABLES):
+        con.execute(f"DROP TABLE IF EXISTS {_quote(table.name)}")
+    for table in TABLES:
+        con.execute(create_table_sql(table))
+        con.execute(f"COMMENT ON TABLE {_quote(table.name)} IS {_literal(table.description)}")
+        for f in table.fields:
+            con.execute(f"COMMENT ON COLUMN {_quote(table.name)}.{_quote(f.name)} IS {_literal(f.description)}")
+
+
+def create_views(con) -> None:
+    for view, sql in VIEWS.items():
+        con.execute(f"CREATE OR REPLACE VIEW {_quote(view)} AS {sql}")
+        con.execute(f"COMMENT ON VIEW {_quote(view)} IS {_literal(VIEW_COMMENTS[view])}")
+
+
+def _insert(con, table: F.Table, rows: pa.Table, year: int) -> None:
+    columns = ", ".join(_quote(c) for c in table.columns)
+    con.register("incoming", rows)
+    try:
+        con.execute(f"INSERT INTO {_quote(table.name)} ({columns}) SELECT {columns} FROM incoming")
+    except duckdb.Error as exc:
+        # the transaction is aborted now; the caller rolls it back, which drops the view too
+        first = str(exc).splitlines()[0]
+        raise WarehouseError(f"loading {year} {table.name} failed: {first}") from None
+    con.unregister("incoming")
+
+
+def _delete_year(con, year: int) -> None:
+    for table in reversed(TABLES):
+        con.execute(f"DELETE FROM {_quote(table.name)} WHERE guide_year = ?", [year])
+
+
+def refresh(outputs: Path, database: Path | None = None) -> list[YearLoad]:
+    """Load every published year under `outputs` into the DuckDB `database`, in one transaction.
+
+    `database` defaults to `outputs/warehouse.duckdb`. Returns one `YearLoad`
+    per year loaded, left unchanged or removed. Raises `WarehouseError` (the
+    database unchanged) when a year cannot be read or loaded.
+    """
+    outputs = Path(outputs)
+    database = Path(database) if database is not None else outputs / DATABASE
+    years = published_years(outputs)
+    if not years:
+        raise WarehouseError(f"no published year under {outputs}: run `python -m pipeline build` first")
+    verified = {year: _verified_year(outputs, year) for year in years}
+
+    con = _connect(database)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            done = _refresh(con, outputs, verified)
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+    except duckdb.Error as exc:
+        first = str(exc).splitlines()[0]
+        raise WarehouseError(f"warehouse refresh failed, {database} keeps its previous contents: {first}") \
+            from None
+    except WarehouseError as exc:
+        raise WarehouseError(f"{exc}; {database} keeps its previous contents") from None
+    finally:
+        con.close()
+    return done
+
+
+def _refresh(con, outputs: Path, verified: dict[int, tuple[dict, str]]) -> list[YearLoad]:
+    expected, current = _expected_catalog(), _catalog(con)
+    if (current["tables"], current["columns"]) != (expected["tables"], expected["columns"]):
+        create_schema(con)  # empties the tables, so every year is loaded again below
+    loaded = dict(con.execute("SELECT guide_year, manifest_sha256 FROM guides").fetchall())
+    done: list[YearLoad] = []
+    for year, (manifest, manifest_sha) in verified.items():
+        if loaded.get(year) == manifest_sha:
+            done.append(YearLoad(year, "unchanged"))
+            continue
+        _delete_year(con, year)
+        tables = read_tables(outputs / str(year))
+        _insert(con, F.GUIDES, _guide_row(manifest, manifest_sha), year)
+        rows = {}
+        for name, frame in tables.items():
+            _insert(con, F.TABLES[name], arrow_table(name, frame), year)
+            rows[name] = len(frame)
+        done.append(YearLoad(year, "loaded", rows))
+    for year in sorted(set(loaded) - set(verified)):
+        _delete_year(con, year)
+        done.append(YearLoad(year, "removed"))
+    if _catalog(con)["views"] != expected["views"]:
+        create_views(con)
+    return sorted(done, key=lambda d: d.guide_year)
