@@ -1,0 +1,294 @@
+"""Diffing two published years (issue #5): exact change rows, exact report lines.
+
+Two real years, built once for this module: the committed 2022 source, and a
+2023 guide rendered from the same data with known edits (amounts changed, an
+indicator changed, an exclusion removed, a code added, a term added, a term
+reworded, a new document number, the glossary pushed to the next page). Both
+go through the real pipeline into a temporary outputs folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+
+from conftest import ROOT, SOURCE_2022
+from guide_renderer import NA, PAGE_BREAK, Amount, CodeRow, render
+from make_reconstruction import GUIDE_2022
+from pipeline.build import build
+from pipeline.cli import main
+from pipeline.diff import compare, compare_guide, pct_change, same
+from pipeline.publish import read_manifest, read_tables
+
+_0600T, _0601T = GUIDE_2022.codes
+
+GUIDE_2023 = replace(
+    GUIDE_2022,
+    year=2023,
+    document_number="US/ON/MS/187 REV 08 12/2022",
+    intro=tuple(p.replace("January 1, 2022", "January 1, 2023") for p in GUIDE_2022.intro),
+    codes=(
+        # OPPS up, ASC down, 77022 no longer excluded
+        replace(_0600T, excluded=("76940", "77002", "77013"), opps=Amount.rate("9500.00"),
+                asc=Amount.rate("6100.00")),
+        replace(_0601T, asc_indicator="A2"),
+        CodeRow(code="0602T",
+                descriptor="Ablation, irreversible\nelectroporation; 1 or more\ntumors, laparoscopic",
+                excluded=("76940",),
+                non_facility=Amount.rate("1234.56", "35.10"), facility=Amount.rate("1100.00", "31.25"),
+                opps=Amount.rate("9500.00"), apc="5362", opps_indicator="J1", asc=NA),
+    ),
+    terms=tuple(sorted(
+        [(t, "Investigational Device Exemption (FDA)" if t == "IDE" else d) for t, d in GUIDE_2022.terms]
+        + [("NPI", "National Provider Identifier")])),
+    # one more page of prose: the glossary moves from page 6 to 7, which is not a change
+    considerations=GUIDE_2022.considerations + (PAGE_BREAK, "Coverage and payment vary by payor."),
+)
+
+HEADER = "dataset,key,field,change,old_value,new_value,pct_change"
+
+
+def _tree(folder):
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def outputs(tmp_path_factory):
+    """outputs/2022 and outputs/2023, built by the real pipeline from real PDFs."""
+    root = tmp_path_factory.mktemp("diff")
+    sources = root / "sources"
+    (sources / "2022").mkdir(parents=True)
+    shutil.copy(SOURCE_2022, sources / "2022" / SOURCE_2022.name)
+    render(GUIDE_2023, sources / "2023" / "2023-NanoKnife-CPT-Reimbursement-Guide.pdf")
+    outcomes = build(sources, root / "outputs")
+    assert [(o.status, o.guide_year) for o in outcomes] == [("built", 2022), ("built", 2023)]
+    return root / "outputs"
+
+
+def diff(outputs, *args):
+    return CliRunner().invoke(main, ["diff", *args, "--outputs", str(outputs)])
+
+
+def test_changes_csv_has_exactly_the_changes(outputs):
+    years_before = {y: _tree(outputs / y) for y in ("2022", "2023")}
+    result = diff(outputs, "2022", "2023")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "2022 -> 2023: 13 change(s)",
+        "  codes: 1 added",
+        "  payments: 4 added, 3 changed",
+        "  exclusions: 1 added, 1 removed",
+        "  terminology: 1 added, 1 changed",
+        "  guide: 1 changed",
+        f"report: {outputs / 'diffs' / '2022-2023' / 'report.md'}",
+    ]
+    folder = outputs / "diffs" / "2022-2023"
+    assert sorted(p.name for p in folder.iterdir()) == ["changes.csv", "changes.parquet", "report.md"]
+    assert (folder / "changes.csv").read_text(encoding="utf-8").splitlines() == [
+        HEADER,
+        "codes,0602T,,added,,,",
+        "payments,0600T|ambulatory_surgical_center,payment_usd,changed,6243.45,6100.00,-2.30",
+        "payments,0600T|hospital_outpatient,payment_usd,changed,9096.46,9500.00,4.44",
+        "payments,0601T|ambulatory_surgical_center,indicator,changed,J8,A2,",
+        "payments,0602T|ambulatory_surgical_center,,added,,,",
+        "payments,0602T|hospital_outpatient,,added,,,",
+        "payments,0602T|physician_facility,,added,,,",
+        "payments,0602T|physician_non_facility,,added,,,",
+        "exclusions,0600T|77022,,removed,,,",
+        "exclusions,0602T|76940,,added,,,",
+        "terminology,IDE,description,changed,Investigational Device Exemption,"
+        "Investigational Device Exemption (FDA),",
+        "terminology,NPI,,added,,,",
+        "guide,,document_number,changed,US/ON/MS/187 REV 07 12/2021,US/ON/MS/187 REV 08 12/2022,",
+    ]
+    # the diff only reads the years it compares
+    assert {y: _tree(outputs / y) for y in ("2022", "2023")} == years_before
+
+
+def test_report_lines(outputs):
+    assert diff(outputs, "2022", "2023").exit_code == 0
+    report = (outputs / "diffs" / "2022-2023" / "report.md").read_text(encoding="utf-8")
+    assert report.splitlines() == [
+        "# Changes from the 2022 to the 2023 guide",
+        "",
+        "| dataset | added | removed | changed |",
+        "|---|--:|--:|--:|",
+        "| codes | 1 | 0 | 0 |",
+        "| payments | 4 | 0 | 3 |",
+        "| exclusions | 1 | 1 | 0 |",
+        "| terminology | 1 | 0 | 1 |",
+        "| guide | 0 | 0 | 1 |",
+        "",
+        "Counts are rows of `changes.csv`: an added or removed row counts once, a changed row once per changed "
+        "field. Page numbers and provenance are not compared.",
+        "",
+        "## Payment changes",
+        "",
+        "| code | setting | field | 2022 | 2023 | change |",
+        "|---|---|---|--:|--:|--:|",
+        "| 0600T | ambulatory_surgical_center | payment_usd | 6243.45 | 6100.00 | -2.30% |",
+        "| 0600T | hospital_outpatient | payment_usd | 9096.46 | 9500.00 | +4.44% |",
+        "| 0601T | ambulatory_surgical_center | indicator | J8 | A2 |  |",
+        "",
+        "## Codes added",
+        "",
+        "| cpt_code | code_category | descriptor |",
+        "|---|---|---|",
+        "| 0602T | III | Ablation, irreversible electroporation; 1 or more tumors, laparoscopic |",
+        "",
+        "## Payments added",
+        "",
+        "| cpt_code | setting | payment_status | payment_usd | rvus | apc | indicator |",
+        "|---|---|---|---|---|---|---|",
+        "| 0602T | ambulatory_surgical_center | not_applicable |  |  |  |  |",
+        "| 0602T | hospital_outpatient | national_rate | 9500.00 |  | 5362 | J1 |",
+        "| 0602T | physician_facility | national_rate | 1100.00 | 31.25 |  |  |",
+        "| 0602T | physician_non_facility | national_rate | 1234.56 | 35.10 |  |  |",
+        "",
+        "## Exclusions added",
+        "",
+        "| cpt_code | excluded_code |",
+        "|---|---|",
+        "| 0602T | 76940 |",
+        "",
+        "## Exclusions removed",
+        "",
+        "| cpt_code | excluded_code |",
+        "|---|---|",
+        "| 0600T | 77022 |",
+        "",
+        "## Terms added",
+        "",
+        "| term | description |",
+        "|---|---|",
+        "| NPI | National Provider Identifier |",
+        "",
+        "## Other changes",
+        "",
+        "| dataset | key | field | 2022 | 2023 |",
+        "|---|---|---|---|---|",
+        "| terminology | IDE | description | Investigational Device Exemption "
+        "| Investigational Device Exemption (FDA) |",
+        "| guide |  | document_number | US/ON/MS/187 REV 07 12/2021 | US/ON/MS/187 REV 08 12/2022 |",
+    ]
+    assert report.endswith(" |\n")
+    # the README's example is this very report
+    assert f"```markdown\n{report}```" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_changes_parquet_has_the_contract_types_and_the_same_rows(outputs):
+    assert diff(outputs, "2022", "2023").exit_code == 0
+    folder = outputs / "diffs" / "2022-2023"
+    table = pq.read_table(folder / "changes.parquet")
+    assert table.schema.field("pct_change").type == pa.decimal128(18, 2)
+    assert table.schema.field("key").metadata[b"description"].startswith(b"The row's natural key")
+    assert table.column("pct_change").to_pylist() == [None, Decimal("-2.30"), Decimal("4.44")] + [None] * 10
+    from_csv = pd.read_csv(folder / "changes.csv", dtype=str, keep_default_na=False)
+    from_parquet = table.to_pandas().drop(columns="pct_change").fillna("")
+    assert from_parquet.values.tolist() == from_csv.drop(columns="pct_change").values.tolist()
+
+
+def test_default_is_the_two_latest_years_and_old_alone_means_against_the_latest(outputs):
+    expected = diff(outputs, "2022", "2023").output
+    assert diff(outputs).output == expected
+    assert diff(outputs, "2022").output == expected
+
+
+def test_year_against_itself_is_empty_with_header(outputs):
+    result = diff(outputs, "2023", "2023", "--fail-on-change")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == "2023 -> 2023: no changes"
+    folder = outputs / "diffs" / "2023-2023"
+    assert (folder / "changes.csv").read_bytes() == (HEADER + "\n").encode()
+    assert pq.read_table(folder / "changes.parquet").num_rows == 0
+    assert (folder / "report.md").read_text(encoding="utf-8").splitlines() == [
+        "# Changes from the 2023 to the 2023 guide",
+        "",
+        "No changes: codes, payments, exclusions, terms and document facts of 2023 are as in 2023.",
+    ]
+
+
+def test_help():
+    result = CliRunner().invoke(main, ["diff", "--help"])
+    assert result.exit_code == 0
+    assert "Usage: main diff [OPTIONS] [OLD] [NEW]" in result.output
+
+
+def test_fail_on_change_exits_1(outputs):
+    result = diff(outputs, "2022", "2023", "--fail-on-change")
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0] == "2022 -> 2023: 13 change(s)"
+
+
+def test_missing_year_is_one_line_listing_the_years_present(outputs, tmp_path):
+    result = diff(outputs, "2022", "2024")
+    assert result.exit_code == 1
+    assert result.output == f"Error: no published 2024 guide under {outputs}; years present: 2022, 2023\n"
+    shutil.copytree(outputs / "2022", tmp_path / "2022")
+    result = diff(tmp_path)
+    assert result.exit_code == 1
+    assert result.output == f"Error: need two published years to diff under {tmp_path}; years present: 2022\n"
+    assert not (tmp_path / "diffs").exists()
+
+
+def test_invalid_year_is_refused(outputs, tmp_path):
+    for year in ("2022", "2023"):
+        shutil.copytree(outputs / year, tmp_path / year)
+    path = tmp_path / "2023" / "codes.parquet"
+    table = pq.read_table(path)
+    pq.write_table(table.set_column(2, "code_category", pa.array(["III", "III", "X"])), path)
+    result = diff(tmp_path)
+    assert result.exit_code == 1
+    assert result.output == (f"Error: {tmp_path / '2023'} is not valid: 1 validation failure(s); "
+                             f"`python -m pipeline validate --outputs {tmp_path}` lists them\n")
+    (tmp_path / "2022" / "payments.parquet").unlink()
+    result = diff(tmp_path)
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {tmp_path / '2022'} cannot be read (")
+    assert result.output.count("\n") == 1
+
+
+def test_order_pages_whitespace_and_number_formatting_are_not_changes(outputs):
+    old = read_tables(outputs / "2022")
+    new = {name: frame.iloc[::-1].reset_index(drop=True) for name, frame in old.items()}
+    new["codes"]["source_page"] = new["codes"]["source_page"] + 1
+    new["codes"]["descriptor"] = new["codes"]["descriptor"].str.replace(" ", "\n  ", regex=False)
+    manifest = read_manifest(outputs / "2022")
+    assert len(compare(old, new, manifest, manifest)) == 0
+    assert same(Decimal("9096.4"), Decimal("9096.40"))
+    assert not same(Decimal("9096.4"), Decimal("9096.41"))
+    assert not same(None, Decimal("0.00"))
+
+
+def test_pct_change_is_exact_and_rounds_half_away_from_zero():
+    assert pct_change(Decimal("9096.46"), Decimal("9500.00")) == Decimal("4.44")  # 4.4362...
+    assert pct_change(Decimal("200.00"), Decimal("208.87")) == Decimal("4.44")  # exactly 4.435
+    assert pct_change(Decimal("200.00"), Decimal("191.13")) == Decimal("-4.44")  # exactly -4.435
+    assert str(pct_change(Decimal("10.00"), Decimal("10.00"))) == "0.00"
+    assert pct_change(Decimal("0.00"), Decimal("5.00")) is None
+    assert pct_change(None, Decimal("5.00")) is None
+
+
+def test_a_document_fact_differing_only_by_the_guide_year_is_not_a_change():
+    old = {"guide_year": 2022, "title": "2022 NanoKnife CPT Reimbursement Guide",
+           "effective_date": date(2022, 1, 1).isoformat(), "document_number": "US/ON/MS/187 REV 07 12/2021"}
+    new = {**old, "guide_year": 2023, "title": "2023 NanoKnife CPT Reimbursement Guide",
+           "effective_date": "2023-01-01"}
+    assert compare_guide(old, new) == []
+    assert compare_guide(old, {**new, "effective_date": "2023-04-01", "title": "2023 NanoKnife Guide"}) == [
+        {"dataset": "guide", "key": None, "field": "title", "change": "changed",
+         "old_value": "2022 NanoKnife CPT Reimbursement Guide", "new_value": "2023 NanoKnife Guide",
+         "pct_change": None},
+        {"dataset": "guide", "key": None, "field": "effective_date", "change": "changed",
+         "old_value": "2022-01-01", "new_value": "2023-04-01", "pct_change": None},
+    ]
