@@ -1,0 +1,463 @@
+"""Inspect: a report that shows where every published value came from.
+
+Not a stage of the flow but a look back over it, for one published year:
+
+    outputs/<year>/  (tables, provenance, manifest) ──┐
+    source PDF ─▶ extract (cells, page images) ────────┼─▶ render_report ─▶ publish.write_inspect_report
+                                                       │   (pure: bytes)    outputs/<year>/report.html
+    validate.find_failures (published tables) ─────────┘                    outputs/<year>/report/page-N.png
+
+For each page holding a table, the report shows a picture of the page with
+every cell the extract stage found outlined: grey for cells that fed nothing
+(headers, prose), coloured by dataset and labelled with the fields they fed for
+the rest. Beside it are the published rows read from that page, the footnote
+marks found there, and at the top the validation result. The HTML uses
+relative image paths and inline CSS only, so it opens from disk with no server
+and no network.
+
+`render_report` is pure (frames and images in, bytes out). `inspect_year` is
+the wiring: it finds the source PDF named by the manifest (and refuses one
+whose sha256 differs), calls `extract` for the cells and page images, and hands
+the bytes to `publish`, which owns every write.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from PIL import Image, ImageDraw, ImageFont
+
+from pipeline import __version__
+from pipeline import fields as F
+from pipeline.build import find_sources
+from pipeline.errors import GuideError
+from pipeline.extract import extract, page_images, sha256_of
+from pipeline.publish import INSPECT_IMAGES, MANIFEST, read_manifest, read_tables, write_inspect_report
+from pipeline.text import split_footnotes, squash
+from pipeline.validate import find_failures
+
+#: Pixels per inch of the page pictures: 2 pixels per PDF point, so labels
+#: stay legible when zoomed and a letter page is 150-300 KB of PNG.
+RESOLUTION = 144
+
+#: Outline colours by dataset; a box that fed several datasets takes the first.
+COLORS = {
+    "codes": (31, 119, 180),
+    "payments": (214, 39, 40),
+    "exclusions": (148, 103, 189),
+    "terminology": (44, 160, 44),
+}
+FOOTNOTE_COLOR = (230, 120, 0)
+CELL_COLOR = (150, 150, 150)  # a cell the extract stage found that fed no value
+#: Label text height in PDF points: small enough to sit in a cell's corner
+#: without covering the printed value, which the guides centre in the cell.
+LABEL_POINTS = 5
+
+
+class ReportInputError(GuideError):
+    """The report cannot be made: the year is not published or its source PDF is missing or changed."""
+
+
+@dataclass(frozen=True)
+class Report:
+    """The report's files as bytes: the HTML and the page pictures by file name."""
+
+    html: bytes
+    images: dict[str, bytes]
+
+
+@dataclass
+class _Box:
+    """One printed box that fed published values: every provenance row pointing at it."""
+
+    page: int
+    bbox: tuple[float, float, float, float]
+    raw_text: str
+    feeds: list[dict]  # {dataset, key, field, value}
+
+    @property
+    def dataset(self) -> str:
+        return min((f["dataset"] for f in self.feeds), key=F.DATASETS.index)
+
+    def label(self) -> list[str]:
+        """Field names that took a value from this box; the empty ones if none did."""
+        filled = _distinct(f["field"] for f in self.feeds if f["value"] is not None)
+        if filled:
+            return filled
+        return [f"{name} (empty)" for name in _distinct(f["field"] for f in self.feeds)]
+
+
+def _distinct(items) -> list:
+    return list(dict.fromkeys(items))
+
+
+def image_name(page: int) -> str:
+    return f"page-{page}.png"
+
+
+# ---------------------------------------------------------------- wiring (I/O through extract and publish)
+
+def find_source(manifest: dict, sources: Path, manifest_path: Path) -> Path:
+    """The PDF under `sources` the manifest was built from: same file name and same sha256."""
+    name, expected = manifest["source"]["file"], manifest["source"]["sha256"]
+    named = [p for p in find_sources(sources) if p.name == name]
+    if not named:
+        raise ReportInputError(f"{manifest_path}: its source {name} is not under {sources}/ "
+                               "(put the PDF there, or pass --sources)")
+    hashes = {p: sha256_of(p) for p in named}
+    for path, digest in hashes.items():
+        if digest == expected:
+            return path
+    path = named[0]
+    raise ReportInputError(f"{path}: sha256 {hashes[path]} is not the {expected} recorded in {manifest_path}; "
+                           "the outputs were built from another version of this PDF (rebuild with make build)")
+
+
+def report_pages(cells: pd.DataFrame, provenance: pd.DataFrame) -> list[int]:
+    """Pages holding a table, or a box a published value came from."""
+    return sorted({int(p) for p in cells["page"]} | {int(p) for p in provenance["page"]})
+
+
+def inspect_year(year: int, outputs: Path, sources: Path, *, password: str | None = None,
+                 resolution: float = RESOLUTION) -> Path:
+    """Write `outputs/<year>/report.html` and its page pictures. Returns the HTML's path.
+
+    Raises `ReportInputError` when the year is not published or its source is
+    missing or changed, and a `GuideError` naming the file when the PDF cannot be read.
+    """
+    folder = Path(outputs) / str(year)
+    manifest_path = folder / MANIFEST
+    if not manifest_path.is_file():
+        raise ReportInputError(f"{manifest_path}: not found; the {year} guide is not published under "
+                               f"{outputs}/ (build it first with make build)")
+    manifest = read_manifest(folder)
+    tables = read_tables(folder)
+    source = find_source(manifest, Path(sources), manifest_path)
+    try:
+        raw = extract(source, password=password)
+        images = page_images(source, report_pages(raw.cells, tables["provenance"]), resolution, password)
+    except GuideError as exc:  # the build names the file in front; so does the report
+        raise GuideError(f"{source}: {exc}") from exc
+    report = render_report(manifest, tables, find_failures(tables, year), raw.cells, images, resolution)
+    return write_inspect_report(folder, report.html, report.images)
+
+
+# ---------------------------------------------------------------- values and boxes
+
+def _key_columns(dataset: str) -> list[str]:
+    return [c for c in F.TABLES[dataset].primary_key if c != "guide_year"]
+
+
+def _value_columns(dataset: str) -> list[str]:
+    return [c for c in F.TABLES[dataset].columns if c not in ("guide_year", "source_page")]
+
+
+def _row_key(row: dict, dataset: str) -> str:
+    return "|".join(str(row[c]) for c in _key_columns(dataset))
+
+
+def _plain(value):
+    """A published value as Python: None for null (pandas may hand back NA)."""
+    if value is None or value is pd.NA:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return value
+
+
+def _bbox(row: dict) -> tuple[float, float, float, float]:
+    return (round(float(row["x0"]), 2), round(float(row["top"]), 2),
+            round(float(row["x1"]), 2), round(float(row["bottom"]), 2))
+
+
+def value_boxes(tables: dict[str, pd.DataFrame]) -> list[_Box]:
+    """Every printed box a published value came from, with the values it fed, top to bottom."""
+    values: dict[tuple[str, str, str], object] = {}
+    for dataset in F.DATASETS:
+        for row in tables[dataset].to_dict("records"):
+            key = _row_key(row, dataset)
+            for column in _value_columns(dataset):
+                values[(dataset, key, column)] = _plain(row[column])
+    boxes: dict[tuple, _Box] = {}
+    for row in tables["provenance"].to_dict("records"):
+        where = (int(row["page"]), _bbox(row))
+        box = boxes.setdefault(where, _Box(where[0], where[1], row["raw_text"], []))
+        box.feeds.append({"dataset": row["dataset"], "key": row["key"], "field": row["field"],
+                          "value": values.get((row["dataset"], row["key"], row["field"]))})
+    for box in boxes.values():
+        box.feeds.sort(key=lambda f: (F.DATASETS.index(f["dataset"]), f["key"],
+                                      _value_columns(f["dataset"]).index(f["field"])))
+    return sorted(boxes.values(), key=lambda b: (b.page, b.bbox[1], b.bbox[0]))
+
+
+def _footnote_cells(cells: pd.DataFrame, footnotes: list[dict]) -> dict[tuple, list[str]]:
+    """Boxes of the cells whose printed text carries a footnote mark the manifest lists."""
+    listed = {(int(f["page"]), f["text"]) for f in footnotes}
+    out = {}
+    for cell in cells.to_dict("records"):
+        wording, marks = split_footnotes(cell["text"], cell["sup_mask"], glued=True)
+        if marks and (int(cell["page"]), squash(wording)) in listed:
+            out[(int(cell["page"]), _bbox(cell))] = marks
+    return out
+
+
+# ---------------------------------------------------------------- page pictures
+
+def _font(scale: float) -> ImageFont.FreeTypeFont:
+    # Pillow's bundled font, so the pictures do not depend on the fonts installed.
+    return ImageFont.load_default(size=max(8, round(LABEL_POINTS * scale)))
+
+
+def _pack(draw: ImageDraw.ImageDraw, font, words: list[str], width: float) -> list[str]:
+    """`words` joined by ", " into as few lines as fit in `width` pixels."""
+    lines: list[str] = []
+    for word in words:
+        if lines and draw.textlength(f"{lines[-1]}, {word}", font=font) <= width:
+            lines[-1] = f"{lines[-1]}, {word}"
+        else:
+            lines.append(word)
+    return lines
+
+
+def _tag(draw: ImageDraw.ImageDraw, font, words: list[str], box_px, color) -> None:
+    """A label in the box's top-right corner.
+
+    The guides centre values in tall cells and start text at the top left, so
+    the top-right corner is where a label covers the least print. A label stacks one
+    field per line, the narrowest shape, while that uses at most a third of
+    the box's height; otherwise it packs the fields into as few lines as fit.
+    """
+    x0, top, x1, bottom = box_px
+    pad = 2
+    ascent, descent = font.getmetrics()
+    height = ascent + descent
+    lines = words
+    if height * len(words) + pad > (bottom - top) / 3:
+        lines = _pack(draw, font, words, (x1 - x0) - 4 - 2 * pad)
+    width = max(draw.textlength(line, font=font) for line in lines)
+    x = x1 - 2 - width - 2 * pad
+    y = top + 2
+    draw.rectangle((x, y, x + width + 2 * pad, y + height * len(lines) + pad), fill=color + (225,))
+    for i, line in enumerate(lines):
+        shift = width - draw.textlength(line, font=font)
+        draw.text((x + pad + shift, y + i * height + 1), line, fill=(255, 255, 255), font=font)
+
+
+def draw_page(image: Image.Image, page: int, cells: pd.DataFrame, boxes: list[_Box],
+              footnote_cells: dict[tuple, list[str]], resolution: float) -> Image.Image:
+    """The page picture with every extracted cell outlined and every value's box labelled."""
+    scale = resolution / 72
+    out = image.convert("RGB")  # a copy: the caller's picture stays clean
+    draw = ImageDraw.Draw(out, "RGBA")
+    font = _font(scale)
+
+    def px(bbox):
+        return tuple(round(v * scale) for v in bbox)
+
+    for cell in cells[cells["page"] == page].to_dict("records"):
+        draw.rectangle(px(_bbox(cell)), outline=CELL_COLOR, width=1)
+    for (p, bbox), marks in footnote_cells.items():
+        if p == page:
+            draw.rectangle(px(bbox), outline=FOOTNOTE_COLOR, width=2)
+    on_page = [b for b in boxes if b.page == page]
+    # Outlines first, then labels, so a neighbour's outline never crosses a label.
+    for box in on_page:
+        draw.rectangle(px(box.bbox), outline=COLORS[box.dataset], width=2)
+    for box in on_page:
+        _tag(draw, font, box.label(), px(box.bbox), COLORS[box.dataset])
+    return out
+
+
+def png_bytes(image: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", optimize=True)
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------- HTML
+
+_CSS = """
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif; color: #1b1b1b;
+       margin: 0; padding: 16px 24px 48px; background: #fff; }
+h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 28px 0 8px; }
+h3 { font-size: 15px; margin: 14px 0 4px; }
+.facts { display: grid; grid-template-columns: max-content 1fr; gap: 0 14px; margin: 8px 0; }
+.facts dt { color: #555; } .facts dd { margin: 0; font-family: ui-monospace, Menlo, Consolas, monospace; }
+.ok { color: #1a7f37; } .bad { color: #c62828; }
+.legend span { display: inline-block; margin-right: 14px; }
+.legend i { display: inline-block; width: 12px; height: 12px; border: 2px solid; vertical-align: -2px;
+            margin-right: 4px; }
+.page-row { display: grid; grid-template-columns: minmax(0, 816px) minmax(0, 1fr); gap: 24px;
+            align-items: start; }
+@media (max-width: 1300px) { .page-row { grid-template-columns: minmax(0, 1fr); } }
+figure { margin: 0; }
+.pic { position: relative; max-width: 816px; outline: 1px solid #bbb; }
+.pic img { display: block; width: 100%; height: auto; }
+.pic a { position: absolute; display: block; }
+.pic a:hover { background: rgba(255, 214, 0, 0.35); outline: 2px solid #e0a800; }
+figcaption { color: #555; font-size: 12px; margin-top: 4px; }
+.tables { min-width: 0; overflow-x: auto; }
+table { border-collapse: collapse; margin-bottom: 8px; font-size: 12.5px; }
+th, td { border: 1px solid #ccc; padding: 2px 5px; text-align: left; vertical-align: top; }
+th { background: #f1f3f6; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.null { color: #999; }
+tr:target td { background: #fff3bf; }
+code { font-family: ui-monospace, Menlo, Consolas, monospace; }
+"""
+
+
+def _e(value) -> str:
+    return html.escape("" if value is None else str(value), quote=True)
+
+
+def _breakable(value) -> str:
+    """Escaped text that may wrap after an underscore, so a long enum value fits a narrow column."""
+    return _e(value).replace("_", "_<wbr>")
+
+
+def _slug(dataset: str, key: str) -> str:
+    return "row-" + "".join(ch if ch.isalnum() or ch in "_-" else "-" for ch in f"{dataset}-{key}")
+
+
+def _where(row: dict) -> str:
+    x0, top, x1, bottom = _bbox(row)
+    return f"printed “{row['raw_text']}” · page {int(row['page'])} · box {x0}, {top}, {x1}, {bottom} pt"
+
+
+def _facts(manifest: dict) -> str:
+    source = manifest["source"]
+    rows = [
+        ("guide year", manifest["guide_year"]), ("effective", manifest.get("effective_date")),
+        ("document", manifest.get("document_number")), ("source", source["file"]),
+        ("sha256", source["sha256"]), ("pages", source["page_count"]),
+        ("rows", ", ".join(f"{n} {name}" for name, n in manifest["row_counts"].items())),
+        ("pipeline", f"{manifest['pipeline_version']} (schema {manifest['schema_version']}); "
+                     f"report by {__version__}"),
+    ]
+    return '<dl class="facts">' + "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in rows) + "</dl>"
+
+
+def _validation(failures: pd.DataFrame, tables: dict[str, pd.DataFrame]) -> str:
+    rows = sum(len(t) for t in tables.values())
+    if not len(failures):
+        return (f'<p id="validation">Validation: <strong class="ok">valid</strong>: every schema and cross-table '
+                f"rule holds for the {rows} published rows in {len(tables)} tables.</p>")
+    head = "".join(f"<th>{_e(c)}</th>" for c in failures.columns)
+    body = "".join("<tr>" + "".join(f"<td>{_e(_plain(v))}</td>" for v in r) + "</tr>"
+                   for r in failures.itertuples(index=False, name=None))
+    return (f'<div id="validation"><p>Validation: <strong class="bad">{len(failures)} failure(s)</strong> '
+            f"in the published tables.</p><table><tr>{head}</tr>{body}</table></div>")
+
+
+def _legend() -> str:
+    items = [(COLORS[d], f"{d} value") for d in F.DATASETS]
+    items += [(FOOTNOTE_COLOR, "header with a footnote mark"), (CELL_COLOR, "cell that fed no value")]
+    return '<p class="legend">' + "".join(
+        f'<span><i style="border-color: rgb{c}"></i>{_e(t)}</span>' for c, t in items) + \
+        "<span>(a box that fed several datasets takes the first one's colour)</span></p>"
+
+
+def _overlay(bbox, width: float, height: float, title: str, href: str) -> str:
+    """A hover target over a box of the page picture, placed in % so it scales with the picture."""
+    x0, top, x1, bottom = bbox
+    style = (f"left:{100 * x0 / width:.3f}%;top:{100 * top / height:.3f}%;"
+             f"width:{100 * (x1 - x0) / width:.3f}%;height:{100 * (bottom - top) / height:.3f}%")
+    return f'<a href="{_e(href)}" style="{style}" title="{_e(title)}"></a>'
+
+
+def _value_overlay(box: _Box, width: float, height: float) -> str:
+    fed = "\n".join(f"{f['dataset']} {f['key']} · {f['field']} = "
+                    f"{'(empty)' if f['value'] is None else f['value']}" for f in box.feeds)
+    first = box.feeds[0]
+    return _overlay(box.bbox, width, height, f"printed “{box.raw_text}”\n{fed}",
+                    f"#{_slug(first['dataset'], first['key'])}")
+
+
+def _data_table(dataset: str, frame: pd.DataFrame, prov: dict[tuple, dict]) -> str:
+    columns = _value_columns(dataset)
+    head = "".join(f"<th>{_e(c)}</th>" for c in columns)
+    body = []
+    for row in frame.to_dict("records"):
+        key = _row_key(row, dataset)
+        cells = []
+        for column in columns:
+            value = _plain(row[column])
+            source = prov.get((dataset, key, column))
+            title = f' title="{_e(_where(source))}"' if source else ""
+            kind = "null" if value is None else "num" if column in ("payment_usd", "rvus") else ""
+            cls = f' class="{kind}"' if kind else ""
+            cells.append(f"<td{cls}{title}>{'—' if value is None else _breakable(value)}</td>")
+        body.append(f'<tr id="{_slug(dataset, key)}">{"".join(cells)}</tr>')
+    return (f"<h3>{_e(dataset)} ({len(frame)} row{'s' if len(frame) != 1 else ''})</h3>"
+            f"<table><tr>{head}</tr>{''.join(body)}</table>")
+
+
+def _page_section(page: int, image: Image.Image, resolution: float, tables, boxes, prov, footnotes,
+                  footnote_cells) -> str:
+    scale = resolution / 72
+    width, height = image.size[0] / scale, image.size[1] / scale
+    overlays = "".join(_value_overlay(b, width, height) for b in boxes if b.page == page)
+    overlays += "".join(_overlay(bbox, width, height, f"footnote mark {', '.join(marks)}", f"#footnotes-{page}")
+                        for (p, bbox), marks in footnote_cells.items() if p == page)
+    on_page = [b for b in boxes if b.page == page]
+    caption = (f"{len(on_page)} boxes fed {sum(len(b.feeds) for b in on_page)} published values. "
+               "Hover a box for what it fed; click it to jump to its row. ")
+    src = f"{INSPECT_IMAGES}/{image_name(page)}"
+    # Shown at print size (96 CSS px per inch) where the window allows.
+    pic = (f'<figure><div class="pic"><img src="{src}" width="{width * 4 / 3:g}" height="{height * 4 / 3:g}" '
+           f'alt="Page {page} of the source PDF with each extracted cell outlined">{overlays}</div>'
+           f'<figcaption>{_e(caption)}<a href="{src}">Picture at full size</a>.</figcaption></figure>')
+    parts = []
+    for dataset in F.DATASETS:
+        frame = tables[dataset]
+        frame = frame[frame["source_page"] == page]
+        if len(frame):
+            parts.append(_data_table(dataset, frame, prov))
+    marks = [f for f in footnotes if int(f["page"]) == page]
+    if marks:
+        items = "".join(f"<li>{_e(f['table'])}: “{_e(f['text'])}” carries mark "
+                        f"{_e(', '.join(f['marks']))}</li>" for f in marks)
+        parts.append(f'<h3 id="footnotes-{page}">Footnote references</h3><ul>{items}</ul>')
+    if not parts:
+        parts.append("<p>No published value was read from this page.</p>")
+    return (f'<section id="page-{page}"><h2>Page {page}</h2><div class="page-row">{pic}'
+            f'<div class="tables">{"".join(parts)}</div></div></section>')
+
+
+def render_report(manifest: dict, tables: dict[str, pd.DataFrame], failures: pd.DataFrame,
+                  cells: pd.DataFrame, images: dict[int, Image.Image], resolution: float = RESOLUTION) -> Report:
+    """The report for one published year, as bytes. Pure: no file is read or written.
+
+    `images` are the pictures of the report's pages at `resolution` pixels per
+    inch (from `extract.page_images`); `cells` are the extract stage's raw cells.
+    """
+    boxes = value_boxes(tables)
+    prov = {(r["dataset"], r["key"], r["field"]): r for r in tables["provenance"].to_dict("records")}
+    footnote_cells = _footnote_cells(cells, manifest.get("footnotes", []))
+    pages = sorted(images)
+    pngs = {image_name(p): png_bytes(draw_page(images[p], p, cells, boxes, footnote_cells, resolution))
+            for p in pages}
+    title = manifest.get("title") or f"{manifest['guide_year']} guide"
+    nav = " · ".join(f'<a href="#page-{p}">page {p}</a>' for p in pages)
+    body = "".join(_page_section(p, images[p], resolution, tables, boxes, prov, manifest.get("footnotes", []),
+                                 footnote_cells) for p in pages)
+    doc = (
+        "<!doctype html>\n"
+        f'<html lang="en"><head><meta charset="utf-8"><title>{_e(title)}: extraction report</title>'
+        f"<style>{_CSS}</style></head><body>"
+        f"<h1>{_e(title)}: extraction report</h1>"
+        "<p>Each page that holds a table, as the source PDF prints it. Every cell the extract stage found is "
+        "outlined; a coloured box fed published values and is labelled with the fields that took a value from "
+        "it. Beside each page are the rows read from it; hover a value for the text it was read from.</p>"
+        f"{_facts(manifest)}{_validation(failures, tables)}{_legend()}<p>Pages: {nav}</p>{body}"
+        "</body></html>\n"
+    )
+    return Report(html=doc.encode("utf-8"), images=pngs)

@@ -1,0 +1,189 @@
+"""The inspect report (issue #7): page pictures with every value's box, beside the rows, opened offline."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from conftest import OUTPUTS, SOURCE_2022, SOURCES
+from pipeline import inspect as report
+from pipeline.cli import main
+from pipeline.extract import extract, page_images, sha256_of
+from pipeline.publish import INSPECT_HTML, INSPECT_IMAGES, read_manifest, read_tables
+from pipeline.validate import find_failures
+
+LETTER = (612, 792)  # page size in points: tools/guide_renderer.py renders the guide on US Letter
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def published_copy(outputs: Path) -> Path:
+    """outputs/2022 as committed, without a report a local `make build` may have written."""
+    shutil.copytree(OUTPUTS / "2022", outputs / "2022", ignore=shutil.ignore_patterns(INSPECT_HTML, INSPECT_IMAGES))
+    return outputs
+
+
+def run(*args):
+    return CliRunner().invoke(main, ["inspect", *map(str, args)])
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    outputs = published_copy(tmp_path_factory.mktemp("outputs"))
+    result = run("2022", "--outputs", outputs, "--sources", SOURCES)
+    assert result.exit_code == 0, result.output
+    assert result.output == f"report 2022 -> {outputs / '2022' / 'report.html'}\n"
+    return outputs / "2022"
+
+
+@pytest.fixture(scope="module")
+def html(folder) -> str:
+    return (folder / "report.html").read_text(encoding="utf-8")
+
+
+def test_a_picture_per_table_page_with_the_page_size(folder):
+    assert sorted(p.name for p in (folder / "report").iterdir()) == ["page-3.png", "page-6.png"]
+    size = (LETTER[0] * report.RESOLUTION // 72, LETTER[1] * report.RESOLUTION // 72)
+    assert size == (1224, 1584)
+    for name in ("page-3.png", "page-6.png"):
+        with Image.open(folder / "report" / name) as image:
+            assert (image.format, image.mode, image.size) == ("PNG", "RGB", size)
+
+
+def test_picture_size_follows_the_resolution(tmp_path):
+    outputs = published_copy(tmp_path)
+    report.inspect_year(2022, outputs, SOURCES, resolution=100)
+    with Image.open(outputs / "2022" / "report" / "page-6.png") as image:
+        assert image.size == (850, 1100)  # 612 x 792 points at 100/72 pixels per point
+
+
+def test_the_value_box_is_outlined_where_provenance_puts_it(folder):
+    """$9,096.46 for 0600T hospital_outpatient: box (437.0, 223.9, 499.0, 299.9) pt on page 3."""
+    clean = page_images(SOURCE_2022, [3], report.RESOLUTION)[3]
+    with Image.open(folder / "report" / "page-3.png") as drawn:
+        # left edge, halfway down, at 2 pixels per point: the table rule, drawn over in the payments colour
+        assert clean.getpixel((874, 524)) != report.COLORS["payments"]
+        assert drawn.getpixel((874, 524)) == report.COLORS["payments"]
+        # the top edge of "Medicare 2022 National Average Payment", a header cell that fed no value
+        assert drawn.getpixel((784, 308)) == report.CELL_COLOR
+        # the printed value in the middle of the box is left as it was
+        assert drawn.crop((880, 500, 990, 550)).tobytes() == clean.crop((880, 500, 990, 550)).tobytes()
+
+
+def test_each_box_is_labelled_by_the_fields_it_fed():
+    boxes = report.value_boxes(read_tables(OUTPUTS / "2022"))
+    labels = {(b.page, b.bbox): b.label() for b in boxes}
+    assert labels[(3, (437.0, 223.9, 499.0, 299.9))] == ["setting", "payment_status", "payment_usd"]
+    assert labels[(3, (379.0, 223.9, 437.0, 299.9))] == ["apc", "indicator"]
+    assert labels[(3, (499.0, 223.9, 569.0, 299.9))] == ["setting", "payment_status", "payment_usd", "indicator"]
+    assert labels[(3, (215.0, 223.9, 379.0, 299.9))] == ["setting", "payment_status"]  # "No national set payment"
+    assert labels[(3, (43.0, 223.9, 87.0, 299.9))] == ["cpt_code", "code_category"]
+    assert labels[(3, (87.0, 223.9, 215.0, 299.9))] == ["descriptor", "excluded_code"]
+    assert labels[(6, (61.0, 109.4, 151.0, 125.4))] == ["term"]
+    assert [(p, sum(len(b.feeds) for b in boxes if b.page == p), sum(1 for b in boxes if b.page == p))
+            for p in (3, 6)] == [(3, 74, 12), (6, 22, 22)]
+
+
+def test_html_lists_every_code_row_and_footnote(folder, html):
+    tables = read_tables(folder)
+    for code in tables["codes"]["cpt_code"]:
+        assert f'<tr id="row-codes-{code}"><td title="printed “{code}” · page 3 · box 43.0, ' in html
+    for code, setting in zip(tables["payments"]["cpt_code"], tables["payments"]["setting"]):
+        assert f'<tr id="row-payments-{code}-{setting}">' in html
+    for code, other in zip(tables["exclusions"]["cpt_code"], tables["exclusions"]["excluded_code"]):
+        assert f'<tr id="row-exclusions-{code}-{other}">' in html
+    for term in tables["terminology"]["term"]:
+        assert f'<tr id="row-terminology-{term}"><td title="printed “{term}” · page 6 · box 61.0, ' in html
+    assert ('title="printed “$9,096.46” · page 3 · box 437.0, 223.9, 499.0, 299.9 pt">9096.46</td>'
+            in html)
+    for note in read_manifest(folder)["footnotes"]:
+        assert f"{note['table']}: “{note['text']}” carries mark {note['marks'][0]}" in html
+    assert 'Validation: <strong class="ok">valid</strong>: every schema and cross-table rule holds for the ' \
+           "123 published rows in 5 tables." in html
+
+
+def test_html_opens_offline(folder, html):
+    sources = re.findall(r'(?:src|href)="([^"]*)"', html)
+    pictures = [s for s in sources if not s.startswith("#")]
+    assert pictures == ["report/page-3.png", "report/page-3.png", "report/page-6.png", "report/page-6.png"]
+    assert all((folder / p).is_file() for p in pictures)
+    for needle in ("http:", "https:", "//", "<script", "<link", "@import", "url("):
+        assert needle not in html.replace("<!doctype html>", "")
+
+
+def test_validation_failures_are_shown(tmp_path):
+    tables = read_tables(OUTPUTS / "2022")
+    tables["codes"].loc[0, "code_category"] = "X"
+    failures = find_failures(tables, 2022)
+    images = page_images(SOURCE_2022, [3, 6], 36)
+    out = report.render_report(read_manifest(OUTPUTS / "2022"), tables, failures, extract(SOURCE_2022).cells,
+                               images, 36)
+    text = out.html.decode("utf-8")
+    assert 'Validation: <strong class="bad">1 failure(s)</strong>' in text
+    assert "<td>codes</td><td>code_category</td><td>0</td><td>X</td><td>one of I, III</td>" in text
+    assert sorted(out.images) == ["page-3.png", "page-6.png"]
+
+
+def test_changed_source_is_refused_in_one_line(tmp_path):
+    outputs = published_copy(tmp_path / "outputs")
+    changed = tmp_path / "sources" / "2022" / SOURCE_2022.name
+    changed.parent.mkdir(parents=True)
+    changed.write_bytes(SOURCE_2022.read_bytes() + b"%changed\n")
+    result = run("2022", "--outputs", outputs, "--sources", tmp_path / "sources")
+    assert result.exit_code == 1
+    expected = read_manifest(outputs / "2022")["source"]["sha256"]
+    assert result.output == (
+        f"Error: {changed}: sha256 {sha256_of(changed)} is not the {expected} recorded in "
+        f"{outputs / '2022' / 'manifest.json'}; the outputs were built from another version of this PDF "
+        "(rebuild with make build)\n")
+    assert not (outputs / "2022" / "report.html").exists()
+
+
+def test_missing_source_and_unpublished_year_are_one_line(tmp_path):
+    outputs = published_copy(tmp_path / "outputs")
+    (tmp_path / "empty").mkdir()
+    result = run("2022", "--outputs", outputs, "--sources", tmp_path / "empty")
+    assert (result.exit_code, result.output) == (1, (
+        f"Error: {outputs / '2022' / 'manifest.json'}: its source {SOURCE_2022.name} is not under "
+        f"{tmp_path / 'empty'}/ (put the PDF there, or pass --sources)\n"))
+    result = run("2023", "--outputs", outputs, "--sources", SOURCES)
+    assert (result.exit_code, result.output) == (1, (
+        f"Error: {outputs / '2023' / 'manifest.json'}: not found; the 2023 guide is not published under "
+        f"{outputs}/ (build it first with make build)\n"))
+    result = run("--all", "--outputs", tmp_path / "empty", "--sources", SOURCES)
+    assert (result.exit_code, result.output) == (1, f"Error: no published year under {tmp_path / 'empty'}\n")
+    assert run("--outputs", outputs).exit_code == 2  # neither YEAR nor --all
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Chromium (apt-get install chromium)")
+def test_headless_browser_shows_the_page_picture(folder, tmp_path):
+    """Chromium, offline, shows the page-3 picture pixel for pixel (1.5 device pixels per CSS pixel
+    draws the 1224-pixel picture at its 816 CSS px print size, one to one)."""
+    from screenshot import screenshot
+
+    shot = screenshot(folder / "report.html", tmp_path / "shot.png", width=1400, height=1800, scale=1.5)
+    with Image.open(shot) as im:
+        screen = im.convert("RGB")
+    with Image.open(folder / "report" / "page-3.png") as im:
+        page = im.convert("RGB")
+    width, height = page.size
+    # find the picture by one row through the 0600T payment row, then compare all of it
+    row = 524
+    needle = page.crop((0, row, width, row + 1)).tobytes()
+    found = None
+    for y in range(screen.size[1]):
+        line = screen.crop((0, y, screen.size[0], y + 1)).tobytes()
+        at = line.find(needle)
+        while at >= 0 and at % 3:
+            at = line.find(needle, at + 1)
+        if at >= 0:
+            found = (at // 3, y - row)
+            break
+    assert found is not None, "the page picture is not in the screenshot"
+    x, y = found
+    assert y + height <= screen.size[1]
+    assert screen.crop((x, y, x + width, y + height)).tobytes() == page.tobytes()
