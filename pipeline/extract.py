@@ -12,14 +12,16 @@ Superscripts are kept, not guessed at: each text comes with `sup_mask`, a string
 as long as the text holding "^" under each character that was printed smaller
 and raised, and " " elsewhere. Normalize decides what a footnote mark means.
 
-Tables are found from their ruling lines (pdfplumber's "lines" strategy). Which
-table is which is decided by normalize, from what the header cells say.
+Tables are found by `pipeline.layout`: ruled grids from their ruling lines
+(pdfplumber's explicit strategy, fed only with real rules, not shading), and
+tables without rules from their header wordings and the whitespace between
+columns, continued across page breaks. Which table is which is decided by
+normalize, from what the header cells say.
 """
 
 from __future__ import annotations
 
 import hashlib
-from bisect import bisect_right
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,14 +29,9 @@ import pandas as pd
 import pdfplumber
 from pdfminer.pdfdocument import PDFPasswordIncorrect
 
-from pipeline import schemas
-from pipeline.errors import DamagedPdf, NotAPdf, NoTextLayer, PasswordRequired
-
-#: A char counts as a superscript when printed this much smaller than the
-#: line's main text and raised above its baseline.
-SUPERSCRIPT_SIZE_RATIO = 0.85
-#: Gap between two chars, as a share of font size, that reads as a space.
-SPACE_GAP_RATIO = 0.2
+from pipeline import layout, schemas
+from pipeline.errors import (DamagedPdf, NotAPdf, NoTextLayer, PasswordRequired, exception_chain,
+                             from_parser)
 
 
 @dataclass(frozen=True)
@@ -72,21 +69,29 @@ def extract(path: Path, password: str | None = None, on_page=None) -> RawGuide:
         if page_count == 0:
             raise DamagedPdf("the PDF has no pages (damaged cross-reference table, or an empty document)")
         chars_seen = 0
+        carry = None  # a table without rules left open at the foot of the last page
         for number, page in enumerate(pdf.pages, start=1):
             chars = [c for c in page.chars if c["text"] is not None]
             chars_seen += sum(1 for c in chars if not c["text"].isspace())
-            boxes = []
-            for table in page.find_tables():
-                cell_rows += _table_cells(number, table_id, table.cells, chars)
-                boxes.append(table.bbox)
+            found = layout.page_tables(number, chars, _ruled_tables(page),
+                                       layout.band_edges(page.lines, page.rects), page.height, carry)
+            for cells in found.tables:
+                cell_rows += [{"page": number, "table": table_id, **cell} for cell in cells]
                 table_id += 1
-            line_rows += _page_lines(number, [c for c in chars if not _inside_any(c, boxes)])
+            line_rows += [{"page": number, **line} for line in found.lines]
+            carry = found.carry
             page.close()
             if on_page:
                 on_page(number, page_count)
         if chars_seen == 0:
-            raise NoTextLayer(f"none of its {page_count} page(s) has a text layer "
-                              "(an image-only scan?); no OCR is attempted")
+            # Zero characters is a failure, never an empty guide. Pictures without
+            # text are a scan; a PDF with neither has lost its content (a broken
+            # cross-reference table reads as blank pages without any error).
+            if any(page.images for page in pdf.pages):
+                raise NoTextLayer(f"none of its {page_count} page(s) has a text layer "
+                                  "(an image-only scan?); no OCR is attempted")
+            raise DamagedPdf(f"none of its {page_count} page(s) has any text or picture: "
+                             "the file is damaged or blank")
     return RawGuide(
         source_name=path.name,
         sha256=sha256_of(path),
@@ -103,135 +108,60 @@ def _check_is_pdf(path: Path) -> None:
         raise NotAPdf("the file is empty (0 bytes)")
     if b"%PDF-" not in head:
         sniff = head.lstrip()[:15].lower()
-        kind = "an HTML page" if sniff.startswith((b"<!doctype", b"<html", b"<?xml")) else "not a PDF"
-        raise NotAPdf(f"{kind}, not a PDF (no %PDF- header in its first 1024 bytes)")
+        if sniff.startswith((b"<!doctype", b"<html", b"<?xml")):
+            raise NotAPdf("an HTML page, not a PDF (no %PDF- header in its first 1024 bytes; "
+                          "a web page saved as .pdf?)")
+        raise NotAPdf(f"not a PDF: no %PDF- header in its first 1024 bytes "
+                      f"(it starts {head[:16].decode('latin-1')!r})")
 
 
 def _open(path: Path, password: str | None):
     try:
         return pdfplumber.open(path, password=password or "")
     except Exception as exc:  # pdfplumber wraps most, not all, parser errors
-        cause = exc.__cause__ or exc
-        if isinstance(cause, PDFPasswordIncorrect) or isinstance(exc, PDFPasswordIncorrect):
+        if any(isinstance(e, PDFPasswordIncorrect) for e in exception_chain(exc)):
             if password:
                 raise PasswordRequired("the password given does not open this PDF") from exc
             raise PasswordRequired("the PDF needs a password to open (give it with --password)") from exc
-        detail = str(cause) or type(cause).__name__
-        raise DamagedPdf(f"the PDF is damaged or truncated and cannot be read ({detail})") from exc
-
-
-# ---------------------------------------------------------------- text layout
-
-def _group_lines(chars: list[dict]) -> list[list[dict]]:
-    """Group chars into lines of text, top to bottom, each sorted left to right.
-
-    Two chars share a line when their vertical extents overlap by a good part of
-    the smaller one, which keeps a raised superscript on its word's line.
-    """
-    glyphs = sorted((c for c in chars if not c["text"].isspace()), key=lambda c: (c["top"], c["x0"]))
-    lines: list[list] = []  # [top, bottom, chars]
-    for c in glyphs:
-        height = c["bottom"] - c["top"]
-        placed = False
-        for line in reversed(lines[-3:]):
-            overlap = min(line[1], c["bottom"]) - max(line[0], c["top"])
-            if overlap > 0.3 * min(height, line[1] - line[0]):
-                line[0], line[1] = min(line[0], c["top"]), max(line[1], c["bottom"])
-                line[2].append(c)
-                placed = True
-                break
-        if not placed:
-            lines.append([c["top"], c["bottom"], [c]])
-    lines.sort(key=lambda line: line[0])
-    return [sorted(line[2], key=lambda c: c["x0"]) for line in lines]
-
-
-def _line_text(line: list[dict]) -> tuple[str, str]:
-    """Text of one line and its superscript mask ("^" under raised small chars)."""
-    main_size = max(c["size"] for c in line)
-    baseline = max(c["bottom"] for c in line if c["size"] == main_size)
-    text, mask = [], []
-    prev = None
-    for c in line:
-        if prev is not None and c["x0"] - prev["x1"] > SPACE_GAP_RATIO * min(c["size"], prev["size"]):
-            text.append(" ")
-            mask.append(" ")
-        sup = c["size"] < SUPERSCRIPT_SIZE_RATIO * main_size and c["bottom"] < baseline - 0.5
-        text.append(c["text"])
-        mask.append("^" * len(c["text"]) if sup else " " * len(c["text"]))
-        prev = c
-    return "".join(text), "".join(mask)
-
-
-def _text_block(chars: list[dict]) -> tuple[str, str]:
-    lines = [_line_text(line) for line in _group_lines(chars)]
-    return "\n".join(t for t, _ in lines), "\n".join(m for _, m in lines)
-
-
-def _inside_any(ch: dict, boxes: list[tuple]) -> bool:
-    cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
-    return any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
-
-
-def _page_lines(page: int, chars: list[dict]) -> list[dict]:
-    rows = []
-    for i, line in enumerate(_group_lines(chars)):
-        text, mask = _line_text(line)
-        rows.append({
-            "page": page, "line": i, "text": text, "sup_mask": mask,
-            "size": max(c["size"] for c in line),
-            "x0": min(c["x0"] for c in line), "top": min(c["top"] for c in line),
-            "x1": max(c["x1"] for c in line), "bottom": max(c["bottom"] for c in line),
-        })
-    return rows
+        error = from_parser(exc)
+        if isinstance(error, MemoryError):
+            raise  # the sandbox reports it against the memory limit
+        raise error from exc
 
 
 # ---------------------------------------------------------------- tables
 
-def _edges(values) -> list[float]:
-    """Distinct grid edges, merging coordinates closer than a point."""
-    out: list[float] = []
-    for v in sorted(values):
-        if not out or v - out[-1] > 1.0:
-            out.append(v)
-    return out
+def _ruled_tables(page) -> list[list[tuple]]:
+    """Cell boxes of each table pdfplumber builds from the page's ruling lines.
 
-
-def _index(edges: list[float], v: float) -> int:
-    """Index of the grid edge nearest to `v`."""
-    return min(range(len(edges)), key=lambda i: abs(edges[i] - v))
-
-
-def _table_cells(page: int, table: int, boxes: list[tuple], chars: list[dict]) -> list[dict]:
-    """One row per cell box: grid position and spans, text and superscript mask.
-
-    pdfplumber reports a merged cell as one box covering several grid columns
-    or rows; the spans are recovered from the distinct edges of all boxes.
+    The "explicit" strategy fed with `layout.rule_edges` is the "lines" strategy
+    without shading: a filled band behind a row is not a cell border.
     """
-    xs = _edges([b[0] for b in boxes] + [b[2] for b in boxes])
-    ys = _edges([b[1] for b in boxes] + [b[3] for b in boxes])
-    placed = []
-    owner: dict[tuple[int, int], int] = {}
-    for k, (x0, top, x1, bottom) in enumerate(boxes):
-        c0, c1, r0, r1 = _index(xs, x0), _index(xs, x1), _index(ys, top), _index(ys, bottom)
-        placed.append((r0, c0, r1 - r0, c1 - c0))
-        for r in range(r0, r1):
-            for c in range(c0, c1):
-                owner[(r, c)] = k
-    inside: dict[int, list[dict]] = {k: [] for k in range(len(boxes))}
-    for ch in chars:
-        cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
-        c, r = bisect_right(xs, cx) - 1, bisect_right(ys, cy) - 1
-        k = owner.get((r, c))
-        if k is not None:
-            inside[k].append(ch)
-    rows = []
-    for k, (x0, top, x1, bottom) in enumerate(boxes):
-        r0, c0, rs, cs = placed[k]
-        text, mask = _text_block(inside[k])
-        rows.append({
-            "page": page, "table": table, "row": r0, "col": c0, "row_span": rs, "col_span": cs,
-            "text": text, "sup_mask": mask, "x0": x0, "top": top, "x1": x1, "bottom": bottom,
-        })
-    rows.sort(key=lambda r: (r["row"], r["col"]))
-    return rows
+    vertical, horizontal = layout.rule_edges(page.lines, page.rects, page.curves)
+    if len(vertical) < 2 or len(horizontal) < 2:
+        return []
+    settings = {"vertical_strategy": "explicit", "horizontal_strategy": "explicit",
+                "explicit_vertical_lines": vertical, "explicit_horizontal_lines": horizontal}
+    return [table.cells for table in page.find_tables(settings)]
+
+
+# ---------------------------------------------------------------- page pictures
+
+def page_images(path: Path, pages, resolution: float, password: str | None = None) -> dict:
+    """Pictures of `pages` (1-based) of the PDF at `path`, for the inspect report.
+
+    Each is a PIL RGB image of the whole page at `resolution` pixels per inch,
+    so a box in PDF points maps to pixels by multiplying by resolution / 72.
+    Rendered with pdfplumber's `page.to_image` (pypdfium2), anti-aliased for reading.
+    """
+    path = Path(path)
+    _check_is_pdf(path)
+    out = {}
+    with _open(path, password) as pdf:
+        for number in sorted(set(int(p) for p in pages)):
+            if not 1 <= number <= len(pdf.pages):
+                raise DamagedPdf(f"asked for page {number} but the PDF has {len(pdf.pages)} page(s)")
+            page = pdf.pages[number - 1]
+            out[number] = page.to_image(resolution=resolution, antialias=True).original
+            page.close()
+    return out

@@ -8,11 +8,18 @@ where they sit on the page:
   concepts of every header cell above it ("Physician Fee Schedule" /
   "Facility" / "RVUs" -> physician_facility RVUs). A header cell with an
   unknown wording stops the build, naming the text and page.
-* a table with no header rows on the page after a payment table continues it
-  (a page break without a repeated header); a row whose code cell is empty
-  continues the row before it (a row broken across the page break).
+* a table on the page after a payment table continues it when its top rows
+  repeat that table's header, or when it has no header naming payment columns
+  (a page break without a repeated header). A row broken by the page break
+  comes in two parts, one without a code: a code-less first row of the
+  continuation finishes the row before it (a top-aligned row's note), and a
+  code-less last row on a page starts the first row of the next page (a
+  row whose code is printed in its middle, below the break).
 * the **terminology table** is the two-column table headed "Term" /
-  "Description"; it continues across pages the same way.
+  "Description"; it continues across pages the same way, a row with an empty
+  term finishing the description above it.
+* a line outside every table that reads like a payment row (a CPT code and a
+  dollar amount) stops the build: the table around it could not be placed.
 
 Every value is parsed strictly: money to exact `Decimal`, sentinels by
 `vocab/sentinels.csv`, "5362 (J1)" into APC and indicator, the descriptor split
@@ -65,6 +72,31 @@ class Piece:
         return Piece(f"{self.text}\n{other.text}", f"{self.sup_mask}\n{other.sup_mask}", self.page, self.box)
 
 
+def _join(first: dict[int, Piece], then: dict[int, Piece]) -> dict[int, Piece]:
+    """The cells of a row broken by a page break, put back together column by column.
+
+    An empty part gives way to the printed one, so provenance points at the text.
+    A merged cell continues in every column it covers, even where the part after
+    the break is narrower ("No national set" over four columns, "payment" under two).
+    """
+    out = dict(first)
+    done: set[int] = set()
+    for c, p in then.items():
+        if c in done or not p.text.strip():
+            continue
+        columns = {k for k, q in then.items() if q.box == p.box and q.page == p.page}
+        for k in list(columns):
+            base = first.get(k)
+            if base is not None and base.text.strip():
+                columns |= {j for j, q in first.items() if q.box == base.box and q.page == base.page
+                            and not (j in then and then[j].text.strip() and then[j].box != p.box)}
+        for k in columns:
+            base = first.get(k)
+            out[k] = base.extend(p) if base is not None and base.text.strip() else p
+        done |= columns
+    return out
+
+
 @dataclass(frozen=True)
 class Guide:
     """A normalized guide: document facts plus the published tables."""
@@ -87,20 +119,29 @@ def normalize(raw: RawGuide) -> Guide:
     """Turn the raw frames of one guide into typed tables (see module docstring)."""
     facts = _document_facts(raw)
     words = vocabulary(list(raw.lines["text"]) + list(raw.cells["text"]))
+    _check_no_stray_rows(raw.lines)
     out = _Builder(facts["guide_year"], words)
-    payment_seen = False
-    previous: tuple[str, int, object] | None = None  # (kind, page, column mapping)
+    payment_page = None
+    previous: _Reading | None = None
     for grid in _grids(raw.cells):
-        kind, mapping = _classify(grid, previous)
-        if kind == "payment":
-            out.payment_rows(grid, mapping)
-            payment_seen = True
-        elif kind == "terminology":
-            out.terminology_rows(grid)
-        previous = (kind, grid.last_page, mapping) if kind else None
-    if not payment_seen:
+        reading = _classify(grid, previous)
+        if reading is not None and reading.kind == "payment":
+            out.payment_rows(grid, reading)
+            payment_page = payment_page or grid.first_page
+        elif reading is not None:
+            out.terminology_rows(grid, reading)
+        elif previous is not None and previous.kind == "payment" and grid.first_page == previous.page + 1 \
+                and grid.first_data_row() is not None:
+            raise LayoutError(f"a table of CPT code rows follows the payment table but neither repeats its "
+                              f"header nor has its {previous.columns.ncols} columns (it has {grid.ncols})",
+                              page=grid.first_page)
+        previous = reading
+    if payment_page is None:
         raise NotThisGuide("no CPT payment table found: no table has a header naming CPT codes and payments "
                            "(is this the CPT Reimbursement Guide?)")
+    tables = out.frames()
+    if not len(tables["codes"]):
+        raise LayoutError("the payment table has a header but no row with a CPT code", page=payment_page)
     return Guide(
         guide_year=facts["guide_year"],
         effective_date=facts["effective_date"],
@@ -110,8 +151,20 @@ def normalize(raw: RawGuide) -> Guide:
         sha256=raw.sha256,
         page_count=raw.page_count,
         footnotes=out.footnotes,
-        tables=out.frames(),
+        tables=tables,
     )
+
+
+#: A line of prose that reads like a row of the payment table: a CPT code, then a dollar amount.
+_STRAY_ROW = re.compile(r"^\s*(\d{5}|\d{4}T)\s.*\$\s?\d")
+
+
+def _check_no_stray_rows(lines: pd.DataFrame) -> None:
+    """Stop when a payment row was left outside every table: its table was not found whole."""
+    for page, text in zip(lines["page"], lines["text"]):
+        if _STRAY_ROW.match(text):
+            raise LayoutError(f"a payment row outside any table that could be read: {squash(text)!r}; "
+                              "the table around it has no header the pipeline knows", page=int(page))
 
 
 # ---------------------------------------------------------------- document facts
@@ -225,31 +278,54 @@ def _header_cells(grid: _Grid, upto: int) -> list[tuple[dict, str]]:
     return out
 
 
-def _classify(grid: _Grid, previous) -> tuple[str | None, object]:
-    """('payment', column roles) | ('terminology', None) | (None, None) for other tables."""
+@dataclass(frozen=True)
+class _Reading:
+    """How to read one table found by extract."""
+
+    kind: str  # payment | terminology
+    #: First row below the header (0 for a continuation without a repeated header).
+    start: int
+    #: The table continues the one on the page before.
+    continues: bool
+    #: Non-empty header texts, row by row: a continuation that repeats them repeats the header.
+    header: tuple[tuple[str, ...], ...]
+    page: int
+    columns: "_Columns | None" = None
+
+
+def _header_texts(grid: _Grid, rows: int) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(squash(c["text"]) for c in sorted(grid.row_cells(r), key=lambda c: c["col"])
+                       if c["text"].strip()) for r in range(rows))
+
+
+def _classify(grid: _Grid, previous: _Reading | None) -> _Reading | None:
+    """How to read `grid`: a payment table, a terminology table, or None for any other table."""
     first_data = grid.first_data_row()
     header_rows = grid.nrows if first_data is None else first_data
-    continues = previous is not None and grid.first_page == previous[1] + 1
-    if header_rows == 0:
-        if continues and previous[0] == "payment" and previous[2].ncols == grid.ncols:
-            return "payment", previous[2]
-        return None, None
+    continues = previous is not None and grid.first_page == previous.page + 1
     headers = _header_cells(grid, header_rows)
+    concepts = [vocab.header_concept("payment", w) for _, w in headers]
+    names_columns = any(c in ("code", "descriptor", *SETTING_OF) for c in concepts)
+    if continues and previous.kind == "payment" and previous.columns.ncols == grid.ncols:
+        repeated = len(previous.header) if _header_texts(grid, len(previous.header)) == previous.header else 0
+        if repeated or not names_columns:
+            return _Reading("payment", repeated, True, previous.header, grid.last_page, previous.columns)
     if grid.ncols == 2 and first_data is None:
         top = [(c, w) for c, w in headers if c["row"] == 0]
         if top and all(vocab.header_concept("terminology", w) for _, w in top):
-            return "terminology", None
-        if continues and previous[0] == "terminology":
-            return "terminology", None
-    concepts = [vocab.header_concept("payment", w) for _, w in headers]
-    if not any(c in ("code", "descriptor", *SETTING_OF) for c in concepts):
-        return None, None
+            return _Reading("terminology", 1, continues and previous.kind == "terminology",
+                            _header_texts(grid, 1), grid.last_page)
+        if continues and previous.kind == "terminology":
+            return _Reading("terminology", 0, True, previous.header, grid.last_page)
+    if not names_columns:
+        return None
     for (cell, wording), concept in zip(headers, concepts):
         if concept is None:
             raise LayoutError(f"payment table header {wording!r} is not a known wording; if it is a new "
                               "wording for a known column, add it to pipeline/vocab/payment_headers.csv",
                               page=int(cell["page"]))
-    return "payment", _Columns.from_headers(grid, header_rows, headers, concepts)
+    return _Reading("payment", header_rows, False, _header_texts(grid, header_rows), grid.last_page,
+                    _Columns.from_headers(grid, header_rows, headers, concepts))
 
 
 @dataclass(frozen=True)
@@ -355,6 +431,8 @@ class _Builder:
         self.rows: dict[str, list[dict]] = {name: [] for name in F.TABLES}
         self.footnotes: list[dict] = []
         self._pending: tuple[dict[int, Piece], _Columns] | None = None
+        #: The top part of a row broken by a page break whose code is printed on the next page.
+        self._orphan: dict[int, Piece] | None = None
 
     # -- provenance: one row per published value (every column but guide_year
     # and source_page), pointing at the printed cell the value was read from.
@@ -375,31 +453,44 @@ class _Builder:
                                            "page": int(cell["page"])})
 
     # -- payment table
-    def payment_rows(self, grid: _Grid, cols: _Columns) -> None:
+    def payment_rows(self, grid: _Grid, reading: _Reading) -> None:
         """Read the data rows of one payment table (or of its continuation)."""
-        start = grid.first_data_row()
-        start = grid.nrows if start is None else start
-        if start > 0:
-            self._note_footnotes("payments", grid, start)
+        cols, start = reading.columns, reading.start
+        if not reading.continues:
+            self._check_no_orphan()
+            if start > 0:
+                self._note_footnotes("payments", grid, start)
         code_col = cols.roles.index((None, "code"))
         for r in range(start, grid.nrows):
             pieces = {c: _piece(cell) for c in range(grid.ncols)
                       if (cell := grid.at(r, c)) is not None and cell["row"] == r}
-            if not pieces:
+            printed = [p for p in pieces.values() if p.text.strip()]
+            if not printed:
                 continue
             code_piece = pieces.get(code_col)
             if code_piece is not None and code_piece.text.strip():
                 self.finish()
+                if self._orphan is not None:
+                    pieces, self._orphan = _join(self._orphan, pieces), None
                 self._pending = (pieces, cols)
-                continue
-            # No code: a row broken across a page break continues the row above.
-            if self._pending is None or self._pending[1].roles != cols.roles:
-                first = next(iter(pieces.values()))
-                raise LayoutError(f"payment table row with no CPT code: {squash(first.text)!r}", page=first.page)
-            above = self._pending[0]
-            for c, p in pieces.items():
-                if p.text.strip():
-                    above[c] = above[c].extend(p) if c in above else p
+            elif r == start and reading.continues and self._orphan is not None:
+                self._orphan = _join(self._orphan, pieces)
+            elif r == start and reading.continues and self._pending is not None:
+                # the rest of the row the page break cut off (a top-aligned row's note)
+                self._pending = (_join(self._pending[0], pieces), cols)
+            elif r == grid.nrows - 1:
+                # the top of a row the page break cut off; its code comes on the next page
+                self.finish()
+                self._orphan = pieces
+            else:
+                raise LayoutError(f"payment table row with no CPT code: {squash(printed[0].text)!r}",
+                                  page=printed[0].page)
+
+    def _check_no_orphan(self) -> None:
+        if self._orphan is not None:
+            first = next(p for p in self._orphan.values() if p.text.strip())
+            raise LayoutError(f"payment table row with no CPT code, not continued on the next page: "
+                              f"{squash(first.text)!r}", page=first.page)
 
     def finish(self) -> None:
         """Emit the payment row held back in case it continued on the next page."""
@@ -496,36 +587,42 @@ class _Builder:
         return descriptor, excluded
 
     # -- terminology
-    def terminology_rows(self, grid: _Grid) -> None:
-        first = 0
-        top = [c for c in grid.row_cells(0) if c["text"].strip()]
-        if top and all(vocab.header_concept("terminology", split_footnotes(c["text"], c["sup_mask"], glued=True)[0])
-                       for c in top):
-            first = 1
-            self._note_footnotes("terminology", grid, 1)
-        for r in range(first, grid.nrows):
+    def terminology_rows(self, grid: _Grid, reading: _Reading) -> None:
+        if reading.start and not reading.continues:
+            self._note_footnotes("terminology", grid, reading.start)
+        terms = self.rows["terminology"]
+        for r in range(reading.start, grid.nrows):
             term_cell, desc_cell = grid.at(r, 0), grid.at(r, 1)
-            if term_cell is None or desc_cell is None:
-                continue
-            term_p, desc_p = _piece(term_cell), _piece(desc_cell)
-            term = squash(split_footnotes(term_p.text, term_p.sup_mask)[0])
-            terms = self.rows["terminology"]
+            if term_cell is not None and term_cell is desc_cell and term_cell["text"].strip():
+                raise LayoutError(f"terminology row printed across both columns: {squash(term_cell['text'])!r}",
+                                  page=int(term_cell["page"]))
+            term_p = _piece(term_cell) if term_cell is not None else None
+            desc_p = _piece(desc_cell) if desc_cell is not None else None
+            term = squash(split_footnotes(term_p.text, term_p.sup_mask)[0]) if term_p else ""
             if not term:
+                if desc_p is None or not desc_p.text.strip():
+                    continue
                 if not terms:
                     raise LayoutError(f"terminology row with no term: {squash(desc_p.text)!r}", page=desc_p.page)
+                # a description the page break (or a wrapped row) carried below its term
                 last = terms[-1]
-                last["_desc"] = last["_desc"].extend(desc_p)
+                last["_desc"] = last["_desc"].extend(desc_p) if last["_desc"].text.strip() else desc_p
                 continue
+            if desc_p is None:
+                desc_p = Piece("", "", term_p.page, term_p.box)
             terms.append({"guide_year": self.year, "term": term, "source_page": term_p.page,
                           "_term": term_p, "_desc": desc_p})
 
     # -- output
     def frames(self) -> dict[str, pd.DataFrame]:
         self.finish()
+        self._check_no_orphan()
         for row in self.rows["terminology"]:
             desc_p = row.pop("_desc")
             term_p = row.pop("_term")
             row["description"] = join_lines(split_footnotes(desc_p.text, desc_p.sup_mask)[0], self.words)
+            if not row["description"]:
+                raise LayoutError(f"term {row['term']!r} has no description beside it", page=term_p.page)
             self._prov("terminology", row["term"], "term", term_p)
             self._prov("terminology", row["term"], "description", desc_p)
         out = {}

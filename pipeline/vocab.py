@@ -14,16 +14,23 @@ stating its year is a data edit here, not a code edit:
 
 Wordings are compared after `header_key`: case, spacing, line breaks, "®" and
 footnote marks do not matter.
+
+Extract uses the same wordings to find a table drawn without rules (lines
+printed in header words, `header_words`, naming at least two columns in full);
+normalize uses them to say which table is which and what each column holds.
+`use` reads them from a copy, to try a new wording before editing the files.
 """
 
 from __future__ import annotations
 
 import csv
 import re
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
 VOCAB_DIR = Path(__file__).parent / "vocab"
+_WORD = re.compile(r"[A-Za-z]+")
 
 
 def header_key(text: str) -> str:
@@ -34,6 +41,28 @@ def header_key(text: str) -> str:
 def _rows(name: str) -> list[dict[str, str]]:
     with open(VOCAB_DIR / name, newline="", encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
+
+
+@contextmanager
+def use(directory: Path):
+    """Read the vocabulary from `directory` instead of `pipeline/vocab/` while inside.
+
+    For trying a new wording on a copy of the files before editing them.
+    """
+    global VOCAB_DIR
+    before = VOCAB_DIR
+    VOCAB_DIR = Path(directory)
+    _forget()
+    try:
+        yield
+    finally:
+        VOCAB_DIR = before
+        _forget()
+
+
+def _forget() -> None:
+    for loaded in (_header_patterns, _sentinels, fact_patterns, header_words):
+        loaded.cache_clear()
 
 
 @cache
@@ -52,6 +81,20 @@ def header_concept(kind: str, text: str) -> str | None:
         if pattern.match(key):
             return concept
     return None
+
+
+@cache
+def header_words() -> frozenset[str]:
+    """Every word of every payment and terminology header wording, casefolded.
+
+    A chunk of text made only of these words (footnote marks and numbers aside)
+    reads as a header; a line of prose almost never does.
+    """
+    words: set[str] = set()
+    for kind in ("payment", "terminology"):
+        for row in _rows(f"{kind}_headers.csv"):
+            words.update(w.casefold() for w in _WORD.findall(row["wording"].replace("{year}", " ")))
+    return frozenset(words)
 
 
 @cache

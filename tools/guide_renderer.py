@@ -22,6 +22,7 @@ from pathlib import Path
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import letter
+from reportlab.lib.pdfencrypt import StandardEncryption
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
 from reportlab.platypus import (
@@ -84,10 +85,15 @@ class Layout:
     asc_before_opps: bool = False
     #: APC and its status indicator on one line ("5362 (J1)") rather than two.
     apc_one_line: bool = False
-    #: Repeat the header rows when the payment table continues on a new page.
+    #: Repeat the header rows when a table continues on a new page.
     repeat_header: bool = True
-    #: Let a row break across pages (its note continues on the next page).
+    #: Let a row break across pages. With top-aligned rows the code and the start of
+    #: the descriptor stay on the first page and the rest (the note) goes on the next;
+    #: with centred rows the code may land below the break.
     split_rows: bool = False
+    #: Vertical alignment of the payment table's body cells: "middle" (the 2022 guide)
+    #: or "top" (a word processor's default). The header stays centred.
+    valign: str = "middle"
     #: Spacer height (points) before the payment table, to push it down the page.
     space_before_table: float = 12
     #: Spacer height (points) before the terminology table.
@@ -257,8 +263,12 @@ def payment_table(guide: Guide) -> Table:
     table = Table(rows, colWidths=widths, repeatRows=4 if lay.repeat_header else 0,
                   splitInRow=1 if lay.split_rows else 0)
     style = [("SPAN", a, b) for a, b in spans]
+    # the header rows stay together and with the first code, as a word processor keeps them
+    style.append(("NOSPLIT", (0, 0), (-1, min(4, len(rows) - 1))))
     style += [("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("LEFTPADDING", (0, 0), (-1, -1), 3),
               ("RIGHTPADDING", (0, 0), (-1, -1), 3)]
+    if lay.valign != "middle":
+        style.append(("VALIGN", (0, 4), (-1, -1), {"top": "TOP"}[lay.valign]))
     style += _table_style(lay.style, header_rows=4, nrows=len(rows))
     table.setStyle(TableStyle(style))
     return table
@@ -284,7 +294,8 @@ def terminology_table(guide: Guide) -> Table:
     rows = [[Paragraph(_header_text(lay, "term", guide.year), HEAD_L),
              Paragraph(_header_text(lay, "description", guide.year), HEAD_L)]]
     rows += [[Paragraph(_esc(t), CELL), Paragraph(_esc(d), CELL)] for t, d in guide.terms]
-    table = Table(rows, colWidths=[90, 400], repeatRows=1 if lay.repeat_header else 0)
+    table = Table(rows, colWidths=[90, 400], repeatRows=1 if lay.repeat_header else 0,
+                  splitInRow=1 if lay.split_rows else 0)
     style = [("VALIGN", (0, 0), (-1, -1), "TOP")] + _table_style(lay.style, header_rows=1, nrows=len(rows))
     table.setStyle(TableStyle(style))
     return table
@@ -302,9 +313,19 @@ def _paras(texts, style=BODY):
             for t in texts]
 
 
-def render(guide: Guide, path: Path) -> Path:
-    """Write `guide` as a PDF at `path` (parents created) and return the path."""
+def render(guide: Guide, path: Path, *, owner_password: str | None = None,
+           user_password: str | None = None) -> Path:
+    """Write `guide` as a PDF at `path` (parents created) and return the path.
+
+    With `owner_password` alone the PDF is encrypted the way vendors protect
+    their guides: it opens without a password, but its permissions forbid
+    copying and changing it. `user_password` makes it need a password to open.
+    """
     path = Path(path)
+    encrypt = None
+    if owner_password or user_password:
+        encrypt = StandardEncryption(user_password or "", ownerPassword=owner_password or user_password,
+                                     canPrint=1, canModify=0, canCopy=0, canAnnotate=0)
     path.parent.mkdir(parents=True, exist_ok=True)
     title = guide.title.format(year=guide.year)
 
@@ -319,7 +340,7 @@ def render(guide: Guide, path: Path) -> Path:
     doc = SimpleDocTemplate(str(path), pagesize=letter, leftMargin=0.6 * inch, rightMargin=0.6 * inch,
                             topMargin=0.7 * inch, bottomMargin=0.8 * inch, title=title,
                             author="AngioDynamics, Inc.", creator="pipeline reconstruction renderer",
-                            invariant=1)
+                            invariant=1, encrypt=encrypt)
     story: list = [Spacer(1, 2.2 * inch), Paragraph(_esc(title), COVER), Spacer(1, 18),
                    Paragraph("AngioDynamics, Inc.", COVER_SUB)]
     if guide.document_number:

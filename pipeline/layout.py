@@ -1,0 +1,220 @@
+"""Layout: the tables and the lines of text on one page, from what is printed on it.
+
+Part of the extract stage. `extract` opens the PDF and hands each page's chars,
+rules and fills to `page_tables`, which returns every table's cells in the
+raw-cells shape (grid row and column with spans, text as printed, superscript
+mask, box) and every line of text outside them. Pure functions on pdfplumber's
+object dicts: no PDF is opened here.
+
+Tables are found two ways, so a guide reads the same whether its tables are
+ruled, borderless or shaded:
+
+1. **Ruled grids.** pdfplumber builds cells from ruling lines: stroked lines,
+   stroked rectangles, and hairline filled rectangles (how some producers draw
+   a rule). A filled band of shading is not a rule (`rule_edges`). A ruled table
+   open at the foot of a page lends its columns to its continuation, where a
+   page of merged cells may draw fewer rules.
+2. **By their header**, for tables drawn without rules: `pipeline.unruled`.
+
+Which table is which (payments, terminology, or neither) is normalize's call.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass, field
+
+from pipeline import unruled
+from pipeline.lines import line_row, page_lines, text_block
+from pipeline.unruled import FOOT_SHARE, Carry
+
+#: A rectangle this thin (points) is a rule drawn as a fill, not a band of shading.
+HAIRLINE = 2.0
+
+
+# ---------------------------------------------------------------- rules and bands
+
+def rule_edges(lines: list[dict], rects: list[dict], curves: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Vertical and horizontal edges of the page's ruling lines, for pdfplumber's explicit strategy.
+
+    A filled rectangle is a rule only when it is a hairline: a band of shading
+    behind a row would otherwise invent cell borders (and lose the columns).
+    """
+    objects = list(lines) + list(curves)
+    objects += [r for r in rects if r.get("stroke") or min(r["width"], r["height"]) <= HAIRLINE]
+    vertical, horizontal = [], []
+    for obj in objects:
+        for edge in _edges_of(obj):
+            length = edge["bottom"] - edge["top"] if edge["orientation"] == "v" else edge["x1"] - edge["x0"]
+            if length < 1:  # pdfplumber's own prefilter for the "lines" strategy
+                continue
+            (vertical if edge["orientation"] == "v" else horizontal).append(edge)
+    if vertical and horizontal:
+        horizontal += _closing_edges(vertical, horizontal)
+    return vertical, horizontal
+
+
+def _closing_edges(vertical: list[dict], horizontal: list[dict]) -> list[dict]:
+    """Rules that close a table cut by a page break.
+
+    A producer may leave the row a page break cuts open: its column rules run on
+    past the last horizontal rule to the foot of the page (or start above the
+    first one at the top of the next). The cells are still there; close them.
+    """
+    out = []
+    low, high = max(e["top"] for e in horizontal), min(e["top"] for e in horizontal)
+    for ends, beyond in ((lambda e: e["bottom"], lambda y: y > low + 2), (lambda e: e["top"], lambda y: y < high - 2)):
+        dangling = [e for e in vertical if beyond(ends(e))]
+        if len(dangling) >= 2:
+            y = max(ends(e) for e in dangling) if ends(dangling[0]) > low else min(ends(e) for e in dangling)
+            x0, x1 = min(e["x0"] for e in dangling), max(e["x0"] for e in dangling)
+            out.append({"object_type": "line_edge", "orientation": "h", "x0": x0, "x1": x1, "top": y,
+                        "bottom": y, "width": x1 - x0, "height": 0, "doctop": y})
+    return out
+
+
+def _edges_of(obj: dict) -> list[dict]:
+    from pdfplumber.utils import obj_to_edges  # pure geometry helper; no PDF is opened
+
+    return [e for e in obj_to_edges(obj) if e.get("orientation") in ("v", "h")]
+
+
+def band_edges(lines: list[dict], rects: list[dict]) -> list[tuple[float, float, float]]:
+    """(y, x0, x1) of every horizontal rule and every top and bottom edge of a filled band.
+
+    In a table without ruled cells these still mark where one row ends and the
+    next begins (alternating shading, a rule under the header).
+    """
+    out = [(ln["top"], ln["x0"], ln["x1"]) for ln in lines if abs(ln["bottom"] - ln["top"]) < 0.5]
+    for r in rects:
+        out.append((r["top"], r["x0"], r["x1"]))
+        out.append((r["bottom"], r["x0"], r["x1"]))
+    return out
+
+
+# ---------------------------------------------------------------- ruled grids
+
+def _distinct(values) -> list[float]:
+    """Distinct grid edges, merging coordinates closer than a point."""
+    out: list[float] = []
+    for v in sorted(values):
+        if not out or v - out[-1] > 1.0:
+            out.append(v)
+    return out
+
+
+def _nearest(edges: list[float], v: float) -> int:
+    """Index of the grid edge nearest to `v`."""
+    i = bisect_left(edges, v)
+    if i == len(edges) or (i > 0 and v - edges[i - 1] <= edges[i] - v):
+        return i - 1
+    return i
+
+
+def grid_cells(boxes: list[tuple], chars: list[dict], columns: list[float] = ()) -> list[dict]:
+    """One row per cell box of a ruled table: grid position and spans, text and superscript mask.
+
+    pdfplumber reports a merged cell as one box covering several grid columns
+    or rows; the spans are recovered from the distinct edges of all boxes, and
+    of `columns` (the column edges of the same table on the page before: where
+    every row on this page merges two columns, no rule between them is drawn).
+    """
+    xs = _distinct([b[0] for b in boxes] + [b[2] for b in boxes] + list(columns))
+    ys = _distinct([b[1] for b in boxes] + [b[3] for b in boxes])
+    placed = []
+    owner: dict[tuple[int, int], int] = {}
+    for k, (x0, top, x1, bottom) in enumerate(boxes):
+        c0, c1, r0, r1 = _nearest(xs, x0), _nearest(xs, x1), _nearest(ys, top), _nearest(ys, bottom)
+        placed.append((r0, c0, r1 - r0, c1 - c0))
+        for r in range(r0, r1):
+            for c in range(c0, c1):
+                owner[(r, c)] = k
+    inside: dict[int, list[dict]] = {k: [] for k in range(len(boxes))}
+    for ch in chars:
+        cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
+        c, r = bisect_right(xs, cx) - 1, bisect_right(ys, cy) - 1
+        k = owner.get((r, c))
+        if k is not None:
+            inside[k].append(ch)
+    rows = []
+    for k, (x0, top, x1, bottom) in enumerate(boxes):
+        r0, c0, rs, cs = placed[k]
+        text, mask = text_block(inside[k])
+        rows.append({"row": r0, "col": c0, "row_span": rs, "col_span": cs,
+                     "text": text, "sup_mask": mask, "x0": x0, "top": top, "x1": x1, "bottom": bottom})
+    rows.sort(key=lambda r: (r["row"], r["col"]))
+    return rows
+
+
+def _is_grid(boxes: list[tuple]) -> bool:
+    """A ruled table worth reading: at least two columns (a band of shading is one)."""
+    return len(_distinct([b[0] for b in boxes] + [b[2] for b in boxes])) >= 3
+
+
+@dataclass
+class RuledCarry:
+    """A ruled table open at the foot of a page: its column edges, for its continuation."""
+
+    xs: list[float]
+
+
+@dataclass
+class PageLayout:
+    """What `page_tables` found on one page."""
+
+    #: One list of cell dicts per table (row, col, row_span, col_span, text, sup_mask, box).
+    tables: list[list[dict]] = field(default_factory=list)
+    #: Lines of text outside every table (line, text, sup_mask, size, box).
+    lines: list[dict] = field(default_factory=list)
+    #: The table left open at the foot of the page, if any.
+    carry: Carry | RuledCarry | None = None
+
+
+# ---------------------------------------------------------------- one page
+
+def page_tables(page: int, chars: list[dict], ruled: list[list[tuple]], bands: list[tuple[float, float, float]],
+                height: float, carry: Carry | RuledCarry | None) -> PageLayout:
+    """Every table on one page and the lines of text outside them.
+
+    `chars` are the page's chars; `ruled` the cell boxes of each table pdfplumber
+    built from `rule_edges`; `bands` the page's `band_edges`; `carry` the table
+    left open at the foot of the previous page.
+    """
+    out = PageLayout()
+    grids = [cells for cells in ruled if _is_grid(cells)]
+    boxes = [(min(b[0] for b in cells), min(b[1] for b in cells), max(b[2] for b in cells),
+              max(b[3] for b in cells)) for cells in grids]
+    inside: list[list[dict]] = [[] for _ in boxes]
+    rest = []
+    for ch in chars:
+        cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
+        for k, (x0, top, x1, bottom) in enumerate(boxes):
+            if x0 <= cx <= x1 and top <= cy <= bottom:
+                inside[k].append(ch)
+                break
+        else:
+            rest.append(ch)
+    # A ruled table first on the page, as wide as the one left open at the foot of the
+    # last page, continues it and keeps its columns.
+    first = min(range(len(boxes)), key=lambda k: boxes[k][1], default=None)
+    if first is not None and any((ch["top"] + ch["bottom"]) / 2 < boxes[first][1] for ch in rest):
+        first = None
+    for k, cells in enumerate(grids):
+        columns = ()
+        if k == first and isinstance(carry, RuledCarry) and abs(carry.xs[0] - boxes[k][0]) < 1 \
+                and abs(carry.xs[-1] - boxes[k][2]) < 1:
+            columns = carry.xs
+        out.tables.append(grid_cells(cells, inside[k], columns))
+
+    grouped = page_lines(rest)
+    tables, used, out.carry = unruled.find(grouped, bands, page, height, carry if isinstance(carry, Carry) else None)
+    out.tables += tables
+    out.tables.sort(key=lambda cells: min(c["top"] for c in cells))  # reading order, for continuations
+    out.lines = [line_row(n, g) for n, g in enumerate(g for g, taken in zip(grouped, used) if not taken)]
+    if boxes and out.carry is None:
+        last = max(range(len(boxes)), key=lambda k: boxes[k][3])
+        below = [ln for ln in out.lines if ln["top"] > boxes[last][3]]
+        below += [c for cells in tables for c in cells if c["top"] > boxes[last][3]]
+        if all(item["top"] > (1 - FOOT_SHARE) * height for item in below):
+            out.carry = RuledCarry(_distinct([v for b in grids[last] for v in (b[0], b[2])]))
+    return out

@@ -1,0 +1,123 @@
+"""Lines: a page's chars as printed lines, and a cell's chars as its text, superscripts marked.
+
+Part of the extract stage: `pipeline.layout` and `pipeline.unruled` read a page
+through these. Pure functions on pdfplumber's char dicts; no PDF is opened here.
+
+Superscripts are kept, not guessed at: each text comes with a mask as long as
+the text holding "^" under each character printed smaller and raised.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+
+#: A char counts as a superscript when printed this much smaller than the
+#: line's main text and raised above its baseline.
+SUPERSCRIPT_SIZE_RATIO = 0.85
+#: Gap between two chars, as a share of font size, that reads as a space.
+SPACE_GAP_RATIO = 0.2
+
+
+def group_lines(chars: list[dict]) -> list[list[dict]]:
+    """Group chars into lines of text, top to bottom, each sorted left to right.
+
+    Two chars share a line when their vertical extents overlap by a good part of
+    the smaller one, which keeps a raised superscript on its word's line.
+    """
+    glyphs = sorted((c for c in chars if not c["text"].isspace()), key=lambda c: (c["top"], c["x0"]))
+    lines: list[list] = []  # [top, bottom, chars]
+    for c in glyphs:
+        height = c["bottom"] - c["top"]
+        placed = False
+        for line in reversed(lines[-3:]):
+            overlap = min(line[1], c["bottom"]) - max(line[0], c["top"])
+            if overlap > 0.3 * min(height, line[1] - line[0]):
+                line[0], line[1] = min(line[0], c["top"]), max(line[1], c["bottom"])
+                line[2].append(c)
+                placed = True
+                break
+        if not placed:
+            lines.append([c["top"], c["bottom"], [c]])
+    lines.sort(key=lambda line: line[0])
+    return [sorted(line[2], key=lambda c: c["x0"]) for line in lines]
+
+
+def page_lines(chars: list[dict]) -> list[list[dict]]:
+    """Group a whole page's chars into printed lines, top to bottom, each left to right.
+
+    Unlike `group_lines` (one cell's text), lines of neighbouring table cells
+    can sit a few points apart here. So a line is as tall as its largest char,
+    not the union of all it has taken in (it cannot creep into the next line of
+    the cell beside it): the largest chars make the lines, and every char joins
+    the line it overlaps by at least half its height. A raised superscript that
+    could join two lines joins the one whose text it touches.
+    """
+    glyphs = sorted((c for c in chars if not c["text"].isspace()),
+                    key=lambda c: (-int(c["size"] * 10 + 0.5), c["top"], c["x0"]))  # sizes to 0.1 pt
+    tops: list[float] = []
+    lines: list[list] = []  # [top, bottom, chars], in the order of tops
+    tallest = 0.0
+    last, last_line = None, None  # the char before, and its line when that was the only one it fitted
+    for c in glyphs:
+        if last_line is not None and (c["top"], c["bottom"], c["size"]) == (last["top"], last["bottom"], last["size"]):
+            last_line[2].append(c)  # the same run of text: the same line, without looking again
+            last = c
+            continue
+        height = c["bottom"] - c["top"]
+        lo, hi = bisect_left(tops, c["top"] - tallest), bisect_right(tops, c["bottom"])
+        fits = []
+        for ln in lines[lo:hi]:
+            overlap = min(ln[1], c["bottom"]) - max(ln[0], c["top"])
+            if overlap > 0 and overlap >= 0.5 * min(height, ln[1] - ln[0]):
+                fits.append((ln, overlap))
+        last = c
+        if not fits:
+            at = bisect_right(tops, c["top"])
+            tops.insert(at, c["top"])
+            last_line = [c["top"], c["bottom"], [c]]
+            lines.insert(at, last_line)
+            tallest = max(tallest, height)
+            continue
+        last_line = fits[0][0] if len(fits) == 1 else None
+        if len(fits) > 1:
+            def reach(item):
+                ln, overlap = item
+                return (min(max(o["x0"] - c["x1"], c["x0"] - o["x1"], 0) for o in ln[2]), -overlap)
+            fits.sort(key=reach)
+        fits[0][0][2].append(c)
+    out = [sorted(ln[2], key=lambda c: c["x0"]) for ln in lines]
+    out.sort(key=lambda ln: min(c["top"] for c in ln))
+    return out
+
+
+def line_text(line: list[dict]) -> tuple[str, str]:
+    """Text of one line and its superscript mask ("^" under raised small chars)."""
+    main_size = max(c["size"] for c in line)
+    baseline = max(c["bottom"] for c in line if c["size"] == main_size)
+    text, mask = [], []
+    prev = None
+    for c in line:
+        if prev is not None and c["x0"] - prev["x1"] > SPACE_GAP_RATIO * min(c["size"], prev["size"]):
+            text.append(" ")
+            mask.append(" ")
+        sup = c["size"] < SUPERSCRIPT_SIZE_RATIO * main_size and c["bottom"] < baseline - 0.5
+        text.append(c["text"])
+        mask.append("^" * len(c["text"]) if sup else " " * len(c["text"]))
+        prev = c
+    return "".join(text), "".join(mask)
+
+
+def text_block(chars: list[dict]) -> tuple[str, str]:
+    """Text and superscript mask of a cell: its lines joined by "\\n"."""
+    lines = [line_text(line) for line in group_lines(chars)]
+    return "\n".join(t for t, _ in lines), "\n".join(m for _, m in lines)
+
+
+def line_row(number: int, line: list[dict]) -> dict:
+    """One printed line as a raw-lines row (without its page)."""
+    text, mask = line_text(line)
+    return {
+        "line": number, "text": text, "sup_mask": mask, "size": max(c["size"] for c in line),
+        "x0": min(c["x0"] for c in line), "top": min(c["top"] for c in line),
+        "x1": max(c["x1"] for c in line), "bottom": max(c["bottom"] for c in line),
+    }

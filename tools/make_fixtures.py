@@ -1,0 +1,490 @@
+"""Make the layout fixtures in `tests/fixtures/`: guides as other years and producers print them.
+
+Each fixture is a small real PDF named by what it shows. Two independent producers:
+
+* **reportlab**, through `tools/guide_renderer.py` (ruled, borderless, shaded; header
+  rewordings; page breaks with and without a repeated header; a long guide);
+* **LibreOffice** converting a .docx written with python-docx, the way a word
+  processor exports a guide (Table Grid rules, merged cells, repeated header rows,
+  rows that break across pages, top-aligned cells, the fonts it substitutes).
+
+The data each fixture carries is defined here; `tests/test_layouts.py` asserts the
+exact rows that must come out. The committed PDFs are what the tests read, so the
+tests need neither LibreOffice nor this script.
+
+    python tools/make_fixtures.py                 # every fixture (needs soffice on PATH)
+    python tools/make_fixtures.py --reportlab     # only the reportlab ones
+    python tools/make_fixtures.py --check         # exit 1 if a reportlab fixture differs from what
+                                                  # this script renders (LibreOffice output is not
+                                                  # byte-stable, so those are not checked)
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from guide_renderer import (  # noqa: E402
+    CONTRACTOR,
+    DEFAULT_HEADERS,
+    NA,
+    NOT_APPLICABLE,
+    Amount,
+    CodeRow,
+    Guide,
+    Layout,
+    money,
+    render,
+)
+from guide_data import random_guide  # noqa: E402
+
+FIXTURES = ROOT / "tests" / "fixtures"
+
+# ---------------------------------------------------------------- the data
+
+TERMS_2022 = (
+    ("AMA", "American Medical Association"),
+    ("CMS", "Centers for Medicare and Medicaid Services"),
+    ("CPT", "Current Procedural Terminology"),
+    ("ICD-10-PCS", "International Classification of Diseases, 10th Revision, Procedure Coding System"),
+    ("IDE", "Investigational Device Exemption"),
+    ("IRE", "Irreversible Electroporation (Procedure performed with the NanoKnife System)"),
+    ("LCD", "Local Coverage Determination"),
+    ("NCD", "National Coverage Determination"),
+    ("OPPS", "Outpatient Prospective Payment System"),
+    ("RBRVS", "Resource Based Relative Value Scale"),
+    ("RVU", "Relative Value Unit"),
+)
+
+IRE_PERCUTANEOUS = ("Ablation, irreversible electroporation; 1 or more tumors per organ, including imaging "
+                    "guidance, when performed, percutaneous")
+IRE_OPEN = ("Ablation, irreversible electroporation; 1 or more tumors, including fluoroscopic and ultrasound "
+            "guidance, when performed, open")
+
+#: The 2023 guide as this repository imagines it: the two IRE codes with new amounts, three
+#: Category I codes added (physician payments with RVUs, "NA" cells, a code with no OPPS or
+#: ASC payment), and a new glossary term ("ASC", whose every word is also a header word).
+GUIDE_2023 = Guide(
+    year=2023,
+    document_number="US/ON/MS/187 REV 08 12/2022",
+    intro=("The following CPT codes and average payment amounts are effective as of January 1, 2023.",),
+    codes=(
+        CodeRow("0600T", IRE_PERCUTANEOUS, excluded=("76940", "77002", "77013", "77022"),
+                opps=Amount.rate("9342.87"), apc="5362", opps_indicator="J1",
+                asc=Amount.rate("6411.56"), asc_indicator="J8"),
+        CodeRow("0601T", IRE_OPEN, excluded=("76940", "77002"), note_on_new_line=True,
+                opps=Amount.rate("9342.87"), apc="5362", opps_indicator="J1",
+                asc=Amount.rate("5199.64"), asc_indicator="J8"),
+        CodeRow("47382", "Ablation, 1 or more liver tumor(s); percutaneous, radiofrequency",
+                non_facility=NA, facility=Amount.rate("742.89", "21.36"),
+                opps=Amount.rate("5110.22"), apc="5361", opps_indicator="J1",
+                asc=Amount.rate("2718.35"), asc_indicator="J8"),
+        CodeRow("50593", "Ablation, renal tumor(s), unilateral, percutaneous, cryotherapy",
+                excluded=("76940",),
+                non_facility=NA, facility=Amount.rate("480.44", "13.81"),
+                opps=Amount.rate("9342.87"), apc="5362", opps_indicator="J1",
+                asc=Amount.rate("5875.99"), asc_indicator="J8"),
+        CodeRow("76940", "Ultrasound guidance for, and monitoring of, parenchymal tissue ablation",
+                non_facility=Amount.rate("209.96", "6.04"), facility=Amount.rate("209.96", "6.04"),
+                opps=NA, asc=NA),
+    ),
+    terms=TERMS_2022[:1] + (("ASC", "Ambulatory Surgical Center"),) + TERMS_2022[1:],
+)
+
+#: The 2024 guide reworded: every header the issue lists, ASC before OPPS, APC and indicator
+#: on one line, footnote digits printed full size. 76940 is dropped, 32998 added; two new
+#: terms ("SI", "PFS": a term and description made only of header words).
+GUIDE_2024 = Guide(
+    year=2024,
+    document_number="US/ON/MS/187 REV 09 12/2023",
+    intro=("The following CPT codes and average payment amounts are effective as of January 1, 2024.",),
+    codes=(
+        CodeRow("0600T", IRE_PERCUTANEOUS, excluded=("76940", "77002", "77013", "77022"),
+                opps=Amount.rate("9617.04"), apc="5362", opps_indicator="J1",
+                asc=Amount.rate("6623.88"), asc_indicator="J8"),
+        CodeRow("0601T", IRE_OPEN, excluded=("76940", "77002"),
+                opps=Amount.rate("9617.04"), apc="5362", opps_indicator="J1",
+                asc=Amount.rate("5371.90"), asc_indicator="J8"),
+        CodeRow("32998", "Ablation therapy for reduction or eradication of 1 or more pulmonary tumor(s) "
+                         "including pleura or chest wall when involved by tumor extension, percutaneous, "
+                         "including imaging guidance when performed, unilateral; radiofrequency",
+                non_facility=Amount.rate("4126.51", "125.44"), facility=Amount.rate("497.30", "15.12"),
+                opps=Amount.rate("5356.61"), apc="5361", opps_indicator="J1", asc=NA),
+        CodeRow("47382", "Ablation, 1 or more liver tumor(s); percutaneous, radiofrequency",
+                non_facility=NA, facility=Amount.rate("735.48", "21.25"),
+                opps=Amount.rate("5356.61"), apc="5361", opps_indicator="J1",
+                asc=Amount.rate("2865.93"), asc_indicator="J8"),
+        CodeRow("50593", "Ablation, renal tumor(s), unilateral, percutaneous, cryotherapy",
+                excluded=("76940",), non_facility=NA, facility=Amount.rate("473.81", "13.70"),
+                opps=Amount.rate("9617.04"), apc="5362", opps_indicator="J1",
+                asc=Amount.rate("6101.14"), asc_indicator="J8"),
+    ),
+    terms=TERMS_2022 + (("PFS", "Physician Fee Schedule"), ("SI", "Status Indicator")),
+    layout=Layout(
+        style="borderless", superscripts=False, asc_before_opps=True, apc_one_line=True,
+        headers={
+            "title": "CY {year} Medicare National Average Payment",
+            "physician": "Physician (PFS){fn2}",
+            "opps": "Hospital Outpatient (OPPS){fn3}",
+            "asc": "Ambulatory Surgery Center{fn4}",
+            "non_facility": "In Office (Non-Facility)",
+            "descriptor": "Description{fn1}",
+            "apc": "APC (SI){fn3}",
+        },
+    ),
+)
+
+
+def _break_guide(rng_seed: int = 2025) -> Guide:
+    """The 2025 guide: enough codes that the payment table runs onto a second page, long
+    descriptors with notes (so a page break can fall inside a row), a long glossary."""
+    rng = random.Random(rng_seed)
+    guide = random_guide(rng, codes=14, terms=40, year=2025)
+    return replace(guide, intro=guide.intro + (
+        "Payments are national averages and are not adjusted for geographic differences. Local Medicare "
+        "contractors set the amounts for codes whose physician payment is contractor priced.",))
+
+
+BREAK_2025 = _break_guide()
+
+#: Hundreds of rows over tens of pages.
+LONG_2026 = random_guide(random.Random(2026), codes=300, terms=60, year=2026)
+
+# ---------------------------------------------------------------- reportlab fixtures
+
+#: name -> (guide, layout changes)
+REPORTLAB = {
+    "reportlab-ruled-2023.pdf": (GUIDE_2023, {"style": "ruled"}),
+    "reportlab-borderless-2023.pdf": (GUIDE_2023, {"style": "borderless"}),
+    "reportlab-shaded-2023.pdf": (GUIDE_2023, {"style": "shaded"}),
+    "reportlab-borderless-reworded-headers-2024.pdf": (GUIDE_2024, {}),
+    # the payment table runs on without its header; a top-aligned row's note and a glossary
+    # description go over the page break
+    "reportlab-borderless-break-no-repeated-header-2025.pdf":
+        (BREAK_2025, {"style": "borderless", "repeat_header": False, "split_rows": True, "valign": "top",
+                      "space_before_table": 0, "space_before_terms": 42}),
+    "reportlab-shaded-break-repeated-header-2025.pdf":
+        (BREAK_2025, {"style": "shaded", "repeat_header": True, "split_rows": True, "valign": "top",
+                      "space_before_table": 198, "space_before_terms": 42}),
+    "reportlab-ruled-break-no-repeated-header-2025.pdf":
+        (BREAK_2025, {"style": "ruled", "repeat_header": False, "split_rows": True, "valign": "top",
+                      "space_before_table": 0, "space_before_terms": 42}),
+    # centred rows: the page break cuts a row above its code, which goes to the next page
+    "reportlab-borderless-centred-break-2025.pdf":
+        (BREAK_2025, {"style": "borderless", "repeat_header": False, "split_rows": True, "valign": "middle",
+                      "space_before_table": 0, "space_before_terms": 42}),
+    "reportlab-borderless-300-codes-2026.pdf": (LONG_2026, {"style": "borderless", "repeat_header": True}),
+}
+
+#: A fixture with a header wording no vocabulary file knows, for the "stops, then an alias
+#: fixes it" test: the 2023 guide, borderless, its physician header renamed.
+RENAMED_HEADER = "Professional Services Schedule"
+REPORTLAB["reportlab-borderless-unknown-header-2023.pdf"] = (
+    GUIDE_2023, {"style": "borderless", "headers": {"physician": RENAMED_HEADER + "{fn2}"}})
+
+
+def make_reportlab(target: Path) -> list[Path]:
+    out = []
+    for name, (guide, changes) in REPORTLAB.items():
+        out.append(render(guide.with_layout(**changes), target / name))
+    return out
+
+
+# ---------------------------------------------------------------- LibreOffice fixtures
+
+#: name -> (guide, how the .docx draws its tables)
+LIBREOFFICE = {
+    "libreoffice-ruled-2023.pdf": (GUIDE_2023, {"style": "ruled"}),
+    "libreoffice-borderless-2023.pdf": (GUIDE_2023, {"style": "borderless"}),
+    "libreoffice-shaded-2023.pdf": (GUIDE_2023, {"style": "shaded"}),
+    # a row's note and a glossary description go over the page break, under a repeated header
+    "libreoffice-ruled-break-repeated-header-2025.pdf":
+        (BREAK_2025, {"style": "ruled", "repeat_header": True, "space_before_table": 120,
+                      "space_before_terms": 160}),
+    "libreoffice-borderless-break-no-repeated-header-2025.pdf":
+        (BREAK_2025, {"style": "borderless", "repeat_header": False, "space_before_table": 120}),
+}
+
+_FOOTNOTE = re.compile(r"\{fn(\d)\}")
+
+
+def _runs(text: str, superscripts: bool) -> list[tuple[str, bool]]:
+    """A header wording as runs of (text, superscript): "{fn2}" is footnote mark 2."""
+    runs, last = [], 0
+    for m in _FOOTNOTE.finditer(text):
+        runs.append((text[last:m.start()], False))
+        runs.append((m.group(1), superscripts))
+        last = m.end()
+    runs.append((text[last:], False))
+    return [(t, s) for t, s in runs if t]
+
+
+def write_docx(guide: Guide, path: Path, *, style: str = "ruled", repeat_header: bool = True,
+               space_before_table: float = 12, space_before_terms: float = 0) -> Path:
+    """Write `guide` as a Word document the way an author would lay it out in Word."""
+    from docx import Document
+    from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Inches, Pt
+
+    lay = guide.layout
+    doc = Document()
+    section = doc.sections[0]
+    section.page_width, section.page_height = Inches(8.5), Inches(11)
+    section.left_margin = section.right_margin = Inches(0.6)
+    section.top_margin, section.bottom_margin = Inches(0.7), Inches(0.8)
+    normal = doc.styles["Normal"]
+    normal.font.name = "Liberation Sans"
+    normal.element.rPr.rFonts.set(qn("w:eastAsia"), "Liberation Sans")
+    normal.font.size = Pt(9.5)
+    normal.paragraph_format.space_after = Pt(6)
+
+    footer = section.footer.paragraphs[0]
+    footer.text = (guide.document_number or "") + "\t\t"
+    run = footer.add_run()
+    for kind, text in (("begin", None), (None, "PAGE"), ("end", None)):
+        if kind:
+            fld = OxmlElement("w:fldChar")
+            fld.set(qn("w:fldCharType"), kind)
+            run._r.append(fld)
+        else:
+            instr = OxmlElement("w:instrText")
+            instr.text = text
+            run._r.append(instr)
+
+    def para(text: str = "", size: float | None = None, bold: bool = False, align=None, before: float = 0):
+        p = doc.add_paragraph()
+        if text:
+            r = p.add_run(text)
+            r.bold = bold
+            if size:
+                r.font.size = Pt(size)
+        if align is not None:
+            p.alignment = align
+        if before:
+            p.paragraph_format.space_before = Pt(before)
+        return p
+
+    def page_break():
+        doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+
+    def shade(cell, fill: str):
+        shd = OxmlElement("w:shd")
+        shd.set(qn("w:val"), "clear")
+        shd.set(qn("w:color"), "auto")
+        shd.set(qn("w:fill"), fill)
+        cell._tc.get_or_add_tcPr().append(shd)
+
+    def cell_margins(table, top: int, side: int):
+        mar = OxmlElement("w:tblCellMar")
+        for edge, twips in (("top", top), ("bottom", top), ("left", side), ("right", side)):
+            el = OxmlElement(f"w:{edge}")
+            el.set(qn("w:w"), str(twips))
+            el.set(qn("w:type"), "dxa")
+            mar.append(el)
+        table._tbl.tblPr.append(mar)
+
+    def fixed(table, widths: list[float]):
+        layout_el = OxmlElement("w:tblLayout")
+        layout_el.set(qn("w:type"), "fixed")
+        table._tbl.tblPr.append(layout_el)
+        for col, w in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths):
+            col.set(qn("w:w"), str(int(w * 20)))  # LibreOffice lays columns out by the grid, in twips
+        for row in table.rows:
+            for cell, w in zip(row.cells, widths):
+                cell.width = Pt(w)
+
+    def header_row(row):
+        trpr = row._tr.get_or_add_trPr()
+        el = OxmlElement("w:tblHeader")
+        trpr.append(el)
+
+    def put(cell, parts: list[list[tuple[str, bool]]], *, bold=False, centre=True, size=8):
+        """Write paragraphs of runs into `cell`, replacing what it holds."""
+        cell.text = ""
+        first = True
+        for runs in parts:
+            p = cell.paragraphs[0] if first else cell.add_paragraph()
+            first = False
+            p.paragraph_format.space_after = Pt(0)
+            p.alignment = WD_ALIGN_PARAGRAPH.CENTER if centre else WD_ALIGN_PARAGRAPH.LEFT
+            for text, sup in runs:
+                r = p.add_run(text)
+                r.bold = bold
+                r.font.size = Pt(size)
+                r.font.superscript = sup
+
+    def heading_text(concept: str) -> list[tuple[str, bool]]:
+        text = lay.headers.get(concept, DEFAULT_HEADERS[concept]).replace("{year}", str(guide.year))
+        return _runs(text, lay.superscripts)
+
+    def amount_text(a: Amount, rvus: bool = False) -> str:
+        if a.status == "contractor_priced":
+            return CONTRACTOR
+        if a.status == "not_applicable":
+            return NOT_APPLICABLE
+        if rvus:
+            return f"{a.rvus:.2f}" if a.rvus is not None else ""
+        return money(a.usd)
+
+    def with_indicator(value: str, indicator: str | None) -> list[list[tuple[str, bool]]]:
+        if indicator is None:
+            return [[(value, False)]]
+        if lay.apc_one_line:
+            return [[(f"{value} ({indicator})", False)]]
+        return [[(value, False)], [(f"({indicator})", False)]]
+
+    # cover, contents
+    title = guide.title.format(year=guide.year)
+    para(title, size=24, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER, before=150)
+    para("AngioDynamics, Inc.", size=12, align=WD_ALIGN_PARAGRAPH.CENTER)
+    if guide.document_number:
+        para(guide.document_number, size=12, align=WD_ALIGN_PARAGRAPH.CENTER)
+    page_break()
+
+    para("CATEGORY III CPT BILLING CODES FOR PERCUTANEOUS AND OPEN IRE", size=14, bold=True)
+    for text in guide.intro:
+        para(text)
+    para("", before=space_before_table)
+
+    # payment table: 4 header rows with merged cells, then one row per code
+    opps_cols, asc_col = ((7, 8), 6) if lay.asc_before_opps else ((6, 7), 8)
+    table = doc.add_table(rows=4 + len(guide.codes), cols=9)
+    if style == "ruled":
+        table.style = doc.styles["Table Grid"]
+    fixed(table, [44, 128, 46, 36, 46, 36, 58, 62, 70])
+    cell_margins(table, top=50, side=60)
+    c = table.cell
+    c(0, 0).merge(c(0, 1))
+    put(c(0, 2).merge(c(0, 8)), [heading_text("title")], bold=True)
+    put(c(1, 0).merge(c(1, 1)), [heading_text("service")], bold=True)
+    put(c(1, 2).merge(c(1, 5)), [heading_text("physician")], bold=True)
+    put(c(1, opps_cols[0]).merge(c(1, opps_cols[1])), [heading_text("opps")], bold=True)
+    put(c(1, asc_col).merge(c(3, asc_col)), [heading_text("asc")], bold=True)
+    put(c(2, 0).merge(c(3, 0)), [heading_text("code")], bold=True)
+    put(c(2, 1).merge(c(3, 1)), [heading_text("descriptor")], bold=True)
+    put(c(2, 2).merge(c(2, 3)), [heading_text("non_facility")], bold=True)
+    put(c(2, 4).merge(c(2, 5)), [heading_text("facility")], bold=True)
+    put(c(2, opps_cols[0]).merge(c(3, opps_cols[0])), [heading_text("apc")], bold=True)
+    put(c(2, opps_cols[1]).merge(c(3, opps_cols[1])), [heading_text("payment")], bold=True)
+    for i, concept in enumerate(("payment", "rvus", "payment", "rvus")):
+        put(c(3, 2 + i), [heading_text(concept)], bold=True)
+    for r in range(4):
+        if repeat_header:
+            header_row(table.rows[r])
+        for cell in table.rows[r].cells:
+            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+            if style == "shaded":
+                shade(cell, "D9E2F3")
+    for r, row in enumerate(guide.codes, start=4):
+        put(c(r, 0), [[(row.code, False)]])
+        descriptor = [[(" ".join(row.descriptor.split()), False)]]
+        if row.excluded:
+            note = f"(Do not report {row.code} in conjunction with {', '.join(row.excluded)})"
+            if row.note_on_new_line:
+                descriptor.append([(note, False)])
+            else:
+                descriptor[0][0] = (descriptor[0][0][0] + " " + note, False)
+        put(c(r, 1), descriptor, centre=False)
+        physician = (row.non_facility, row.facility)
+        if all(a.status == "contractor_priced" for a in physician):
+            put(c(r, 2).merge(c(r, 5)), [[(CONTRACTOR, False)]])
+        else:
+            for j, a in enumerate(physician):
+                if a.status == "national_rate":
+                    put(c(r, 2 + 2 * j), [[(money(a.usd), False)]])
+                    put(c(r, 3 + 2 * j), [[(amount_text(a, rvus=True), False)]])
+                else:
+                    put(c(r, 2 + 2 * j).merge(c(r, 3 + 2 * j)), [[(amount_text(a), False)]])
+        put(c(r, opps_cols[0]), with_indicator(row.apc if row.apc is not None else NOT_APPLICABLE,
+                                               row.opps_indicator))
+        put(c(r, opps_cols[1]), [[(amount_text(row.opps), False)]])
+        put(c(r, asc_col), with_indicator(amount_text(row.asc), row.asc_indicator))
+        if style == "shaded" and (r - 4) % 2 == 0:
+            for cell in table.rows[r].cells:
+                shade(cell, "F2F2F2")
+    for text in guide.after_table:
+        para(text)
+    page_break()
+
+    para("REIMBURSEMENT TERMINOLOGY", size=14, bold=True)
+    if space_before_terms:
+        para("", before=space_before_terms)
+    terms = doc.add_table(rows=1 + len(guide.terms), cols=2)
+    if style == "ruled":
+        terms.style = doc.styles["Table Grid"]
+    fixed(terms, [90, 400])
+    cell_margins(terms, top=50, side=60)
+    put(terms.cell(0, 0), [_runs(DEFAULT_HEADERS["term"], lay.superscripts)], bold=True, centre=False)
+    put(terms.cell(0, 1), [_runs(DEFAULT_HEADERS["description"], lay.superscripts)], bold=True, centre=False)
+    if repeat_header:
+        header_row(terms.rows[0])
+    for i, (term, description) in enumerate(guide.terms, start=1):
+        put(terms.cell(i, 0), [[(term, False)]], centre=False)
+        put(terms.cell(i, 1), [[(description, False)]], centre=False)
+    for r, row in enumerate(terms.rows):
+        if style == "shaded" and (r == 0 or r % 2 == 0):
+            for cell in row.cells:
+                shade(cell, "D9E2F3" if r == 0 else "F2F2F2")
+    for text in guide.after_terms:
+        para(text)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc.save(str(path))
+    return path
+
+
+def convert(docx: Path, target: Path) -> Path:
+    """PDF of `docx` by LibreOffice, at `target`."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        raise SystemExit("LibreOffice (soffice) is not installed: apt-get install libreoffice-writer")
+    with tempfile.TemporaryDirectory() as tmp:
+        profile = Path(tmp) / "profile"
+        subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
+                        "--outdir", tmp, str(docx)], check=True, capture_output=True, timeout=300)
+        produced = Path(tmp) / (docx.stem + ".pdf")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(produced, target)
+    return target
+
+
+def make_libreoffice(target: Path) -> list[Path]:
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, (guide, options) in LIBREOFFICE.items():
+            docx = write_docx(guide, Path(tmp) / name.replace(".pdf", ".docx"), **options)
+            out.append(convert(docx, target / name))
+    return out
+
+
+def main(argv: list[str]) -> int:
+    if "--check" in argv:
+        with tempfile.TemporaryDirectory() as tmp:
+            stale = [p.name for p in make_reportlab(Path(tmp))
+                     if not (FIXTURES / p.name).exists() or p.read_bytes() != (FIXTURES / p.name).read_bytes()]
+        print("reportlab fixtures are up to date" if not stale else f"differ from this script: {', '.join(stale)}")
+        return 1 if stale else 0
+    for path in make_reportlab(FIXTURES):
+        print(path.relative_to(ROOT))
+    if "--reportlab" not in argv:
+        for path in make_libreoffice(FIXTURES):
+            print(path.relative_to(ROOT))
+    return 0
+
+
+__all__ = ["GUIDE_2023", "GUIDE_2024", "BREAK_2025", "LONG_2026", "RENAMED_HEADER", "write_docx"]
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
