@@ -120,7 +120,7 @@ def normalize(raw: RawGuide) -> Guide:
     facts = _document_facts(raw)
     words = vocabulary(list(raw.lines["text"]) + list(raw.cells["text"]))
     _check_no_stray_rows(raw.lines)
-    out = _Builder(facts["guide_year"], words)
+    out = _Builder(facts["guide_year"] or 0, words)
     payment_page = None
     previous: _Reading | None = None
     for grid in _grids(raw.cells):
@@ -139,6 +139,9 @@ def normalize(raw: RawGuide) -> Guide:
     if payment_page is None:
         raise NotThisGuide("no CPT payment table found: no table has a header naming CPT codes and payments "
                            "(is this the CPT Reimbursement Guide?)")
+    if facts["guide_year"] is None:
+        raise NotThisGuide('no guide year printed: found neither "Medicare YYYY National Average Payment" '
+                           'nor "effective as of <date>"')
     tables = out.frames()
     if not len(tables["codes"]):
         raise LayoutError("the payment table has a header but no row with a CPT code", page=payment_page)
@@ -191,10 +194,9 @@ def _document_facts(raw: RawGuide) -> dict:
     if len(years) > 1:
         found = ", ".join(f"{y} (page {p})" for y, p in sorted(years.items()))
         raise YearConflict(f"the document names more than one payment year: {found}")
-    if not years and not effective:
-        raise NotThisGuide('no guide year printed: found neither "Medicare YYYY National Average Payment" '
-                           'nor "effective as of <date>"')
-    year = next(iter(years)) if years else effective[0].year
+    # No year at all is reported by normalize() after the tables: a PDF with
+    # no payment table is "not this guide" first, whatever else it lacks.
+    year = next(iter(years)) if years else effective[0].year if effective else None
     if effective and effective[0].year != year:
         raise YearConflict(f"payments are for {year} but page {effective[1]} says they are effective as of "
                            f"{effective[0].isoformat()}", page=effective[1])

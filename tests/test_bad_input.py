@@ -83,7 +83,8 @@ CASES = {
         bad_pdfs.blank_page, [], "none of its 1 page(s) has any text or picture: the file is damaged or blank"),
     "not this guide": (
         bad_pdfs.other_document, [],
-        'no guide year printed: found neither "Medicare YYYY National Average Payment" nor "effective as of <date>"'),
+        "no CPT payment table found: no table has a header naming CPT codes and payments "
+        "(is this the CPT Reimbursement Guide?)"),
     "cross-reference loop": (
         bad_pdfs.xref_loop, [],
         "the PDF is damaged: its structure loops back on itself (the parser recursed without end)"),

@@ -18,8 +18,8 @@ from pipeline.build import build
 
 pytestmark = pytest.mark.skipif(not (CORPUS / "MANIFEST.tsv").is_file(), reason=f"no corpus at {CORPUS}")
 
-NOT_THIS_GUIDE = ("NotThisGuide", 'no guide year printed: found neither "Medicare YYYY National Average Payment" '
-                                  'nor "effective as of <date>"')
+NOT_THIS_GUIDE = ("NotThisGuide", "no CPT payment table found: no table has a header naming CPT codes and "
+                                  "payments (is this the CPT Reimbursement Guide?)")
 NO_PAGES = ("DamagedPdf", "the PDF has no pages (damaged cross-reference table, or an empty document)")
 
 EXPECTED = {
