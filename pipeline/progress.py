@@ -7,7 +7,8 @@
 * only on a terminal, never into a log or a pipe;
 * only once the build has run for `delay` seconds, so a quick build of one
   guide prints nothing but its result;
-* at most every `interval` seconds, and erased before the summary is printed.
+* at most every `interval` seconds (the finished state always), and erased
+  before the summary is printed.
 
 The command line leaves it out with --quiet.
 """
@@ -49,8 +50,11 @@ class ProgressBar:
         if not self.enabled:
             return
         now = self.clock()
-        if now - self.started < self.delay or (self.drawn_at is not None and now - self.drawn_at < self.interval):
+        finished = progress.sources_done == progress.sources_total
+        if now - self.started < self.delay:
             return
+        if self.drawn_at is not None and now - self.drawn_at < self.interval and not finished:
+            return  # throttled; the finished state is always drawn, so the last frame is the true count
         self.drawn_at = now
         filled = round(self.WIDTH * min(max(progress.fraction, 0.0), 1.0))
         line = (f"[{'#' * filled}{'.' * (self.WIDTH - filled)}] "
