@@ -1,0 +1,280 @@
+"""Benchmark: how the build scales with guide length, against pdfplumber alone.
+
+    python tools/bench.py [--sizes 50,200,800,2200] [--out docs/benchmarks.md]
+
+For each size it renders a long guide with the test renderer (`tools/guide_renderer.py`,
+Category I codes with real payments and RVUs, exclusions, a glossary), then, each
+in a fresh child process so peak memory is that run's own:
+
+* **pdfplumber alone**: `find_tables()` and `extract_words()` on every page, the
+  least any table extractor built on pdfplumber must spend;
+* **pipeline**: extract, normalize, validate and publish, timed per stage, with
+  the child's peak resident memory.
+
+Then it times building 8 guides with `--jobs 1` and `--jobs 2`, and a no-op
+rebuild through `make build`. Results are printed and written to
+docs/benchmarks.md with the machine's description. Not part of `make test`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(ROOT))
+
+WORDS = ("ablation imaging guidance percutaneous open tumor organ resection biopsy catheter hepatic "
+         "renal pancreatic lesion ultrasound fluoroscopic cryoablation radiofrequency microwave "
+         "laparoscopic approach unilateral bilateral single multiple").split()
+
+
+def make_guide(rows: int, year: int = 2024, seed: int = 7):
+    """A long guide with `rows` Category I codes whose physician columns carry payments."""
+    from guide_renderer import NA, Amount, CodeRow, Guide
+
+    rng = random.Random(seed + rows)
+    codes = []
+    for i in range(rows):
+        code = f"{10000 + i * 7:05d}"
+        words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(5, 12)))
+        excluded = tuple(sorted({f"{70000 + rng.randint(0, 9999):05d}" for _ in range(rng.randint(0, 3))}))
+
+        def money(most=1500000):
+            return Decimal(rng.randint(5000, most)) / 100
+
+        nf_usd, f_usd = money(999999), money(999999)  # physician columns are narrow
+        codes.append(CodeRow(
+            code=code,
+            descriptor=f"Ablation, {words}",
+            excluded=excluded,
+            non_facility=Amount("national_rate", nf_usd, Decimal(rng.randint(100, 9999)) / 100),
+            facility=Amount("national_rate", f_usd, Decimal(rng.randint(100, 9999)) / 100),
+            opps=Amount("national_rate", money()) if i % 5 else NA,
+            apc=f"{5000 + rng.randint(0, 999)}" if i % 5 else None,
+            opps_indicator=rng.choice(["J1", "T", "Q1"]) if i % 5 else None,
+            asc=Amount("national_rate", money()) if i % 3 else NA,
+            asc_indicator=rng.choice(["J8", "A2", "G2"]) if i % 3 else None,
+        ))
+    terms = tuple((f"T{i:03d}", f"Term number {i} of the glossary") for i in range(12))
+    return Guide(year=year, codes=tuple(codes), terms=terms, document_number="US/ON/MS/999 REV 01 12/2023",
+                 intro=(f"The following codes and average payment amounts are effective as of January 1, {year}.",))
+
+
+# ---------------------------------------------------------------- child-process measurements
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+#: Both children read this small guide once before the timed run, so each is
+#: measured warm: the build's fork server imports and warms the pipeline once
+#: per build (pipeline/_preload.py), and pdfplumber has its own first-use costs.
+WARM_UP = ROOT / "sources" / "2022" / "2022-NanoKnife-CPT-Reimbursement-Guide.reconstructed.pdf"
+
+
+def _plumb(pdf_path) -> int:
+    import pdfplumber
+
+    with pdfplumber.open(pdf_path) as pdf:
+        for page in pdf.pages:
+            page.find_tables()
+            page.extract_words()
+            page.close()
+        return len(pdf.pages)
+
+
+def child_plumber(pdf_path: str) -> dict:
+    _plumb(WARM_UP)
+    t0 = time.perf_counter()
+    pages = _plumb(pdf_path)
+    return {"seconds": time.perf_counter() - t0, "pages": pages, "peak_mb": _peak_mb()}
+
+
+def child_pipeline(pdf_path: str) -> dict:
+    from pipeline.extract import extract
+    from pipeline.normalize import normalize
+    from pipeline.publish import publish
+    from pipeline.validate import validate
+    import pipeline._preload  # noqa: F401  (what the build's fork server imports once)
+
+    guide = normalize(extract(WARM_UP))
+    validate(guide.tables, guide.guide_year)
+    times = {}
+    t = time.perf_counter()
+    raw = extract(Path(pdf_path))
+    times["extract"] = time.perf_counter() - t
+    t = time.perf_counter()
+    guide = normalize(raw)
+    times["normalize"] = time.perf_counter() - t
+    t = time.perf_counter()
+    validate(guide.tables, guide.guide_year)
+    times["validate"] = time.perf_counter() - t
+    t = time.perf_counter()
+    with tempfile.TemporaryDirectory() as out:
+        publish(guide, Path(out))
+    times["publish"] = time.perf_counter() - t
+    return {"stages": times, "seconds": sum(times.values()), "pages": raw.page_count,
+            "rows": len(guide.tables["codes"]), "peak_mb": _peak_mb()}
+
+
+def run_child(kind: str, pdf: Path) -> dict:
+    done = subprocess.run([sys.executable, __file__, "--child", kind, str(pdf)], capture_output=True, text=True,
+                          cwd=ROOT)
+    if done.returncode != 0:
+        raise RuntimeError(f"{kind} on {pdf} failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def best_of(n: int, kind: str, pdf: Path) -> dict:
+    runs = [run_child(kind, pdf) for _ in range(n)]
+    best = min(runs, key=lambda r: r["seconds"])
+    best["peak_mb"] = max(r["peak_mb"] for r in runs)
+    return best
+
+
+# ---------------------------------------------------------------- whole builds
+
+def time_build(sources: Path, outputs: Path, jobs: int) -> float:
+    shutil.rmtree(outputs, ignore_errors=True)
+    t = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "pipeline", "build", "--sources", str(sources),
+                           "--outputs", str(outputs), "--jobs", str(jobs), "--quiet"],
+                          capture_output=True, text=True, cwd=ROOT)
+    elapsed = time.perf_counter() - t
+    if done.returncode != 0:
+        raise RuntimeError(f"build --jobs {jobs} failed:\n{done.stdout}\n{done.stderr}")
+    return elapsed
+
+
+def time_noop_make_build() -> float:
+    subprocess.run(["make", "build"], cwd=ROOT, check=True, capture_output=True)  # warm: state up to date
+    best = float("inf")
+    for _ in range(3):
+        t = time.perf_counter()
+        subprocess.run(["make", "build"], cwd=ROOT, check=True, capture_output=True)
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    import pdfminer
+    import pdfplumber
+
+    return (f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB, {platform.system()} {platform.machine()}, "
+            f"Python {platform.python_version()}, pdfplumber {pdfplumber.__version__}, "
+            f"pdfminer.six {pdfminer.__version__}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="50,200,800,2200", help="code rows per generated guide")
+    ap.add_argument("--repeat", type=int, default=2, help="runs per measurement; the fastest is kept")
+    ap.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    ap.add_argument("--child", nargs=2, metavar=("KIND", "PDF"), help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        kind, pdf = args.child
+        print(json.dumps(child_plumber(pdf) if kind == "plumber" else child_pipeline(pdf)))
+        return 0
+
+    from guide_renderer import render
+
+    sizes = [int(s) for s in args.sizes.split(",")]
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        for rows in sizes:
+            pdf = render(make_guide(rows), tmp / f"guide-{rows}.pdf")
+            plumber = best_of(args.repeat, "plumber", pdf)
+            full = best_of(args.repeat, "pipeline", pdf)
+            results.append({"rows": rows, "pages": full["pages"], "plumber": plumber, "pipeline": full})
+            print(f"{rows:5d} rows {full['pages']:4d} pages: pdfplumber {plumber['seconds']:.2f}s, "
+                  f"pipeline {full['seconds']:.2f}s (x{full['seconds'] / plumber['seconds']:.2f}), "
+                  f"peak {full['peak_mb']:.0f} MB", flush=True)
+
+        # Many guides: 8 copies of the 200-row guide, each under its own year.
+        sources = tmp / "many"
+        for i in range(8):
+            year = 2030 + i
+            render(make_guide(200, year=year), sources / str(year) / f"guide-{year}.pdf")
+        jobs1 = time_build(sources, tmp / "out1", 1)
+        jobs2 = time_build(sources, tmp / "out2", 2)
+        print(f"8 guides: --jobs 1 {jobs1:.2f}s, --jobs 2 {jobs2:.2f}s (x{jobs1 / jobs2:.2f})", flush=True)
+    noop = time_noop_make_build()
+    print(f"no-op make build: {noop:.3f}s", flush=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(report(results, jobs1, jobs2, noop), encoding="utf-8")
+    print(f"wrote {args.out}")
+    return 0
+
+
+def report(results, jobs1, jobs2, noop) -> str:
+    lines = [
+        "# Benchmarks",
+        "",
+        "Generated by `make bench` (`tools/bench.py`); numbers from a real run, not edited by hand.",
+        "",
+        f"Machine: {machine()}.",
+        "",
+        "Each guide is rendered by the test renderer: Category I codes with payments and RVUs in every column,",
+        "0-3 exclusions each, a 12-term glossary. Each measurement runs in a fresh child process that first",
+        "reads the small 2022 guide once (the build's fork server likewise imports and warms the pipeline once",
+        "per build), so both sides are timed warm. Times are the fastest of the runs; peak memory is the",
+        "child process's maximum resident set size, the warm-up included.",
+        "",
+        "| code rows | pages | pdfplumber alone (s) | extract | normalize | validate | publish | pipeline (s) "
+        "| pipeline / pdfplumber | pages/s | peak MB |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        s, p = r["pipeline"]["stages"], r["pipeline"]
+        lines.append(
+            f"| {r['rows']} | {r['pages']} | {r['plumber']['seconds']:.2f} | {s['extract']:.2f} | "
+            f"{s['normalize']:.2f} | {s['validate']:.2f} | {s['publish']:.2f} | {p['seconds']:.2f} | "
+            f"{p['seconds'] / r['plumber']['seconds']:.2f} | {r['pages'] / p['seconds']:.1f} | {p['peak_mb']:.0f} |")
+    lines += ["", "## Targets", ""]
+    worst = max(r["pipeline"]["seconds"] / r["plumber"]["seconds"] for r in results)
+    lines.append(f"- Full build at most 1.5x pdfplumber alone: worst ratio {worst:.2f} "
+                 f"({'met' if worst <= 1.5 else 'NOT met'}).")
+    by_pages = sorted(results, key=lambda r: r["pages"])
+    for a, b in zip(by_pages, by_pages[1:]):
+        page_ratio = b["pages"] / a["pages"]
+        time_ratio = b["pipeline"]["seconds"] / a["pipeline"]["seconds"]
+        lines.append(f"- Linear growth: {a['pages']} -> {b['pages']} pages (x{page_ratio:.2f}) costs "
+                     f"x{time_ratio:.2f} the time; allowed x{1.1 * page_ratio:.2f}, i.e. 4x the pages at most "
+                     f"4.4x the time ({'met' if time_ratio <= 1.1 * page_ratio else 'NOT met'}).")
+    big = [r for r in results if r["pages"] >= 200]
+    if big:
+        r = min(big, key=lambda r: r["pages"])
+        lines.append(f"- Peak memory under 400 MB for a 200-page guide: {r['pipeline']['peak_mb']:.0f} MB at "
+                     f"{r['pages']} pages ({'met' if r['pipeline']['peak_mb'] < 400 else 'NOT met'}).")
+    lines.append(f"- 8 guides (200 rows each) on 2 cores: --jobs 1 {jobs1:.2f} s, --jobs 2 {jobs2:.2f} s, "
+                 f"speed-up x{jobs1 / jobs2:.2f} ({'met' if jobs1 / jobs2 >= 1.7 else 'NOT met'}; target x1.7).")
+    lines.append(f"- No-op `make build`: {noop:.3f} s ({'met' if noop < 0.5 else 'NOT met'}; target under 0.5 s).")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
