@@ -22,7 +22,6 @@ normalize, from what the header cells say.
 from __future__ import annotations
 
 import gc
-import hashlib
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +31,7 @@ import pdfplumber
 from pdfminer.pdfdocument import PDFPasswordIncorrect
 
 from pipeline import layout, schemas
+from pipeline.buildstate import sha256_file as sha256_of
 from pipeline.errors import (DamagedPdf, NotAPdf, NoTextLayer, PasswordRequired, exception_chain,
                              from_parser)
 
@@ -45,14 +45,6 @@ class RawGuide:
     page_count: int
     cells: pd.DataFrame
     lines: pd.DataFrame
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def extract(path: Path, password: str | None = None, on_page=None) -> RawGuide:

@@ -47,24 +47,13 @@ from guide_renderer import (  # noqa: E402
     render,
 )
 from guide_data import random_guide  # noqa: E402
+from make_reconstruction import GUIDE_2022  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
 
 # ---------------------------------------------------------------- the data
 
-TERMS_2022 = (
-    ("AMA", "American Medical Association"),
-    ("CMS", "Centers for Medicare and Medicaid Services"),
-    ("CPT", "Current Procedural Terminology"),
-    ("ICD-10-PCS", "International Classification of Diseases, 10th Revision, Procedure Coding System"),
-    ("IDE", "Investigational Device Exemption"),
-    ("IRE", "Irreversible Electroporation (Procedure performed with the NanoKnife System)"),
-    ("LCD", "Local Coverage Determination"),
-    ("NCD", "National Coverage Determination"),
-    ("OPPS", "Outpatient Prospective Payment System"),
-    ("RBRVS", "Resource Based Relative Value Scale"),
-    ("RVU", "Relative Value Unit"),
-)
+TERMS_2022 = GUIDE_2022.terms
 
 IRE_PERCUTANEOUS = ("Ablation, irreversible electroporation; 1 or more tumors per organ, including imaging "
                     "guidance, when performed, percutaneous")
