@@ -1,0 +1,47 @@
+"""Facts read from the document's own words: its year, and what happens when they are missing or disagree."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from conftest import SOURCE_2022
+from pipeline.errors import NotThisGuide, YearConflict
+from pipeline.extract import extract
+from pipeline.normalize import normalize
+
+
+@pytest.fixture(scope="module")
+def raw_2022():
+    return extract(SOURCE_2022)
+
+
+def _without_title_row(raw):
+    """The 2022 raw frames minus the "Medicare 2022 National Average Payment" header row."""
+    cells = raw.cells
+    title = cells[(cells["page"] == 3) & (cells["row"] == 0)]
+    assert list(title["text"])[1].startswith("Medicare 2022 National Average Payment")
+    return cells.drop(title.index).reset_index(drop=True)
+
+
+def test_year_from_the_effective_date_alone(raw_2022):
+    guide = normalize(replace(raw_2022, cells=_without_title_row(raw_2022)))
+    assert guide.guide_year == 2022 and guide.effective_date.isoformat() == "2022-01-01"
+
+
+def test_no_year_printed_anywhere_is_not_this_guide(raw_2022):
+    lines = raw_2022.lines.copy()
+    lines["text"] = lines["text"].str.replace("effective as of", "in force from", regex=False)
+    with pytest.raises(NotThisGuide) as exc:
+        normalize(replace(raw_2022, cells=_without_title_row(raw_2022), lines=lines))
+    assert str(exc.value) == ('no guide year printed: found neither "Medicare YYYY National Average Payment" '
+                              'nor "effective as of <date>"')
+
+
+def test_effective_date_of_another_year_is_a_conflict(raw_2022):
+    lines = raw_2022.lines.copy()
+    lines["text"] = lines["text"].str.replace("January 1, 2022", "January 1, 2023", regex=False)
+    with pytest.raises(YearConflict) as exc:
+        normalize(replace(raw_2022, lines=lines))
+    assert str(exc.value) == "page 3: payments are for 2022 but page 3 says they are effective as of 2023-01-01"
