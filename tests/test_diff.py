@@ -21,21 +21,17 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from conftest import ROOT, SOURCE_2022
-from guide_renderer import NA, PAGE_BREAK, Amount, CodeRow, render
+from conftest import ROOT
+from guide_renderer import NA, PAGE_BREAK, Amount, CodeRow
 from make_reconstruction import GUIDE_2022
-from pipeline.build import build
 from pipeline.cli import main
 from pipeline.diff import compare, compare_guide, pct_change, same
 from pipeline.publish import read_manifest, read_tables
+from two_years import build_two_years, edition_2023
 
 _0600T, _0601T = GUIDE_2022.codes
 
-GUIDE_2023 = replace(
-    GUIDE_2022,
-    year=2023,
-    document_number="US/ON/MS/187 REV 08 12/2022",
-    intro=tuple(p.replace("January 1, 2022", "January 1, 2023") for p in GUIDE_2022.intro),
+GUIDE_2023 = edition_2023(
     codes=(
         # OPPS up, ASC down, 77022 no longer excluded
         replace(_0600T, excluded=("76940", "77002", "77013"), opps=Amount.rate("9500.00"),
@@ -65,14 +61,7 @@ def _tree(folder):
 @pytest.fixture(scope="module")
 def outputs(tmp_path_factory):
     """outputs/2022 and outputs/2023, built by the real pipeline from real PDFs."""
-    root = tmp_path_factory.mktemp("diff")
-    sources = root / "sources"
-    (sources / "2022").mkdir(parents=True)
-    shutil.copy(SOURCE_2022, sources / "2022" / SOURCE_2022.name)
-    render(GUIDE_2023, sources / "2023" / "2023-NanoKnife-CPT-Reimbursement-Guide.pdf")
-    outcomes = build(sources, root / "outputs")
-    assert [(o.status, o.guide_year) for o in outcomes] == [("built", 2022), ("built", 2023)]
-    return root / "outputs"
+    return build_two_years(tmp_path_factory.mktemp("diff"), GUIDE_2023)
 
 
 def diff(outputs, *args):

@@ -18,27 +18,32 @@ from conftest import SOURCE_2022
 from guide_renderer import Amount, render
 from make_reconstruction import GUIDE_2022
 
+def edition_2023(**changes):
+    """The 2022 guide as its 2023 edition: year, document number and effective date moved, plus `changes`."""
+    return replace(
+        GUIDE_2022,
+        year=2023,
+        document_number="US/ON/MS/187 REV 08 12/2022",
+        intro=tuple(p.replace("January 1, 2022", "January 1, 2023") for p in GUIDE_2022.intro),
+        **changes,
+    )
+
+
 _0600T, _0601T = GUIDE_2022.codes
-GUIDE_2023 = replace(
-    GUIDE_2022,
-    year=2023,
-    document_number="US/ON/MS/187 REV 08 12/2022",
-    intro=tuple(p.replace("January 1, 2022", "January 1, 2023") for p in GUIDE_2022.intro),
-    codes=(
-        replace(_0600T, opps=Amount.rate("9278.39"), asc=Amount.rate("6000.00")),
-        replace(_0601T, asc=Amount.rate("5163.52"), facility=Amount.rate("812.30", "24.15")),
-    ),
-)
+GUIDE_2023 = edition_2023(codes=(
+    replace(_0600T, opps=Amount.rate("9278.39"), asc=Amount.rate("6000.00")),
+    replace(_0601T, asc=Amount.rate("5163.52"), facility=Amount.rate("812.30", "24.15")),
+))
 
 
-def build_two_years(root: Path) -> Path:
-    """Render 2023, build 2022 and 2023 into `root/outputs` with the real pipeline; returns outputs."""
+def build_two_years(root: Path, guide_2023=GUIDE_2023) -> Path:
+    """Render `guide_2023`, build 2022 and 2023 into `root/outputs` with the real pipeline; returns outputs."""
     from pipeline.build import build
 
     sources, outputs = root / "sources", root / "outputs"
     (sources / "2022").mkdir(parents=True)
     shutil.copy(SOURCE_2022, sources / "2022" / SOURCE_2022.name)
-    render(GUIDE_2023, sources / "2023" / "2023-NanoKnife-CPT-Reimbursement-Guide.pdf")
+    render(guide_2023, sources / "2023" / "2023-NanoKnife-CPT-Reimbursement-Guide.pdf")
     outcomes = build(sources, outputs)
     assert [(o.status, o.guide_year) for o in outcomes] == [("built", 2022), ("built", 2023)], \
         [o.message for o in outcomes]
