@@ -173,7 +173,8 @@ def money(amount: Decimal) -> str:
     return f"${amount:,.2f}"
 
 
-def _amount_text(amount: Amount, *, rvus: bool = False) -> str:
+def amount_text(amount: Amount, *, rvus: bool = False) -> str:
+    """A payment cell's text as printed: an amount, its RVUs, or the sentinel wording."""
     if amount.status == "contractor_priced":
         return CONTRACTOR
     if amount.status == "not_applicable":
@@ -248,15 +249,15 @@ def payment_table(guide: Guide) -> Table:
             for j, a in enumerate(physician):
                 if a.status == "national_rate":
                     cells[2 + 2 * j] = Paragraph(_esc(money(a.usd)), CELL_C)
-                    cells[3 + 2 * j] = Paragraph(_esc(_amount_text(a, rvus=True)), CELL_C)
+                    cells[3 + 2 * j] = Paragraph(_esc(amount_text(a, rvus=True)), CELL_C)
                 else:
-                    cells[2 + 2 * j] = Paragraph(_esc(_amount_text(a)), CELL_C)
+                    cells[2 + 2 * j] = Paragraph(_esc(amount_text(a)), CELL_C)
                     spans.append(((2 + 2 * j, r), (3 + 2 * j, r)))
         apc = row.apc if row.apc is not None else NOT_APPLICABLE
         cells[opps_cols[0]] = Paragraph(_esc(_with_indicator(apc, row.opps_indicator, lay.apc_one_line)), CELL_C)
-        cells[opps_cols[1]] = Paragraph(_esc(_amount_text(row.opps)), CELL_C)
+        cells[opps_cols[1]] = Paragraph(_esc(amount_text(row.opps)), CELL_C)
         cells[asc_col] = Paragraph(
-            _esc(_with_indicator(_amount_text(row.asc), row.asc_indicator, lay.apc_one_line)), CELL_C)
+            _esc(_with_indicator(amount_text(row.asc), row.asc_indicator, lay.apc_one_line)), CELL_C)
         rows.append(cells)
 
     widths = [44, 128, 46, 36, 46, 36, 58, 62, 70]

@@ -43,6 +43,7 @@ from guide_renderer import (  # noqa: E402
     CodeRow,
     Guide,
     Layout,
+    amount_text,
     money,
     render,
 )
@@ -318,15 +319,6 @@ def write_docx(guide: Guide, path: Path, *, style: str = "ruled", repeat_header:
     def heading_text(concept: str) -> list[tuple[str, bool]]:
         text = lay.headers.get(concept, DEFAULT_HEADERS[concept]).replace("{year}", str(guide.year))
         return _runs(text, lay.superscripts)
-
-    def amount_text(a: Amount, rvus: bool = False) -> str:
-        if a.status == "contractor_priced":
-            return CONTRACTOR
-        if a.status == "not_applicable":
-            return NOT_APPLICABLE
-        if rvus:
-            return f"{a.rvus:.2f}" if a.rvus is not None else ""
-        return money(a.usd)
 
     def with_indicator(value: str, indicator: str | None) -> list[list[tuple[str, bool]]]:
         if indicator is None:
