@@ -14,7 +14,7 @@ import click
 
 from pipeline import __version__
 from pipeline.errors import GuideError
-from pipeline.sandbox import Limits
+from pipeline.run.sandbox import Limits
 
 _DIR = click.Path(path_type=Path, file_okay=False)
 
@@ -61,8 +61,8 @@ def build(sources: Path, outputs: Path, passwords: tuple[str, ...], jobs: int | 
     failed. Does nothing when no source and no pipeline code changed since the
     last build.
     """
-    from pipeline.build import build as run_build
-    from pipeline.progress import ProgressBar
+    from pipeline.run.build import build as run_build
+    from pipeline.run.progress import ProgressBar
 
     bar = ProgressBar(sys.stderr) if not quiet else None
     try:
@@ -135,7 +135,7 @@ def diff(old: int | None, new: int | None, outputs: Path, fail_on_change: bool) 
     against the latest. Writes changes.csv, changes.parquet and report.md to
     --outputs/diffs/OLD-NEW/ and prints a short summary.
     """
-    from pipeline.diff import run, summary
+    from pipeline.readers.diff import run, summary
 
     try:
         result, folder = run(outputs, old, new)
@@ -165,7 +165,7 @@ def inspect_command(years: tuple[int, ...], all_years: bool, outputs: Path, sour
     labelled by the field it fed, beside the rows read from it, the validation
     result and the footnote marks found. Opens from disk, no server needed.
     """
-    from pipeline.inspect import inspect_year
+    from pipeline.readers.inspect import inspect_year
     from pipeline.publish import published_years
 
     if all_years == bool(years):
@@ -201,7 +201,7 @@ def warehouse(outputs: Path, database: Path | None) -> None:
     views latest_payments and payment_changes. Years whose outputs did not change
     are left alone; on any failure the database keeps its previous contents.
     """
-    from pipeline.warehouse import DATABASE, refresh
+    from pipeline.readers.warehouse import DATABASE, refresh
 
     try:
         loads = refresh(outputs, database)

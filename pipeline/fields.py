@@ -194,7 +194,7 @@ TABLES: dict[str, Table] = {t.name: t for t in (CODES, PAYMENTS, EXCLUSIONS, TER
 
 # ---------------------------------------------------------------- between years
 
-#: Not a per-year dataset, so not in TABLES: `pipeline.diff` fills it from two
+#: Not a per-year dataset, so not in TABLES: `pipeline.readers.diff` fills it from two
 #: published years and `pipeline.publish` writes it to outputs/diffs/OLD-NEW/.
 CHANGE_DATASETS = (*DATASETS, "guide")
 CHANGE_KINDS = ("added", "removed", "changed")
@@ -228,7 +228,7 @@ CHANGES = Table(
 
 # ---------------------------------------------------------------- warehouse
 
-#: Not a published file, so not in TABLES: `pipeline.warehouse` fills it from
+#: Not a published file, so not in TABLES: `pipeline.readers.warehouse` fills it from
 #: each year's manifest.json, one row per year loaded into outputs/warehouse.duckdb.
 GUIDES = Table(
     "guides",

@@ -21,6 +21,6 @@ FIXTURES = ROOT / "tests" / "fixtures"
 @pytest.fixture(scope="session")
 def guide_2022():
     """The 2022 source, extracted, normalized and validated once per session."""
-    from pipeline.build import parse_source
+    from pipeline.run.build import parse_source
 
     return parse_source(SOURCE_2022, SOURCES)

@@ -20,7 +20,7 @@ from pathlib import Path
 from conftest import OUTPUTS, ROOT, SOURCE_2022
 from guide_renderer import Amount, render
 from make_reconstruction import GUIDE_2022
-from pipeline.build import build
+from pipeline.run.build import build
 from pipeline.publish import STAGING, write_folder
 
 YEAR_FILES = 11  # five tables as CSV and Parquet, and the manifest

@@ -18,9 +18,9 @@ from click.testing import CliRunner
 
 import bad_pdfs
 from conftest import OUTPUTS, SOURCE_2022
-from pipeline.build import build
+from pipeline.run.build import build
 from pipeline.cli import main
-from pipeline.sandbox import Limits
+from pipeline.run.sandbox import Limits
 
 
 def tree(folder: Path) -> dict[str, bytes]:

@@ -14,7 +14,7 @@ import shutil
 import pytest
 
 from conftest import CORPUS, OUTPUTS, SOURCE_2022
-from pipeline.build import build
+from pipeline.run.build import build
 
 pytestmark = pytest.mark.skipif(not (CORPUS / "MANIFEST.tsv").is_file(), reason=f"no corpus at {CORPUS}")
 

@@ -72,7 +72,7 @@ def test_exact_amounts_of_both_years_by_both_readers(outputs):
 
 def test_republishing_a_year_replaces_its_partitions_byte_for_byte(outputs):
     from conftest import SOURCE_2022
-    from pipeline.build import build
+    from pipeline.run.build import build
 
     before = {p: p.read_bytes() for p in (outputs / "dataset").rglob("guide_year=2022/*")}
     assert build(SOURCE_2022, outputs)[0].ok

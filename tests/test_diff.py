@@ -25,7 +25,7 @@ from conftest import ROOT
 from guide_renderer import NA, PAGE_BREAK, Amount, CodeRow
 from make_reconstruction import GUIDE_2022
 from pipeline.cli import main
-from pipeline.diff import compare, compare_guide, pct_change, same
+from pipeline.readers.diff import compare, compare_guide, pct_change, same
 from pipeline.publish import read_manifest, read_tables
 from two_years import build_two_years, edition_2023
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from PIL import Image
 
 from conftest import OUTPUTS, SOURCE_2022, SOURCES
-from pipeline import inspect as report
+from pipeline.readers import inspect as report
 from pipeline.cli import main
 from pipeline.extract import extract, page_images, sha256_of
 from pipeline.publish import INSPECT_HTML, INSPECT_IMAGES, read_manifest, read_tables

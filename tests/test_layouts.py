@@ -24,7 +24,7 @@ from guide_data import expected, published
 from guide_renderer import Amount, CodeRow, Guide, Layout, render
 from make_fixtures import BREAK_2025, GUIDE_2023, LONG_2026, RENAMED_HEADER
 from pipeline import vocab
-from pipeline.build import parse_source
+from pipeline.run.build import parse_source
 from pipeline.cli import main
 from pipeline.errors import LayoutError, ValueNotParsed
 from pipeline.extract import extract

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pipeline.layout import rule_edges
-from pipeline.lines import line_text, page_lines
+from pipeline.extract.tables.ruled import rule_edges
+from pipeline.extract.lines import line_text, page_lines
 
 
 def char(text: str, x0: float, top: float, size: float = 8.0, rise: float = 0.0) -> dict:

@@ -1,6 +1,6 @@
 """No-op rebuilds: unchanged sources and pipeline mean nothing is parsed and nothing rewritten.
 
-The build state (`pipeline.buildstate`) lives in `outputs/.build-state.json`;
+The build state (`pipeline.run.buildstate`) lives in `outputs/.build-state.json`;
 anything that could change the outputs (a source's bytes, the code, a
 published file) makes the next build a real one, and so does a state file that
 is missing or unreadable.
@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from conftest import OUTPUTS, ROOT, SOURCE_2022
-from pipeline.build import build
-from pipeline.buildstate import STATE_FILE, code_fingerprint
+from pipeline.run.build import build
+from pipeline.run.buildstate import STATE_FILE, code_fingerprint
 
 
 def snapshot(folder: Path) -> dict[str, tuple[int, int, bytes]]:
@@ -155,7 +155,7 @@ def test_code_fingerprint_covers_code_and_vocabulary_only(tmp_path):
     assert code_fingerprint(package) != original
     shutil.copy(ROOT / "pipeline" / "vocab" / "sentinels.csv", vocab)
     assert code_fingerprint(package) == original
-    (package / "build.py").write_text((package / "build.py").read_text(encoding="utf-8") + "\n# edit\n",
+    (package / "run" / "build.py").write_text((package / "run" / "build.py").read_text(encoding="utf-8") + "\n# edit\n",
                                       encoding="utf-8")
     assert code_fingerprint(package) != original
 

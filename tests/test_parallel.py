@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from guide_renderer import render
 from make_reconstruction import GUIDE_2022
-from pipeline.build import build, default_jobs
+from pipeline.run.build import build, default_jobs
 from pipeline.cli import main
 
 YEARS = (2031, 2032, 2033, 2034)

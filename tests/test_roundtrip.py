@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 from guide_data import WORDS, expected, published
 from guide_renderer import CONTRACTOR_PRICED, NA, Amount, CodeRow, Guide, Layout, render
 from pipeline import vocab
-from pipeline.build import parse_source
+from pipeline.run.build import parse_source
 
 EXAMPLES = int(os.environ.get("ROUNDTRIP_EXAMPLES", "0"))
 

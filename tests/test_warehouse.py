@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from pipeline import fields as F
 from pipeline.cli import main
 from pipeline.publish import parquet_bytes, read_tables
-from pipeline.warehouse import DATABASE, WarehouseError, create_schema, create_views, refresh
+from pipeline.readers.warehouse import DATABASE, WarehouseError, create_schema, create_views, refresh
 from two_years import build_two_years
 
 D = Decimal

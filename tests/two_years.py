@@ -38,7 +38,7 @@ GUIDE_2023 = edition_2023(codes=(
 
 def build_two_years(root: Path, guide_2023=GUIDE_2023) -> Path:
     """Render `guide_2023`, build 2022 and 2023 into `root/outputs` with the real pipeline; returns outputs."""
-    from pipeline.build import build
+    from pipeline.run.build import build
 
     sources, outputs = root / "sources", root / "outputs"
     (sources / "2022").mkdir(parents=True)

@@ -108,7 +108,7 @@ def child_pipeline(pdf_path: str) -> dict:
     from pipeline.normalize import normalize
     from pipeline.publish import publish
     from pipeline.validate import validate
-    import pipeline._preload  # noqa: F401  (what the build's fork server imports once)
+    import pipeline.run._preload  # noqa: F401  (what the build's fork server imports once)
 
     guide = normalize(extract(WARM_UP))
     validate(guide.tables, guide.guide_year)

@@ -8,12 +8,12 @@ so its previous outputs stay as they were.
 Four phases:
 
 0. **no-op check**: when no source and no pipeline code changed since the last
-   build (`pipeline.buildstate`), nothing is done. This runs before pandas,
+   build (`pipeline.run.buildstate`), nothing is done. This runs before pandas,
    pandera or pdfplumber are imported, which is why this module imports the
    stages only inside the functions that use them;
 1. **parse** each PDF into a validated `Guide` (`parse_source`), each in a
    child process of its own under a time limit and a memory cap, several at
-   once (`pipeline.sandbox`);
+   once (`pipeline.run.sandbox`);
 2. **check** the guides against each other: two sources may not claim the
    same guide year;
 3. **publish** each good guide atomically, then record the build state.
@@ -26,15 +26,15 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline import buildstate
+from pipeline.run import buildstate
 from pipeline.errors import GuideError, PasswordRequired, ValidationFailed, YearConflict, from_parser
-from pipeline.progress import Progress
-from pipeline.sandbox import Limits, run_all, start_server
+from pipeline.run.progress import Progress
+from pipeline.run.sandbox import Limits, run_all, start_server
 
 REPORTS = "reports"
 _YEAR_FOLDER = re.compile(r"^(19|20)\d{2}$")
 #: Imported once by the fork server, so that parsing children start ready.
-_PRELOAD = ("pipeline._preload",)
+_PRELOAD = ("pipeline.run._preload",)
 
 
 @dataclass

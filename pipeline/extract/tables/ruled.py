@@ -1,32 +1,20 @@
-"""Layout: the tables and the lines of text on one page, from what is printed on it.
+"""Ruled tables: cell boxes from a page's ruling lines, and their cells' text.
 
-Part of the extract stage. `extract` opens the PDF and hands each page's chars,
-rules and fills to `page_tables`, which returns every table's cells in the
-raw-cells shape (grid row and column with spans, text as printed, superscript
-mask, box) and every line of text outside them. Pure functions on pdfplumber's
-object dicts: no PDF is opened here.
-
-Tables are found two ways, so a guide reads the same whether its tables are
-ruled, borderless or shaded:
-
-1. **Ruled grids.** pdfplumber builds cells from ruling lines: stroked lines,
-   stroked rectangles, and hairline filled rectangles (how some producers draw
-   a rule). A filled band of shading is not a rule (`rule_edges`). A ruled table
-   open at the foot of a page lends its columns to its continuation, where a
-   page of merged cells may draw fewer rules.
-2. **By their header**, for tables drawn without rules: `pipeline.unruled`.
-
-Which table is which (payments, terminology, or neither) is normalize's call.
+Part of the extract stage (`pipeline.extract.page` calls it for each page).
+pdfplumber builds cells from ruling lines: stroked lines, stroked rectangles,
+and hairline filled rectangles (how some producers draw a rule). A filled band
+of shading is not a rule (`rule_edges`). A ruled table open at the foot of a
+page lends its columns to its continuation (`RuledCarry`), where a page of
+merged cells may draw fewer rules. Pure functions on pdfplumber's object dicts:
+no PDF is opened here.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from pipeline import unruled
-from pipeline.lines import line_row, page_lines, text_block
-from pipeline.unruled import FOOT_SHARE, Carry
+from pipeline.extract.lines import text_block
 
 #: A rectangle this thin (points) is a rule drawn as a fill, not a band of shading.
 HAIRLINE = 2.0
@@ -94,7 +82,7 @@ def band_edges(lines: list[dict], rects: list[dict]) -> list[tuple[float, float,
 
 # ---------------------------------------------------------------- ruled grids
 
-def _distinct(values) -> list[float]:
+def distinct(values) -> list[float]:
     """Distinct grid edges, merging coordinates closer than a point."""
     out: list[float] = []
     for v in sorted(values):
@@ -119,8 +107,8 @@ def grid_cells(boxes: list[tuple], chars: list[dict], columns: list[float] = ())
     of `columns` (the column edges of the same table on the page before: where
     every row on this page merges two columns, no rule between them is drawn).
     """
-    xs = _distinct([b[0] for b in boxes] + [b[2] for b in boxes] + list(columns))
-    ys = _distinct([b[1] for b in boxes] + [b[3] for b in boxes])
+    xs = distinct([b[0] for b in boxes] + [b[2] for b in boxes] + list(columns))
+    ys = distinct([b[1] for b in boxes] + [b[3] for b in boxes])
     placed = []
     owner: dict[tuple[int, int], int] = {}
     for k, (x0, top, x1, bottom) in enumerate(boxes):
@@ -146,9 +134,9 @@ def grid_cells(boxes: list[tuple], chars: list[dict], columns: list[float] = ())
     return rows
 
 
-def _is_grid(boxes: list[tuple]) -> bool:
+def is_grid(boxes: list[tuple]) -> bool:
     """A ruled table worth reading: at least two columns (a band of shading is one)."""
-    return len(_distinct([b[0] for b in boxes] + [b[2] for b in boxes])) >= 3
+    return len(distinct([b[0] for b in boxes] + [b[2] for b in boxes])) >= 3
 
 
 @dataclass
@@ -157,64 +145,3 @@ class RuledCarry:
 
     xs: list[float]
 
-
-@dataclass
-class PageLayout:
-    """What `page_tables` found on one page."""
-
-    #: One list of cell dicts per table (row, col, row_span, col_span, text, sup_mask, box).
-    tables: list[list[dict]] = field(default_factory=list)
-    #: Lines of text outside every table (line, text, sup_mask, size, box).
-    lines: list[dict] = field(default_factory=list)
-    #: The table left open at the foot of the page, if any.
-    carry: Carry | RuledCarry | None = None
-
-
-# ---------------------------------------------------------------- one page
-
-def page_tables(page: int, chars: list[dict], ruled: list[list[tuple]], bands: list[tuple[float, float, float]],
-                height: float, carry: Carry | RuledCarry | None) -> PageLayout:
-    """Every table on one page and the lines of text outside them.
-
-    `chars` are the page's chars; `ruled` the cell boxes of each table pdfplumber
-    built from `rule_edges`; `bands` the page's `band_edges`; `carry` the table
-    left open at the foot of the previous page.
-    """
-    out = PageLayout()
-    grids = [cells for cells in ruled if _is_grid(cells)]
-    boxes = [(min(b[0] for b in cells), min(b[1] for b in cells), max(b[2] for b in cells),
-              max(b[3] for b in cells)) for cells in grids]
-    inside: list[list[dict]] = [[] for _ in boxes]
-    rest = []
-    for ch in chars:
-        cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
-        for k, (x0, top, x1, bottom) in enumerate(boxes):
-            if x0 <= cx <= x1 and top <= cy <= bottom:
-                inside[k].append(ch)
-                break
-        else:
-            rest.append(ch)
-    # A ruled table first on the page, as wide as the one left open at the foot of the
-    # last page, continues it and keeps its columns.
-    first = min(range(len(boxes)), key=lambda k: boxes[k][1], default=None)
-    if first is not None and any((ch["top"] + ch["bottom"]) / 2 < boxes[first][1] for ch in rest):
-        first = None
-    for k, cells in enumerate(grids):
-        columns = ()
-        if k == first and isinstance(carry, RuledCarry) and abs(carry.xs[0] - boxes[k][0]) < 1 \
-                and abs(carry.xs[-1] - boxes[k][2]) < 1:
-            columns = carry.xs
-        out.tables.append(grid_cells(cells, inside[k], columns))
-
-    grouped = page_lines(rest)
-    tables, used, out.carry = unruled.find(grouped, bands, page, height, carry if isinstance(carry, Carry) else None)
-    out.tables += tables
-    out.tables.sort(key=lambda cells: min(c["top"] for c in cells))  # reading order, for continuations
-    out.lines = [line_row(n, g) for n, g in enumerate(g for g, taken in zip(grouped, used) if not taken)]
-    if boxes and out.carry is None:
-        last = max(range(len(boxes)), key=lambda k: boxes[k][3])
-        below = [ln for ln in out.lines if ln["top"] > boxes[last][3]]
-        below += [c for cells in tables for c in cells if c["top"] > boxes[last][3]]
-        if all(item["top"] > (1 - FOOT_SHARE) * height for item in below):
-            out.carry = RuledCarry(_distinct([v for b in grids[last] for v in (b[0], b[2])]))
-    return out

@@ -31,8 +31,8 @@ also gets a provenance row pointing at the box of text it came from.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 import pandas as pd
@@ -40,7 +40,7 @@ import pandas as pd
 from pipeline import fields as F
 from pipeline import schemas, vocab
 from pipeline.errors import LayoutError, NotThisGuide, ValueNotParsed, YearConflict
-from pipeline.extract import RawGuide
+from pipeline.model import Guide, RawGuide
 from pipeline.text import join_lines, split_footnotes, squash, vocabulary
 
 CPT_CODE = re.compile(F.CPT_CODE_PATTERN)
@@ -95,22 +95,6 @@ def _join(first: dict[int, Piece], then: dict[int, Piece]) -> dict[int, Piece]:
             out[k] = base.extend(p) if base is not None and base.text.strip() else p
         done |= columns
     return out
-
-
-@dataclass(frozen=True)
-class Guide:
-    """A normalized guide: document facts plus the published tables."""
-
-    guide_year: int
-    effective_date: date | None
-    title: str | None
-    document_number: str | None
-    source_name: str
-    sha256: str
-    page_count: int
-    #: Footnote marks split from header and cell text: {table, text, marks, page}.
-    footnotes: list[dict]
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- entry point

@@ -1,6 +1,6 @@
 """Lines: a page's chars as printed lines, and a cell's chars as its text, superscripts marked.
 
-Part of the extract stage: `pipeline.layout` and `pipeline.unruled` read a page
+Part of the extract stage: `pipeline.extract.page` and `pipeline.extract.tables.unruled` read a page
 through these. Pure functions on pdfplumber's char dicts; no PDF is opened here.
 
 Superscripts are kept, not guessed at: each text comes with a mask as long as

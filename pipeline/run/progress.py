@@ -2,7 +2,7 @@
 
 `build` reports a `Progress` each time a page is read or a source finishes
 (pages are read in child processes and reported back over their pipes, see
-`pipeline.sandbox`). `ProgressBar` draws it on stderr, and only there:
+`pipeline.run.sandbox`). `ProgressBar` draws it on stderr, and only there:
 
 * only on a terminal, never into a log or a pipe;
 * only once the build has run for `delay` seconds, so a quick build of one

@@ -327,12 +327,12 @@ def write_inspect_report(folder: Path, html: bytes, images: dict[str, bytes]) ->
 # ---------------------------------------------------------------- build state (local, not the contract)
 
 def write_build_state(outputs: Path, state: dict) -> Path:
-    """Record what the last build was made from (`pipeline.buildstate`), atomically.
+    """Record what the last build was made from (`pipeline.run.buildstate`), atomically.
 
     Local to this checkout and gitignored: it holds a fingerprint of the code,
     which must not change the committed outputs.
     """
-    from pipeline.buildstate import STATE_FILE
+    from pipeline.run.buildstate import STATE_FILE
 
     path = Path(outputs) / STATE_FILE
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,7 @@ Superscripts are kept, not guessed at: each text comes with `sup_mask`, a string
 as long as the text holding "^" under each character that was printed smaller
 and raised, and " " elsewhere. Normalize decides what a footnote mark means.
 
-Tables are found by `pipeline.layout`: ruled grids from their ruling lines
+Tables are found by `pipeline.extract.page`: ruled grids from their ruling lines
 (pdfplumber's explicit strategy, fed only with real rules, not shading), and
 tables without rules from their header wordings and the whitespace between
 columns, continued across page breaks. Which table is which is decided by
@@ -23,28 +23,18 @@ from __future__ import annotations
 
 import gc
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
 import pdfplumber
 from pdfminer.pdfdocument import PDFPasswordIncorrect
 
-from pipeline import layout, schemas
-from pipeline.buildstate import sha256_file as sha256_of
+from pipeline import schemas
+from pipeline.model import RawGuide
+from pipeline.digest import sha256_file as sha256_of
+from pipeline.extract.page import page_tables
+from pipeline.extract.tables import ruled
 from pipeline.errors import (DamagedPdf, NotAPdf, NoTextLayer, PasswordRequired, exception_chain,
                              from_parser)
-
-
-@dataclass(frozen=True)
-class RawGuide:
-    """What the PDF says, as printed: the extract stage's whole output."""
-
-    source_name: str
-    sha256: str
-    page_count: int
-    cells: pd.DataFrame
-    lines: pd.DataFrame
 
 
 def extract(path: Path, password: str | None = None, on_page=None) -> RawGuide:
@@ -67,8 +57,8 @@ def extract(path: Path, password: str | None = None, on_page=None) -> RawGuide:
         for number, page in enumerate(pdf.pages, start=1):
             chars = [c for c in page.chars if c["text"] is not None]
             chars_seen += sum(1 for c in chars if not c["text"].isspace())
-            found = layout.page_tables(number, chars, _ruled_tables(page),
-                                       layout.band_edges(page.lines, page.rects), page.height, carry)
+            found = page_tables(number, chars, _ruled_tables(page),
+                                       ruled.band_edges(page.lines, page.rects), page.height, carry)
             for cells in found.tables:
                 cell_rows += [{"page": number, "table": table_id, **cell} for cell in cells]
                 table_id += 1
@@ -148,10 +138,10 @@ def _open(path: Path, password: str | None):
 def _ruled_tables(page) -> list[list[tuple]]:
     """Cell boxes of each table pdfplumber builds from the page's ruling lines.
 
-    The "explicit" strategy fed with `layout.rule_edges` is the "lines" strategy
+    The "explicit" strategy fed with `ruled.rule_edges` is the "lines" strategy
     without shading: a filled band behind a row is not a cell border.
     """
-    vertical, horizontal = layout.rule_edges(page.lines, page.rects, page.curves)
+    vertical, horizontal = ruled.rule_edges(page.lines, page.rects, page.curves)
     if len(vertical) < 2 or len(horizontal) < 2:
         return []
     settings = {"vertical_strategy": "explicit", "horizontal_strategy": "explicit",

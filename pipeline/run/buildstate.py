@@ -27,20 +27,13 @@ from importlib import metadata
 from pathlib import Path
 
 from pipeline import __version__
+from pipeline.digest import sha256_file
 
 STATE_FILE = ".build-state.json"
 FORMAT = 1
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parent.parent
 #: Libraries whose version changes what is read from a PDF or the bytes written.
 LIBRARIES = ("pdfplumber", "pdfminer.six", "pandas", "pandera", "pyarrow")
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def code_fingerprint(package: Path = PACKAGE) -> str:

@@ -1,6 +1,6 @@
 """Unruled: tables drawn without rules, found by what their header says.
 
-Part of the extract stage (`pipeline.layout` calls `find` for each page). Pure
+Part of the extract stage (`pipeline.extract.page` calls `find` for each page). Pure
 functions on the page's printed lines; no PDF is opened here.
 
 A run of lines whose words are header wordings (`pipeline.vocab`) and that names
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from pipeline import fields, vocab
 from pipeline.errors import LayoutError
-from pipeline.lines import line_text
+from pipeline.extract.lines import line_text
 from pipeline.text import split_footnotes
 
 #: Gap between two chars on one line, as a share of font size, that separates
@@ -690,7 +690,7 @@ class _Columns:
 
 def find(page_lines: list[list[dict]], bands: list[tuple[float, float, float]], page: int, height: float,
          carry: Carry | None) -> tuple[list[list[dict]], list[bool], Carry | None]:
-    """The tables without rules among a page's printed lines (`pipeline.lines.page_lines`).
+    """The tables without rules among a page's printed lines (`pipeline.extract.lines.page_lines`).
 
     Returns each table's cells, which lines the tables took, and the table left
     open at the foot of the page. `bands` are the page's rule and band edges,

@@ -1,4 +1,4 @@
-"""What the fork server imports before it forks the parsing children (`pipeline.sandbox`).
+"""What the fork server imports before it forks the parsing children (`pipeline.run.sandbox`).
 
 Importing this module does, once, the start-up work every parse would otherwise
 repeat in its own child: importing the stages, the imports they make lazily on
@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import pdfminer.pdfinterp  # noqa: F401  (pdfplumber imports it on first page)
 
-from pipeline import build, extract, normalize, schemas, validate  # noqa: F401  (the stages)
+from pipeline import extract, normalize, schemas, validate  # noqa: F401  (the stages)
 from pipeline import fields as F
+from pipeline.run import build  # noqa: F401
 
 
 def _warm() -> None:

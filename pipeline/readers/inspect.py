@@ -33,7 +33,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from pipeline import __version__
 from pipeline import fields as F
-from pipeline.build import find_sources
+from pipeline.run.build import find_sources
 from pipeline.errors import GuideError
 from pipeline.extract import extract, page_images, sha256_of
 from pipeline.publish import INSPECT_IMAGES, MANIFEST, read_manifest, read_tables, write_inspect_report

@@ -1,0 +1,87 @@
+"""Page: the tables and the lines of text on one page, from what is printed on it.
+
+Part of the extract stage. `extract` opens the PDF and hands each page's chars,
+rules and fills to `page_tables`, which returns every table's cells in the
+raw-cells shape (grid row and column with spans, text as printed, superscript
+mask, box) and every line of text outside them. Pure functions on pdfplumber's
+object dicts: no PDF is opened here.
+
+Tables are found two ways, so a guide reads the same whether its tables are
+ruled, borderless or shaded:
+
+1. **Ruled grids**, from their ruling lines: `pipeline.extract.tables.ruled`.
+2. **By their header**, for tables drawn without rules: `pipeline.extract.tables.unruled`.
+
+Which table is which (payments, terminology, or neither) is normalize's call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pipeline.extract.lines import line_row, page_lines
+from pipeline.extract.tables import unruled
+from pipeline.extract.tables.ruled import RuledCarry, distinct, grid_cells, is_grid
+from pipeline.extract.tables.unruled import FOOT_SHARE, Carry
+
+
+@dataclass
+class PageLayout:
+    """What `page_tables` found on one page."""
+
+    #: One list of cell dicts per table (row, col, row_span, col_span, text, sup_mask, box).
+    tables: list[list[dict]] = field(default_factory=list)
+    #: Lines of text outside every table (line, text, sup_mask, size, box).
+    lines: list[dict] = field(default_factory=list)
+    #: The table left open at the foot of the page, if any.
+    carry: Carry | RuledCarry | None = None
+
+
+# ---------------------------------------------------------------- one page
+
+def page_tables(page: int, chars: list[dict], ruled: list[list[tuple]], bands: list[tuple[float, float, float]],
+                height: float, carry: Carry | RuledCarry | None) -> PageLayout:
+    """Every table on one page and the lines of text outside them.
+
+    `chars` are the page's chars; `ruled` the cell boxes of each table pdfplumber
+    built from `rule_edges`; `bands` the page's `band_edges`; `carry` the table
+    left open at the foot of the previous page.
+    """
+    out = PageLayout()
+    grids = [cells for cells in ruled if is_grid(cells)]
+    boxes = [(min(b[0] for b in cells), min(b[1] for b in cells), max(b[2] for b in cells),
+              max(b[3] for b in cells)) for cells in grids]
+    inside: list[list[dict]] = [[] for _ in boxes]
+    rest = []
+    for ch in chars:
+        cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
+        for k, (x0, top, x1, bottom) in enumerate(boxes):
+            if x0 <= cx <= x1 and top <= cy <= bottom:
+                inside[k].append(ch)
+                break
+        else:
+            rest.append(ch)
+    # A ruled table first on the page, as wide as the one left open at the foot of the
+    # last page, continues it and keeps its columns.
+    first = min(range(len(boxes)), key=lambda k: boxes[k][1], default=None)
+    if first is not None and any((ch["top"] + ch["bottom"]) / 2 < boxes[first][1] for ch in rest):
+        first = None
+    for k, cells in enumerate(grids):
+        columns = ()
+        if k == first and isinstance(carry, RuledCarry) and abs(carry.xs[0] - boxes[k][0]) < 1 \
+                and abs(carry.xs[-1] - boxes[k][2]) < 1:
+            columns = carry.xs
+        out.tables.append(grid_cells(cells, inside[k], columns))
+
+    grouped = page_lines(rest)
+    tables, used, out.carry = unruled.find(grouped, bands, page, height, carry if isinstance(carry, Carry) else None)
+    out.tables += tables
+    out.tables.sort(key=lambda cells: min(c["top"] for c in cells))  # reading order, for continuations
+    out.lines = [line_row(n, g) for n, g in enumerate(g for g, taken in zip(grouped, used) if not taken)]
+    if boxes and out.carry is None:
+        last = max(range(len(boxes)), key=lambda k: boxes[k][3])
+        below = [ln for ln in out.lines if ln["top"] > boxes[last][3]]
+        below += [c for cells in tables for c in cells if c["top"] > boxes[last][3]]
+        if all(item["top"] > (1 - FOOT_SHARE) * height for item in below):
+            out.carry = RuledCarry(distinct([v for b in grids[last] for v in (b[0], b[2])]))
+    return out
