@@ -216,7 +216,9 @@ def warehouse(outputs: Path, database: Path | None) -> None:
 @main.command()
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if a generated file is stale.")
 def docs(check: bool) -> None:
-    """Regenerate schemas/datapackage.json and docs/data-dictionary.md from pipeline/fields.py.
+    """Regenerate the contract, schemas/ (data package, PostgreSQL, BigQuery) and docs/data-dictionary.md.
+
+    All are generated from pipeline/fields.py.
 
     Refuses when the contract's columns or types would change while
     SCHEMA_VERSION stays the same: bump it on purpose first.
@@ -229,7 +231,7 @@ def docs(check: bool) -> None:
             click.echo(f"stale: {_display(path)} (run `python -m pipeline docs`)", err=True)
         if out_of_date:
             sys.exit(1)
-        click.echo("schemas/datapackage.json and docs/data-dictionary.md are up to date")
+        click.echo("the contract, schemas/ and docs/data-dictionary.md are up to date")
         return
     try:
         written = write_docs()
@@ -238,4 +240,4 @@ def docs(check: bool) -> None:
     for path in written:
         click.echo(f"wrote {_display(path)}")
     if not written:
-        click.echo("schemas/datapackage.json and docs/data-dictionary.md are up to date")
+        click.echo("the contract, schemas/ and docs/data-dictionary.md are up to date")

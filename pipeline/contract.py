@@ -1,38 +1,52 @@
 """The published contract: `pipeline.fields` rendered for the people and engines downstream.
 
-    pipeline/fields.py ─▶ contract ─▶ schemas/datapackage.json   (Frictionless Data Package)
-                                  └─▶ docs/data-dictionary.md    (the column reference)
+    pipeline/fields.py ─▶ contract ─▶ pipeline/contract.json         (the contract the guard checks; package data)
+                                  ├─▶ schemas/datapackage.json        (the same, for readers of the repository)
+                                  ├─▶ schemas/postgres.sql            (PostgreSQL DDL, every year in one set of tables)
+                                  ├─▶ schemas/bigquery/<table>.json   (BigQuery table schemas)
+                                  ├─▶ docs/data-dictionary.md         (the column reference)
+                                  └─▶ outputs/<year>/datapackage.json (each year's own data package, via publish)
 
-Both files are generated here and committed; neither is edited by hand
-(`python -m pipeline docs` rewrites them, a test fails when they are stale).
-The descriptor is what downstream warehouses rely on: each field carries its
-Frictionless type and constraints plus its exact `arrowType` (the Parquet
-type) and `sqlType` (the warehouse type), because Frictionless alone cannot
-tell decimal money from a float.
+The files are generated here and committed; none is edited by hand
+(`python -m pipeline docs` rewrites them, `--check` and a test fail when one is
+stale). The descriptor is what downstream warehouses rely on: each field
+carries its Frictionless type and constraints plus its exact `arrowType` (the
+Parquet type) and `sqlType` (the warehouse type), because Frictionless alone
+cannot tell decimal money from a float. Every constraint comes from
+`Field.constraints()`, the one list the pandera schemas and the SQL render too.
 
 The contract guard, `check_contract`, runs before publish writes anything: a
-build whose output columns or types differ from the committed descriptor
-fails, naming each column, unless `fields.SCHEMA_VERSION` was bumped and the
-descriptor regenerated on purpose. `write_docs` refuses to regenerate a
-changed shape under an unchanged version, so the bump cannot be skipped by
-regenerating either.
+build whose output columns or types differ from the committed contract fails,
+naming each column, unless `fields.SCHEMA_VERSION` was bumped and the contract
+regenerated on purpose. It reads the copy shipped inside the package
+(`pipeline/contract.json`), so an installed pipeline publishes from any folder.
+`write_docs` refuses to regenerate a changed shape under an unchanged version,
+so the bump cannot be skipped by regenerating either.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 import pyarrow as pa
 
 from pipeline import fields as F
+from pipeline import sql
 from pipeline.errors import ContractChanged
 
 ROOT = Path(__file__).resolve().parent.parent
-#: The committed contract. A module attribute so a test can point the guard at a copy.
-DESCRIPTOR = ROOT / "schemas" / "datapackage.json"
+#: The contract the guard checks, shipped as package data. A module attribute so a test can point the
+#: guard at a copy.
+DESCRIPTOR = Path(__file__).resolve().with_name("contract.json")
+#: The repository's copies for readers: schemas/datapackage.json, postgres.sql, bigquery/<table>.json.
+SCHEMAS = ROOT / "schemas"
 DICTIONARY = ROOT / "docs" / "data-dictionary.md"
+#: The name of each year's own data package in outputs/<year>/.
+YEAR_PACKAGE = "datapackage.json"
 
 _REGENERATE = "python -m pipeline docs"
 
@@ -56,13 +70,7 @@ def frictionless_type(t: pa.DataType) -> str:
 
 def sql_type(t: pa.DataType) -> str:
     """The SQL (DuckDB) column type of an Arrow type; money stays DECIMAL, never a float."""
-    if pa.types.is_decimal(t):
-        return f"DECIMAL({t.precision},{t.scale})"
-    names = {pa.int16(): "SMALLINT", pa.int32(): "INTEGER", pa.int64(): "BIGINT", pa.float64(): "DOUBLE",
-             pa.string(): "VARCHAR", pa.date32(): "DATE", pa.bool_(): "BOOLEAN"}
-    if t in names:
-        return names[t]
-    raise TypeError(f"no SQL type for Arrow type {t}")
+    return sql.DUCKDB.type_of(t)
 
 
 def table_schema_pattern(pattern: str) -> str:
@@ -90,22 +98,26 @@ def table_schema_pattern(pattern: str) -> str:
 
 # ---------------------------------------------------------------- the descriptor
 
+def table_schema_constraints(f: F.Field) -> dict:
+    """The Table Schema `constraints` of a field: required, then each of `f.constraints()`."""
+    render = {
+        "enum": list,
+        "pattern": table_schema_pattern,
+        "minimum": lambda bound: bound,
+        "maximum": lambda bound: bound,
+    }
+    out: dict = {"required": not f.nullable}
+    out.update((c.kind, render[c.kind](c.value)) for c in f.constraints())
+    return out
+
+
 def field_descriptor(f: F.Field) -> dict:
     out: dict = {"name": f.name, "type": frictionless_type(f.arrow_type), "description": f.description}
     if f.example is not None:
         out["example"] = f.example
     out["arrowType"] = str(f.arrow_type)
     out["sqlType"] = sql_type(f.arrow_type)
-    constraints: dict = {"required": not f.nullable}
-    if f.enum is not None:
-        constraints["enum"] = list(f.enum)
-    if f.pattern is not None:
-        constraints["pattern"] = table_schema_pattern(f.pattern)
-    if f.minimum is not None:
-        constraints["minimum"] = f.minimum
-    if f.maximum is not None:
-        constraints["maximum"] = f.maximum
-    out["constraints"] = constraints
+    out["constraints"] = table_schema_constraints(f)
     return out
 
 
@@ -121,38 +133,99 @@ def table_schema(table: F.Table) -> dict:
     return schema
 
 
+_DESCRIPTION = (
+    "Medicare payments, CPT codes, exclusions and terminology read from AngioDynamics' yearly NanoKnife CPT "
+    "Reimbursement Guide. Generated from pipeline/fields.py; version is the schema version, bumped whenever a "
+    "column is added, removed, renamed or retyped. Each field's arrowType is its exact Parquet type and sqlType "
+    "its warehouse type. The same tables, guide_year as a Hive partition, are in "
+    "outputs/dataset/<table>/guide_year=<year>/part-0.parquet."
+)
+
+
+def _resource(table: F.Table, data: bytes | None = None) -> dict:
+    """One tabular data resource: a table's CSV file, with its size and sha256 when its bytes are known."""
+    out: dict = {"name": table.name, "path": f"{table.name}.csv", "profile": "tabular-data-resource"}
+    if data is not None:
+        out["bytes"] = len(data)
+        out["hash"] = "sha256:" + hashlib.sha256(data).hexdigest()
+    out.update(description=table.description, format="csv", mediatype="text/csv", encoding="utf-8",
+               schema=table_schema(table))
+    return out
+
+
 def datapackage() -> dict:
-    """The Frictionless Data Package descriptor of one published guide year."""
+    """The contract: the v1 tabular data package of one guide year, without the year's own data.
+
+    Resource paths are relative to a year's folder; `year_datapackage` is the
+    same package filled in for one published year.
+    """
     return {
+        "profile": "tabular-data-package",
         "name": "nanoknife-cpt-reimbursement-guide",
         "title": "NanoKnife CPT Reimbursement Guide",
-        "description": (
-            "Medicare payments, CPT codes, exclusions and terminology read from AngioDynamics' yearly "
-            "NanoKnife CPT Reimbursement Guide. One package per guide year: resource paths are relative to "
-            "a year's folder outputs/<guide_year>/ (load this descriptor with that folder as basepath to "
-            "validate the year; see README). The same tables, guide_year as a Hive partition, are in "
-            "outputs/dataset/<table>/guide_year=<year>/part-0.parquet. Each field's arrowType is its exact "
-            "Parquet type and sqlType its warehouse type. Generated from pipeline/fields.py; version is the "
-            "schema version, bumped whenever a column is added, removed, renamed or retyped."
-        ),
+        "description": _DESCRIPTION + " This is the contract every year is published under: each "
+                       "outputs/<guide_year>/datapackage.json is this package for that year's CSV files.",
         "version": F.SCHEMA_VERSION,
-        "resources": [
-            {
-                "name": table.name,
-                "path": f"{table.name}.csv",
-                "description": table.description,
-                "format": "csv",
-                "mediatype": "text/csv",
-                "encoding": "utf-8",
-                "schema": table_schema(table),
-            }
-            for table in F.TABLES.values()
-        ],
+        "resources": [_resource(table) for table in F.TABLES.values()],
     }
 
 
+def year_datapackage(guide_year: int, files: Mapping[str, bytes]) -> dict:
+    """outputs/<guide_year>/datapackage.json: the contract for one year's CSV files, with their sizes and sha256.
+
+    `files` are the year's output files by name; only the CSVs are resources
+    (the Parquet files hold the same rows). `frictionless validate` checks the
+    bytes and hash of each file as well as every row.
+    """
+    package = datapackage()
+    package.update(
+        name=f"nanoknife-cpt-reimbursement-guide-{guide_year}",
+        title=f"NanoKnife CPT Reimbursement Guide {guide_year}",
+        description=_DESCRIPTION + f" This package holds guide year {guide_year}.",
+        resources=[_resource(table, files[f"{table.name}.csv"]) for table in F.TABLES.values()],
+    )
+    return package
+
+
+def _json_text(value) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False) + "\n"
+
+
+def year_datapackage_bytes(guide_year: int, files: Mapping[str, bytes]) -> bytes:
+    """`year_datapackage` as the bytes publish writes."""
+    return _json_text(year_datapackage(guide_year, files)).encode("utf-8")
+
+
 def datapackage_text() -> str:
-    return json.dumps(datapackage(), indent=2, ensure_ascii=False) + "\n"
+    return _json_text(datapackage())
+
+
+# ---------------------------------------------------------------- DDL for other warehouses
+
+def postgres_sql() -> str:
+    """schemas/postgres.sql: every per-year table, holding any number of years, with every constraint.
+
+    Types keep every digit (numeric(12,2), smallint), patterns are anchored,
+    the keys include guide_year so a second year is appended beside the first,
+    and the foreign keys of the contract are declared.
+    """
+    lines = [
+        f"-- Generated from pipeline/fields.py by `{_REGENERATE}`. Do not edit by hand.",
+        f"-- NanoKnife CPT Reimbursement Guide, schema version {F.SCHEMA_VERSION}: every guide year in one set of",
+        "-- tables. Load a year's CSVs in this order (codes before the tables that reference it), e.g. in psql:",
+        *[f"--   \\copy {t} FROM 'outputs/2022/{t}.csv' WITH (FORMAT csv, HEADER match)" for t in F.TABLES],
+        "",
+    ]
+    for table in F.TABLES.values():
+        lines.append(sql.create_table_sql(sql.POSTGRES, table) + ";")
+        lines += [statement + ";" for statement in sql.comments_sql(table)]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def bigquery_text(table: F.Table) -> str:
+    """schemas/bigquery/<table>.json: the table's BigQuery schema (`bq load --schema`, `bq mk --schema`)."""
+    return _json_text(sql.bigquery_schema(table))
 
 
 # ---------------------------------------------------------------- the data dictionary
@@ -162,18 +235,28 @@ def _cell(text: str) -> str:
 
 
 def _allowed(f: F.Field) -> str:
-    parts = []
-    if f.enum is not None:
-        parts.append(", ".join(f"`{v}`" for v in f.enum))
-    if f.pattern is not None:
-        parts.append(f"matches `{f.pattern}`")
-    if f.minimum is not None and f.maximum is not None:
-        parts.append(f"{f.minimum} to {f.maximum}")
-    elif f.minimum is not None:
-        parts.append(f"at least {f.minimum}")
-    elif f.maximum is not None:
-        parts.append(f"at most {f.maximum}")
-    return "; ".join(parts)
+    """`f.constraints()` in words; a minimum and a maximum together read as one range."""
+    rules = {c.kind: c.value for c in f.constraints()}
+    render = {
+        "enum": lambda values: ", ".join(f"`{v}`" for v in values),
+        "pattern": lambda pattern: f"matches `{pattern}`",
+        "minimum": lambda bound: f"at least {bound}",
+        "maximum": lambda bound: f"at most {bound}",
+    }
+    if "minimum" in rules and "maximum" in rules:
+        top = rules.pop("maximum")
+        render["minimum"] = lambda bound: f"{bound} to {top}"
+    return "; ".join(render[kind](value) for kind, value in rules.items())
+
+
+def _columns(fields: tuple[F.Field, ...]) -> list[str]:
+    lines = ["| column | Parquet type | SQL type | null | description | allowed values | example |",
+             "|---|---|---|---|---|---|---|"]
+    for f in fields:
+        example = f"`{_cell(f.example)}`" if f.example is not None else ""
+        lines.append(f"| `{f.name}` | {f.arrow_type} | {sql_type(f.arrow_type)} | {'yes' if f.nullable else 'no'} "
+                     f"| {_cell(f.description)} | {_cell(_allowed(f))} | {example} |")
+    return lines
 
 
 def _table_section(table: F.Table, where: str) -> list[str]:
@@ -181,12 +264,25 @@ def _table_section(table: F.Table, where: str) -> list[str]:
              f"Primary key: {', '.join(f'`{c}`' for c in table.primary_key)}."]
     for cols, ref, ref_cols in table.foreign_keys:
         lines.append(f"Foreign key: ({', '.join(cols)}) references `{ref}` ({', '.join(ref_cols)}).")
-    lines += ["", "| column | Parquet type | SQL type | null | description | allowed values | example |",
-              "|---|---|---|---|---|---|---|"]
-    for f in table.fields:
-        example = f"`{_cell(f.example)}`" if f.example is not None else ""
-        lines.append(f"| `{f.name}` | {f.arrow_type} | {sql_type(f.arrow_type)} | {'yes' if f.nullable else 'no'} "
-                     f"| {_cell(f.description)} | {_cell(_allowed(f))} | {example} |")
+    return lines + ["", *_columns(table.fields), ""]
+
+
+def _view_section(view: F.View) -> list[str]:
+    return [f"## view `{view.name}`", "", view.description, "",
+            "In the warehouse only (`outputs/warehouse.duckdb`), computed from its tables. "
+            f"One row per {', '.join(f'`{c}`' for c in view.key)}.", "", *_columns(view.fields), ""]
+
+
+def _manifest_section() -> list[str]:
+    lines = ["## `manifest.json`", "",
+             "One per guide year, `outputs/<guide_year>/manifest.json`: the document's facts, where it came "
+             "from, and the sha256 of every other file of the year. No timestamps, so two builds of the same "
+             "source are byte-identical. A dotted key is a key inside an object.", "",
+             "| key | JSON type | null | description | example |", "|---|---|---|---|---|"]
+    for key in F.MANIFEST:
+        example = f"`{_cell(key.example)}`" if key.example is not None else ""
+        lines.append(f"| `{key.name}` | {key.json_type} | {'yes' if key.nullable else 'no'} "
+                     f"| {_cell(key.description)} | {example} |")
     return lines + [""]
 
 
@@ -203,7 +299,11 @@ def data_dictionary() -> str:
         f"<!-- Generated from pipeline/fields.py by `{_REGENERATE}`. Do not edit by hand. -->",
         "",
         f"Schema version **{F.SCHEMA_VERSION}**. The machine-readable contract is "
-        "[`schemas/datapackage.json`](../schemas/datapackage.json) (Frictionless Data Package).",
+        "[`schemas/datapackage.json`](../schemas/datapackage.json) (Frictionless Data Package); each "
+        "year's `outputs/<guide_year>/datapackage.json` is that package for the year's CSV files. "
+        "The same columns as database tables: [`schemas/postgres.sql`](../schemas/postgres.sql) "
+        "(PostgreSQL) and [`schemas/bigquery/`](../schemas/bigquery/) (BigQuery); how to load them is in "
+        "[`docs/warehouses.md`](warehouses.md).",
         "",
         "Every published table is written per guide year as `outputs/<guide_year>/<table>.csv` and "
         "`.parquet`, and into the Hive-partitioned dataset "
@@ -223,6 +323,9 @@ def data_dictionary() -> str:
         where = ("In the warehouse only (`outputs/warehouse.duckdb`)." if table.name == F.GUIDES.name
                  else "Not a per-year table: written by its own command (see README).")
         lines += _table_section(table, where)
+    for view in F.VIEWS.values():
+        lines += _view_section(view)
+    lines += _manifest_section()
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -315,7 +418,11 @@ def _write_text(path: Path, text: str) -> None:
 
 def generated() -> dict[Path, str]:
     """Each generated file and the text it must hold."""
-    return {DESCRIPTOR: datapackage_text(), DICTIONARY: data_dictionary()}
+    files = {DESCRIPTOR: datapackage_text(), SCHEMAS / "datapackage.json": datapackage_text(),
+             SCHEMAS / "postgres.sql": postgres_sql()}
+    files.update((SCHEMAS / "bigquery" / f"{name}.json", bigquery_text(table)) for name, table in F.TABLES.items())
+    files[DICTIONARY] = data_dictionary()
+    return files
 
 
 def stale() -> list[Path]:

@@ -1,18 +1,23 @@
 """Every published column, defined once.
 
 This module is the single source of truth for the output contract. The pandera
-schemas (`pipeline.schemas`), the published Frictionless descriptor
-(`schemas/datapackage.json`) and the data dictionary (`docs/data-dictionary.md`)
-are all generated from the `FIELDS` and `TABLES` below; nothing else names a
-column's type, description or constraint.
+schemas (`pipeline.schemas`), the published Frictionless descriptors
+(`schemas/datapackage.json`, `outputs/<year>/datapackage.json`), the DuckDB
+warehouse, the PostgreSQL and BigQuery DDL (`schemas/`) and the data dictionary
+(`docs/data-dictionary.md`) are all generated from the tables below; nothing
+else names a column's type, description or constraint.
 
-A `Field` says what one column means and which values it may hold; a `Table`
-lists its fields in output order plus its primary and foreign keys.
+A `Field` says what one column means and which values it may hold; its
+`constraints()` are the one list of rules every target renders (pandera
+checks, Table Schema constraints, SQL CHECKs), so a rule cannot mean one
+thing in a schema and another in a database. A `Table` lists its fields in
+output order plus its primary and foreign keys; a `View` is a warehouse query
+over them; `MANIFEST` lists the keys of each year's manifest.json.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pyarrow as pa
 
@@ -38,6 +43,20 @@ MONEY = pa.decimal128(12, 2)
 RVUS = pa.decimal128(8, 2)
 
 
+#: The kinds of `Constraint`, in the order every target states them. A renderer
+#: maps each kind to its own syntax and fails on a kind it does not know.
+CONSTRAINT_KINDS = ("enum", "pattern", "minimum", "maximum")
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """One rule a column's non-null values obey: `enum` (a tuple of strings),
+    `pattern` (an anchored regular expression), `minimum` or `maximum` (inclusive)."""
+
+    kind: str
+    value: object
+
+
 @dataclass(frozen=True)
 class Field:
     """One column: its Arrow type, meaning and the values it may hold."""
@@ -51,6 +70,11 @@ class Field:
     minimum: int | None = None
     maximum: int | None = None
     example: str | None = None
+
+    def constraints(self) -> tuple[Constraint, ...]:
+        """This field's rules on its values, in `CONSTRAINT_KINDS` order (nullability is separate)."""
+        return tuple(Constraint(kind, getattr(self, kind)) for kind in CONSTRAINT_KINDS
+                     if getattr(self, kind) is not None)
 
 
 @dataclass(frozen=True)
@@ -125,9 +149,10 @@ PAYMENTS = Table(
               "(the Medicare contractor prices it); not_applicable: printed \"NA\".",
               enum=PAYMENT_STATUSES, example="national_rate"),
         Field("payment_usd", MONEY, "National average payment in US dollars, exact to the cent. "
-              "Present if and only if payment_status is national_rate.", nullable=True, example="9096.46"),
+              "Present if and only if payment_status is national_rate.", nullable=True, minimum=0,
+              example="9096.46"),
         Field("rvus", RVUS, "Relative value units printed beside a physician payment; physician settings only.",
-              nullable=True, example="10.52"),
+              nullable=True, minimum=0, example="10.52"),
         Field("apc", pa.string(), "Ambulatory Payment Classification; hospital_outpatient only.",
               nullable=True, pattern=r"^\d{4}$", example="5362"),
         Field("indicator", pa.string(), "OPPS status indicator (hospital_outpatient) or ASC payment indicator "
@@ -251,4 +276,104 @@ GUIDES = Table(
               "every output file: the warehouse reloads a year when this changes.", pattern=r"^[0-9a-f]{64}$"),
     ),
     primary_key=("guide_year",),
+)
+
+
+@dataclass(frozen=True)
+class View:
+    """A warehouse view: a query over the tables, its columns defined here like a table's.
+
+    `pipeline.readers.warehouse` holds the SQL; a test checks that the view it
+    creates has exactly these columns and SQL types.
+    """
+
+    name: str
+    description: str
+    fields: tuple[Field, ...]
+    #: The columns that identify one row of the view.
+    key: tuple[str, ...]
+
+    @property
+    def columns(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+
+def _renamed(f: Field, name: str, description: str) -> Field:
+    """`f` under another name and meaning, with its type and constraints (the earlier year's value)."""
+    return replace(f, name=name, description=description)
+
+
+LATEST_PAYMENTS = View(
+    "latest_payments",
+    "Each code and setting's payment from the newest guide year that lists it: the payments columns.",
+    PAYMENTS.fields,
+    key=("cpt_code", "setting"),
+)
+
+_PAYMENT = {f.name: f for f in PAYMENTS.fields}
+PAYMENT_CHANGES = View(
+    "payment_changes",
+    "Each code and setting from one guide year to the next that lists it: both statuses and amounts, "
+    "change_usd and change_pct (percent of the earlier amount, exact, rounded half away from zero to 2 "
+    "places; null unless both years print an amount).",
+    (
+        CPT_CODE,
+        _PAYMENT["setting"],
+        _renamed(GUIDE_YEAR, "previous_year", "The latest guide year before guide_year that lists this code "
+                 "and setting."),
+        _renamed(GUIDE_YEAR, "guide_year", "The later guide year of the two."),
+        _renamed(_PAYMENT["payment_status"], "previous_status", "payment_status in previous_year."),
+        _renamed(_PAYMENT["payment_status"], "payment_status", "payment_status in guide_year."),
+        _renamed(_PAYMENT["payment_usd"], "previous_usd", "payment_usd in previous_year."),
+        _renamed(_PAYMENT["payment_usd"], "payment_usd", "payment_usd in guide_year."),
+        Field("change_usd", pa.decimal128(13, 2), "payment_usd - previous_usd, exact; null unless both are "
+              "present.", nullable=True, example="181.93"),
+        Field("change_pct", PERCENT, "(payment_usd - previous_usd) / previous_usd x 100, exact, rounded half "
+              "away from zero to 2 places; null unless both amounts are present and previous_usd is not 0.",
+              nullable=True, example="2.00"),
+    ),
+    key=("cpt_code", "setting", "guide_year"),
+)
+
+VIEWS: dict[str, View] = {v.name: v for v in (LATEST_PAYMENTS, PAYMENT_CHANGES)}
+
+# ---------------------------------------------------------------- manifest.json
+
+
+@dataclass(frozen=True)
+class ManifestKey:
+    """One key of outputs/<year>/manifest.json; a dotted name is a key inside an object (`source.file`)."""
+
+    name: str
+    json_type: str  # string, integer, object, array (JSON's own names)
+    description: str
+    nullable: bool = False
+    example: str | None = None
+
+
+#: Every key publish writes into a year's manifest.json, in the order it writes them. A test compares
+#: this list with a published manifest, so a key added to the manifest is documented here first.
+MANIFEST: tuple[ManifestKey, ...] = (
+    ManifestKey("title", "string", "Title printed on the guide's first page.", nullable=True,
+                example="2022 NanoKnife CPT Reimbursement Guide"),
+    ManifestKey("guide_year", "integer", GUIDE_YEAR.description, example="2022"),
+    ManifestKey("effective_date", "string", "Date the guide's amounts take effect, as printed, as YYYY-MM-DD.",
+                nullable=True, example="2022-01-01"),
+    ManifestKey("document_number", "string", "The vendor's document number, as printed.", nullable=True,
+                example="US/ON/MS/187 REV 07 12/2021"),
+    ManifestKey("source", "object", "The source PDF the year was read from."),
+    ManifestKey("source.file", "string", "Its file name.", example="2022-NanoKnife-CPT-Reimbursement-Guide.pdf"),
+    ManifestKey("source.sha256", "string", "Its SHA-256, hex."),
+    ManifestKey("source.page_count", "integer", "Its number of pages.", example="7"),
+    ManifestKey("pipeline_version", "string", "Version of the pipeline that published the year.", example="0.1.0"),
+    ManifestKey("schema_version", "string", "Schema version (SCHEMA_VERSION) the year was published under.",
+                example=SCHEMA_VERSION),
+    ManifestKey("row_counts", "object", "Rows in each published table, by table name.",
+                example='{"codes": 2, "payments": 8, ...}'),
+    ManifestKey("footnotes", "array", "Footnote marks printed in table headers: one object per header cell with "
+                "its table, text, marks and page.",
+                example='[{"table": "payments", "text": "CPT® Code", "marks": ["1"], "page": 3}]'),
+    ManifestKey("outputs", "object", "SHA-256 (hex) of every other file of the year's folder, by file name; "
+                "readers check a file against it before trusting it.",
+                example='{"codes.csv": "e944ac0f...", ...}'),
 )

@@ -24,16 +24,17 @@ def arrow(t: pyarrow.DataType) -> pd.ArrowDtype:
     return pd.ArrowDtype(t)
 
 
+#: Each kind of `fields.Constraint` as a pandera check (the SQL and data packages render the same list).
+_CHECKS = {
+    "enum": lambda values: pa.Check.isin(list(values), error=f"one of {', '.join(values)}"),
+    "pattern": lambda pattern: pa.Check.str_matches(pattern, error=f"matches {pattern}"),
+    "minimum": pa.Check.ge,
+    "maximum": pa.Check.le,
+}
+
+
 def _column(f: F.Field) -> pa.Column:
-    checks = []
-    if f.enum is not None:
-        checks.append(pa.Check.isin(list(f.enum), error=f"one of {', '.join(f.enum)}"))
-    if f.pattern is not None:
-        checks.append(pa.Check.str_matches(f.pattern, error=f"matches {f.pattern}"))
-    if f.minimum is not None:
-        checks.append(pa.Check.ge(f.minimum))
-    if f.maximum is not None:
-        checks.append(pa.Check.le(f.maximum))
+    checks = [_CHECKS[c.kind](c.value) for c in f.constraints()]
     return pa.Column(arrow(f.arrow_type), checks=checks, nullable=f.nullable, description=f.description)
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
+import subprocess
+import sys
 from dataclasses import replace
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
@@ -12,8 +16,9 @@ from click.testing import CliRunner
 from frictionless import Package
 
 from conftest import OUTPUTS, SOURCES
-from pipeline import contract
+from pipeline import contract, sql
 from pipeline import fields as F
+from pipeline.schemas import published as published_schema
 from pipeline.cli import main
 from pipeline.errors import ContractChanged
 from pipeline.publish import publish, published_years
@@ -59,7 +64,8 @@ def test_descriptor_says_what_fields_py_says():
     assert fields["payment_usd"] == {
         "name": "payment_usd", "type": "number", "description": F.PAYMENTS.field("payment_usd").description,
         "example": "9096.46", "arrowType": "decimal128(12, 2)", "sqlType": "DECIMAL(12,2)",
-        "constraints": {"required": False}}
+        "constraints": {"required": False, "minimum": 0}}
+    assert fields["rvus"]["constraints"] == {"required": False, "minimum": 0}
     assert fields["cpt_code"]["constraints"] == {"required": True, "pattern": r"(\d{5}|\d{4}T)"}
     assert fields["setting"]["constraints"] == {"required": True, "enum": list(F.SETTINGS)}
     assert fields["guide_year"]["constraints"] == {"required": True, "minimum": 2000, "maximum": 2100}
@@ -69,7 +75,7 @@ def test_data_dictionary_lists_every_column():
     text = contract.DICTIONARY.read_text(encoding="utf-8")
     assert f"Schema version **{F.SCHEMA_VERSION}**" in text
     assert ("| `payment_usd` | decimal128(12, 2) | DECIMAL(12,2) | yes | National average payment in US dollars, "
-            "exact to the cent. Present if and only if payment_status is national_rate. |  | `9096.46` |") in text
+            "exact to the cent. Present if and only if payment_status is national_rate. | at least 0 | `9096.46` |") in text
     for table in [*F.TABLES.values(), F.GUIDES]:
         assert f"## `{table.name}`" in text
         for f in table.fields:
@@ -174,11 +180,18 @@ def test_every_kind_of_difference_is_named():
     ]
 
 
-def test_docs_refuse_a_shape_change_without_a_version_bump(tmp_path, monkeypatch):
+def generated_files_in(tmp_path, monkeypatch) -> None:
+    """Point every generated file of the contract at a copy under `tmp_path`, so a test may rewrite them."""
     for name in ("DESCRIPTOR", "DICTIONARY"):
         path = tmp_path / getattr(contract, name).name
         shutil.copy(getattr(contract, name), path)
         monkeypatch.setattr(contract, name, path)
+    shutil.copytree(contract.SCHEMAS, tmp_path / "schemas")
+    monkeypatch.setattr(contract, "SCHEMAS", tmp_path / "schemas")
+
+
+def test_docs_refuse_a_shape_change_without_a_version_bump(tmp_path, monkeypatch):
+    generated_files_in(tmp_path, monkeypatch)
     before = contract.DESCRIPTOR.read_bytes()
     with_field_type(monkeypatch, "codes", "source_page", pa.int32())
     with pytest.raises(ContractChanged) as exc:
@@ -191,10 +204,7 @@ def test_docs_refuse_a_shape_change_without_a_version_bump(tmp_path, monkeypatch
 
 
 def test_a_version_bump_lets_the_change_through_once_published(guide_2022, tmp_path, monkeypatch):
-    for name in ("DESCRIPTOR", "DICTIONARY"):
-        path = tmp_path / getattr(contract, name).name
-        shutil.copy(getattr(contract, name), path)
-        monkeypatch.setattr(contract, name, path)
+    generated_files_in(tmp_path, monkeypatch)
     with_field_type(monkeypatch, "codes", "source_page", pa.int32())
     monkeypatch.setattr(F, "SCHEMA_VERSION", "2.0.0")
 
@@ -205,10 +215,132 @@ def test_a_version_bump_lets_the_change_through_once_published(guide_2022, tmp_p
         f"pipeline/fields.py is at schema version 2.0.0 but the published contract {contract.DESCRIPTOR} is at "
         f"{committed_descriptor()['version']}: publish the new contract with `python -m pipeline docs` before building")
 
-    assert contract.write_docs() == [contract.DESCRIPTOR, contract.DICTIONARY]
+    schemas = tmp_path / "schemas"
+    # every generated file says source_page is int32 now, except BigQuery's, which has one integer type
+    assert contract.write_docs() == [contract.DESCRIPTOR, schemas / "datapackage.json", schemas / "postgres.sql",
+                                     contract.DICTIONARY]
+    assert '"source_page" integer NOT NULL' in (schemas / "postgres.sql").read_text(encoding="utf-8")
     regenerated = json.loads(contract.DESCRIPTOR.read_text(encoding="utf-8"))
     assert regenerated["version"] == "2.0.0"
     assert regenerated["resources"][0]["schema"]["fields"][-1]["arrowType"] == "int32"
     contract.check_contract()
     folder = publish(guide_2022, tmp_path / "outputs")
     assert json.loads((folder / "manifest.json").read_text())["schema_version"] == "2.0.0"
+
+
+# ---------------------------------------------------------------- each year's own data package
+
+FRICTIONLESS = Path(sys.executable).with_name("frictionless")
+
+
+def frictionless_cli(descriptor: Path) -> tuple[int, list[tuple]]:
+    """`frictionless validate --json DESCRIPTOR`, as a user runs it: exit code and (resource, error, row, field)."""
+    assert FRICTIONLESS.exists(), "frictionless is a dev dependency: make .venv/.installed"
+    done = subprocess.run([str(FRICTIONLESS), "validate", "--json", str(descriptor)], capture_output=True,
+                          text=True, cwd=descriptor.parent.parent)
+    report = json.loads(done.stdout)
+    return done.returncode, [(t["name"], e["type"], e.get("rowNumber"), e.get("fieldName"))
+                             for t in report["tasks"] for e in t["errors"]]
+
+
+def test_each_year_folder_is_a_valid_data_package_from_the_command_line(two_years):
+    for outputs in (OUTPUTS, two_years):
+        for year in published_years(outputs):
+            assert frictionless_cli(outputs / str(year) / "datapackage.json") == (0, [])
+
+
+def test_the_year_package_is_the_contract_for_that_years_csv_files():
+    folder = OUTPUTS / "2022"
+    package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    assert package["profile"] == "tabular-data-package"
+    assert package["name"] == "nanoknife-cpt-reimbursement-guide-2022"
+    assert package["version"] == F.SCHEMA_VERSION
+    assert [(r["name"], r["path"], r["profile"]) for r in package["resources"]] == [
+        (name, f"{name}.csv", "tabular-data-resource") for name in F.TABLES]
+    for resource, template in zip(package["resources"], committed_descriptor()["resources"]):
+        data = (folder / resource["path"]).read_bytes()
+        assert resource["bytes"] == len(data)
+        assert resource["hash"] == "sha256:" + hashlib.sha256(data).hexdigest()
+        assert resource["schema"] == template["schema"]
+    # publish wrote it, so the manifest vouches for it like every other file
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["outputs"]["datapackage.json"] == hashlib.sha256((folder / "datapackage.json").read_bytes()).hexdigest()
+
+
+def test_the_year_package_catches_a_negative_amount_and_a_changed_file(tmp_path):
+    folder = tmp_path / "2022"
+    shutil.copytree(OUTPUTS / "2022", folder)
+    path = folder / "payments.csv"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("0600T,hospital_outpatient,national_rate,9096.46",
+                                 "0600T,hospital_outpatient,national_rate,-9096.46"), encoding="utf-8")
+    assert frictionless_cli(folder / "datapackage.json") == (1, [
+        ("payments", "constraint-error", 3, "payment_usd"), ("payments", "hash-count", None, None),
+        ("payments", "byte-count", None, None)])
+
+
+def test_the_contract_ships_inside_the_package():
+    assert contract.DESCRIPTOR.parent == Path(contract.__file__).resolve().parent
+    assert contract.DESCRIPTOR.read_bytes() == (contract.SCHEMAS / "datapackage.json").read_bytes()
+
+
+# ---------------------------------------------------------------- DDL and schemas for other warehouses
+
+def test_bigquery_schema_keeps_cents_and_modes():
+    schema = json.loads((contract.SCHEMAS / "bigquery" / "payments.json").read_text(encoding="utf-8"))
+    assert [(f["name"], f["type"], f["mode"]) for f in schema] == [
+        ("guide_year", "INT64", "REQUIRED"), ("cpt_code", "STRING", "REQUIRED"), ("setting", "STRING", "REQUIRED"),
+        ("payment_status", "STRING", "REQUIRED"), ("payment_usd", "NUMERIC", "NULLABLE"),
+        ("rvus", "NUMERIC", "NULLABLE"), ("apc", "STRING", "NULLABLE"), ("indicator", "STRING", "NULLABLE"),
+        ("source_page", "INT64", "REQUIRED")]
+    assert (schema[4]["precision"], schema[4]["scale"]) == ("12", "2")
+    assert schema[4]["description"] == F.PAYMENTS.field("payment_usd").description
+    assert sorted(p.name for p in (contract.SCHEMAS / "bigquery").iterdir()) == sorted(f"{t}.json" for t in F.TABLES)
+
+
+def test_postgres_ddl_states_every_constraint_anchored():
+    text = (contract.SCHEMAS / "postgres.sql").read_text(encoding="utf-8")
+    assert '"payment_usd" numeric(12,2) CHECK ("payment_usd" >= 0),' in text
+    assert '"cpt_code" text NOT NULL CHECK ("cpt_code" ~ \'^(\\d{5}|\\d{4}T)$\'),' in text
+    assert '"guide_year" smallint NOT NULL CHECK ("guide_year" >= 2000 AND "guide_year" <= 2100),' in text
+    assert text.count("REFERENCES \"codes\" (\"guide_year\", \"cpt_code\")") == 2
+    assert text.count("CREATE TABLE") == len(F.TABLES)
+
+
+def test_one_translation_of_constraints():
+    # the same Field.constraints() list, in each target's syntax
+    usd, code = F.PAYMENTS.field("payment_usd"), F.CPT_CODE
+    assert usd.constraints() == (F.Constraint("minimum", 0),)
+    assert contract.table_schema_constraints(code) == {"required": True, "pattern": r"(\d{5}|\d{4}T)"}
+    assert sql.check_sql(sql.POSTGRES, code) == '"cpt_code" ~ \'^(\\d{5}|\\d{4}T)$\''
+    assert sql.check_sql(sql.DUCKDB, code) == 'regexp_full_match("cpt_code", \'^(\\d{5}|\\d{4}T)$\')'
+    assert [c.error for c in published_schema("codes").columns["cpt_code"].checks] == [r"matches ^(\d{5}|\d{4}T)$"]
+
+
+# ---------------------------------------------------------------- the dictionary: views and the manifest
+
+def _keys(manifest: dict) -> list[str]:
+    out = []
+    for key, value in manifest.items():
+        out.append(key)
+        if key == "source":
+            out += [f"source.{inner}" for inner in value]
+    return out
+
+
+def test_the_manifest_has_exactly_the_documented_keys(two_years):
+    documented = [key.name for key in F.MANIFEST]
+    for folder in (OUTPUTS / "2022", two_years / "2023"):
+        assert _keys(json.loads((folder / "manifest.json").read_text(encoding="utf-8"))) == documented
+
+
+def test_data_dictionary_documents_views_and_manifest():
+    text = contract.DICTIONARY.read_text(encoding="utf-8")
+    for view in F.VIEWS.values():
+        assert f"## view `{view.name}`" in text
+    assert ("| `change_pct` | decimal128(18, 2) | DECIMAL(18,2) | yes | (payment_usd - previous_usd) / previous_usd "
+            "x 100, exact, rounded half away from zero to 2 places; null unless both amounts are present and "
+            "previous_usd is not 0. |  | `2.00` |") in text
+    assert "## `manifest.json`" in text
+    for key in F.MANIFEST:
+        assert f"| `{key.name}` | {key.json_type} |" in text

@@ -45,7 +45,7 @@ import pyarrow.parquet as pq
 
 from pipeline import __version__
 from pipeline import fields as F
-from pipeline.contract import check_contract
+from pipeline.contract import YEAR_PACKAGE, check_contract, year_datapackage_bytes
 
 STAGING = ".staging"
 MANIFEST = "manifest.json"
@@ -117,6 +117,7 @@ def render_files(guide) -> dict[str, bytes]:
         frame = guide.tables[name]
         files[f"{name}.csv"] = csv_bytes(frame)
         files[f"{name}.parquet"] = parquet_bytes(name, frame)
+    files[YEAR_PACKAGE] = year_datapackage_bytes(guide.guide_year, files)  # the CSVs' data package
     manifest = manifest_for(guide, files)
     files[MANIFEST] = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
     return files

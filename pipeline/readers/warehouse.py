@@ -7,7 +7,7 @@ It runs after publish, on what publish wrote:
                                         terminology, provenance; views latest_payments,
                                         payment_changes
 
-Tables are created from `pipeline.fields` (via `contract.sql_type`): typed
+Tables are created from `pipeline.fields` (via `pipeline.sql`): typed
 columns (money DECIMAL(12,2)), NOT NULL, primary keys, CHECK constraints for
 enums, patterns and ranges, and each column's description as its comment.
 `guides` holds each year's manifest, including the sha256 of manifest.json.
@@ -25,12 +25,15 @@ of a year is checked against the sha256 its manifest records.
 This module writes outputs/warehouse.duckdb itself, through DuckDB: the
 database is DuckDB's own store, the one file under outputs/ that
 `pipeline.publish` does not write. It is a local artifact (gitignored),
-rebuilt from the committed outputs by `make warehouse` and `make build`.
+rebuilt from the committed outputs by `make warehouse` and `make build`. It is
+written in a pinned storage format (`STORAGE_VERSION`), so DuckDB releases
+older than the one writing it open it too.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -39,7 +42,7 @@ import duckdb
 import pyarrow as pa
 
 from pipeline import fields as F
-from pipeline.contract import sql_type
+from pipeline import sql
 from pipeline.errors import GuideError
 from pipeline.publish import MANIFEST, arrow_table, published_years, read_manifest, read_tables
 
@@ -63,44 +66,20 @@ class YearLoad:
 
 # ---------------------------------------------------------------- DDL from fields.py
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(value) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def _column_ddl(f: F.Field) -> str:
-    col = _quote(f.name)
-    parts = [col, sql_type(f.arrow_type)]
-    if not f.nullable:
-        parts.append("NOT NULL")
-    checks = []
-    if f.enum is not None:
-        checks.append(f"{col} IN ({', '.join(_literal(v) for v in f.enum)})")
-    if f.pattern is not None:
-        checks.append(f"regexp_full_match({col}, {_literal(f.pattern)})")
-    if f.minimum is not None:
-        checks.append(f"{col} >= {f.minimum}")
-    if f.maximum is not None:
-        checks.append(f"{col} <= {f.maximum}")
-    if checks:
-        parts.append(f"CHECK ({' AND '.join(checks)})")
-    return " ".join(parts)
-
-
 def create_table_sql(table: F.Table) -> str:
-    """CREATE TABLE for one table of fields.py: types, NOT NULL, CHECKs, primary key."""
-    columns = [_column_ddl(f) for f in table.fields]
-    columns.append(f"PRIMARY KEY ({', '.join(_quote(c) for c in table.primary_key)})")
-    return f"CREATE TABLE {_quote(table.name)} (\n    " + ",\n    ".join(columns) + "\n)"
+    """CREATE TABLE for one table of fields.py in DuckDB: types, NOT NULL, CHECKs, primary key.
+
+    No foreign keys: DuckDB checks them eagerly, so a year's codes could not be
+    replaced in the same transaction as the payments that point at them.
+    """
+    return sql.create_table_sql(sql.DUCKDB, table, foreign_keys=False)
 
 
 # ---------------------------------------------------------------- views
 
-_PAYMENT_COLUMNS = ", ".join(_quote(c) for c in F.PAYMENTS.columns)
+_PAYMENT_COLUMNS = ", ".join(sql.quote(c) for c in F.PAYMENTS.columns)
 
+#: The SQL of each view in `fields.VIEWS` (which defines its columns and descriptions).
 VIEWS = {
     "latest_payments": f"""
         SELECT {_PAYMENT_COLUMNS}
@@ -132,12 +111,6 @@ VIEWS = {
                     AS DECIMAL(18,2)) AS change_pct
         FROM cents
     """,
-}
-VIEW_COMMENTS = {
-    "latest_payments": "Each code and setting's payment from the newest guide year that lists it.",
-    "payment_changes": "Each code and setting from one guide year to the next that lists it: both statuses "
-                       "and amounts, change_usd and change_pct (percent of the earlier amount, exact, rounded "
-                       "half away from zero to 2 places; null unless both years print an amount).",
 }
 
 
@@ -183,9 +156,59 @@ def _guide_row(manifest: dict, manifest_sha256: str) -> pa.Table:
 
 # ---------------------------------------------------------------- the refresh
 
+# ---------------------------------------------------------------- the file's storage format
+
+#: The DuckDB storage format the warehouse is written in. DuckDB writes its newest
+#: format by default, which every older release refuses to open ("can only read
+#: versions between 64 and 68"), and the Python package on the index runs ahead of
+#: the CLI. v1.1.0 is read by every DuckDB from 1.1.0 on: the 1.x CLIs and clients
+#: and 2.x alike (docs/warehouses.md; tests/test_warehouse.py opens it with 1.1.3).
+STORAGE_VERSION = "v1.1.0"
+#: The number DuckDB writes into the file header for that format.
+STORAGE_NUMBER = 64
+_CONFIG = {"storage_compatibility_version": STORAGE_VERSION}
+_MAGIC = b"DUCK"
+
+
+def storage_number(database: Path) -> int | None:
+    """The storage format number in a DuckDB file's header, or None if it is not a DuckDB file.
+
+    The header (DuckDB's storage documentation): 8 bytes of checksum, the magic
+    bytes "DUCK", then the format number as a little-endian 64-bit integer.
+    """
+    with open(database, "rb") as fh:
+        head = fh.read(20)
+    if len(head) < 20 or head[8:12] != _MAGIC:
+        return None
+    return int.from_bytes(head[12:20], "little")
+
+
+def _rewrite_in_storage_version(database: Path) -> None:
+    """Copy a warehouse written in another storage format into STORAGE_VERSION, in place, atomically.
+
+    A warehouse made before the format was pinned would otherwise stay
+    unreadable to older DuckDBs forever, since a refresh leaves unchanged years
+    alone. Tables a user added are copied too.
+    """
+    with duckdb.connect(str(database)) as con:
+        con.execute("CHECKPOINT")  # fold any write-ahead log into the file, so the copy misses nothing
+    tmp = database.with_name(f".{database.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    with duckdb.connect(str(tmp), config=_CONFIG) as con:
+        target = con.execute("SELECT current_database()").fetchone()[0]
+        con.execute(f"ATTACH {sql.literal(str(database))} AS previous (READ_ONLY)")
+        con.execute(f"COPY FROM DATABASE previous TO {sql.quote(target)}")
+        con.execute("DETACH previous")
+    os.replace(tmp, database)
+
+
 def _connect(database: Path) -> duckdb.DuckDBPyConnection:
+    """Open (or create) the warehouse in STORAGE_VERSION's format."""
     try:
-        return duckdb.connect(str(database))
+        if database.exists() and storage_number(database) not in (None, STORAGE_NUMBER):
+            _rewrite_in_storage_version(database)
+        # the setting chooses the format of a new file; an existing one keeps its own
+        return duckdb.connect(str(database), config=_CONFIG)
     except duckdb.IOException as exc:
         first = str(exc).splitlines()[0]
         raise WarehouseError(f"cannot open {database} (is it open in another process?): {first}") from None
@@ -223,27 +246,27 @@ def _expected_catalog() -> dict[str, list[tuple]]:
 def create_schema(con) -> None:
     """(Re)create every table and view: the warehouse is derived, so a new contract starts it afresh."""
     for view in VIEWS:
-        con.execute(f"DROP VIEW IF EXISTS {_quote(view)}")
+        con.execute(f"DROP VIEW IF EXISTS {sql.quote(view)}")
     for table in reversed(TABLES):
-        con.execute(f"DROP TABLE IF EXISTS {_quote(table.name)}")
+        con.execute(f"DROP TABLE IF EXISTS {sql.quote(table.name)}")
     for table in TABLES:
         con.execute(create_table_sql(table))
-        con.execute(f"COMMENT ON TABLE {_quote(table.name)} IS {_literal(table.description)}")
-        for f in table.fields:
-            con.execute(f"COMMENT ON COLUMN {_quote(table.name)}.{_quote(f.name)} IS {_literal(f.description)}")
+        for statement in sql.comments_sql(table):
+            con.execute(statement)
 
 
 def create_views(con) -> None:
-    for view, sql in VIEWS.items():
-        con.execute(f"CREATE OR REPLACE VIEW {_quote(view)} AS {sql}")
-        con.execute(f"COMMENT ON VIEW {_quote(view)} IS {_literal(VIEW_COMMENTS[view])}")
+    for name, query in VIEWS.items():
+        view = F.VIEWS[name]
+        con.execute(f"CREATE OR REPLACE VIEW {sql.quote(name)} AS {query}")
+        con.execute(f"COMMENT ON VIEW {sql.quote(name)} IS {sql.literal(view.description)}")
 
 
 def _insert(con, table: F.Table, rows: pa.Table, year: int) -> None:
-    columns = ", ".join(_quote(c) for c in table.columns)
+    columns = ", ".join(sql.quote(c) for c in table.columns)
     con.register("incoming", rows)
     try:
-        con.execute(f"INSERT INTO {_quote(table.name)} ({columns}) SELECT {columns} FROM incoming")
+        con.execute(f"INSERT INTO {sql.quote(table.name)} ({columns}) SELECT {columns} FROM incoming")
     except duckdb.Error as exc:
         # the transaction is aborted now; the caller rolls it back, which drops the view too
         first = str(exc).splitlines()[0]
@@ -253,7 +276,7 @@ def _insert(con, table: F.Table, rows: pa.Table, year: int) -> None:
 
 def _delete_year(con, year: int) -> None:
     for table in reversed(TABLES):
-        con.execute(f"DELETE FROM {_quote(table.name)} WHERE guide_year = ?", [year])
+        con.execute(f"DELETE FROM {sql.quote(table.name)} WHERE guide_year = ?", [year])
 
 
 def refresh(outputs: Path, database: Path | None = None) -> list[YearLoad]:
