@@ -8,6 +8,8 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import subprocess
+import sys
 from datetime import date
 from decimal import Decimal
 
@@ -18,8 +20,10 @@ from click.testing import CliRunner
 
 from pipeline import fields as F
 from pipeline.cli import main
+from pipeline.sql import DUCKDB
 from pipeline.publish import parquet_bytes, read_tables
-from pipeline.readers.warehouse import DATABASE, WarehouseError, create_schema, create_views, refresh
+from pipeline.readers.warehouse import (DATABASE, STORAGE_NUMBER, STORAGE_VERSION, WarehouseError, create_schema,
+                                       create_views, refresh, storage_number)
 from two_years import build_two_years
 
 D = Decimal
@@ -267,3 +271,90 @@ def test_a_changed_contract_rebuilds_the_warehouse_and_keeps_other_tables(output
     assert sql(copy, "SELECT comment FROM duckdb_columns() WHERE table_name = 'payments' "
                      "AND column_name = 'payment_usd'") == [(F.PAYMENTS.field("payment_usd").description,)]
     assert sql(copy, "SELECT note FROM my_notes") == [("keep me",)]
+
+
+# ---------------------------------------------------------------- older DuckDB readers open it
+
+#: The oldest DuckDB docs/warehouses.md promises, and the CLI the issue was reported with (the newest CLI on
+#: the package index, which lags the Python package).
+OLD_PYTHON_DUCKDB = "1.1.3"
+OLD_CLI = "1.5.6"
+
+
+@pytest.fixture(scope="module")
+def old_duckdb(tmp_path_factory):
+    """A virtualenv holding an older DuckDB for Python and the DuckDB CLI from the package index."""
+    venv = tmp_path_factory.mktemp("old-duckdb") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True)
+    done = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet",
+                           "--cache-dir", str(venv.parent / "pip-cache"),
+                           f"duckdb=={OLD_PYTHON_DUCKDB}", f"duckdb-cli=={OLD_CLI}"],
+                          capture_output=True, text=True, timeout=300)
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
+        pytest.skip(f"cannot install duckdb {OLD_PYTHON_DUCKDB} and duckdb-cli {OLD_CLI} from the package index: "
+                    f"{last}")
+    return venv / "bin"
+
+
+LATEST_QUERY = ("SELECT guide_year, cpt_code, setting, payment_status, CAST(payment_usd AS VARCHAR) AS usd "
+                "FROM latest_payments WHERE setting IN ('hospital_outpatient', 'physician_facility') ORDER BY ALL")
+LATEST_ROWS = [[2023, "0600T", "hospital_outpatient", "national_rate", "9278.39"],
+               [2023, "0600T", "physician_facility", "contractor_priced", None],
+               [2023, "0601T", "hospital_outpatient", "national_rate", "9096.46"],
+               [2023, "0601T", "physician_facility", "national_rate", "812.30"]]
+
+
+def test_the_file_is_in_the_pinned_storage_format(outputs):
+    assert (STORAGE_VERSION, STORAGE_NUMBER) == ("v1.1.0", 64)
+    assert storage_number(outputs / DATABASE) == STORAGE_NUMBER
+    # what the running DuckDB writes by default is newer, which is why the format is pinned
+    with duckdb.connect(str(outputs.parent / "default.duckdb")) as con:
+        con.execute("CREATE TABLE t AS SELECT 1 AS x")
+    assert storage_number(outputs.parent / "default.duckdb") > STORAGE_NUMBER
+
+
+def test_older_duckdb_readers_open_the_warehouse(outputs, old_duckdb, tmp_path):
+    database = tmp_path / DATABASE
+    shutil.copy(outputs / DATABASE, database)
+    script = ("import duckdb, json, sys; con = duckdb.connect(sys.argv[1], read_only=True); "
+              "print(json.dumps([duckdb.__version__, [list(r) for r in con.execute(sys.argv[2]).fetchall()]]))")
+    done = subprocess.run([str(old_duckdb / "python"), "-c", script, str(database), LATEST_QUERY],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [OLD_PYTHON_DUCKDB, LATEST_ROWS]
+
+    version = subprocess.run([str(old_duckdb / "duckdb"), "--version"], capture_output=True, text=True)
+    assert version.stdout.startswith(f"v{OLD_CLI} "), version.stdout
+    done = subprocess.run([str(old_duckdb / "duckdb"), "-readonly", "-json", str(database), "-c",
+                           LATEST_QUERY + ";" + "SELECT comment FROM duckdb_columns() WHERE table_name = 'payments' "
+                           "AND column_name = 'payment_usd'"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    results = [json.loads(part) for part in done.stdout.replace("]\n[", "]\0[").split("\0")]
+    assert [list(row.values()) for row in results[0]] == LATEST_ROWS
+    assert results[1] == [{"comment": F.PAYMENTS.field("payment_usd").description}]
+
+
+def test_a_warehouse_in_a_newer_format_is_rewritten_in_the_pinned_one(outputs, tmp_path):
+    copy = tmp_path / "outputs"
+    shutil.copytree(outputs, copy)
+    database = copy / DATABASE
+    database.unlink()
+    # as the pipeline wrote it before the format was pinned: DuckDB's newest, plus a table of the user's
+    with duckdb.connect(str(database)) as con:
+        con.execute("CREATE TABLE my_notes AS SELECT 'keep me' AS note")
+    assert storage_number(database) > STORAGE_NUMBER
+    assert [(y.guide_year, y.status) for y in refresh(copy)] == [(2022, "loaded"), (2023, "loaded")]
+    assert storage_number(database) == STORAGE_NUMBER
+    assert sql(copy, "SELECT note FROM my_notes") == [("keep me",)]
+    assert sql(copy, "SELECT * FROM latest_payments ORDER BY cpt_code, setting") == PAYMENTS_2023
+    assert [(y.guide_year, y.status) for y in refresh(copy)] == [(2022, "unchanged"), (2023, "unchanged")]
+
+
+def test_views_have_the_columns_fields_py_defines(outputs):
+    for view in F.VIEWS.values():
+        got = sql(outputs, "SELECT column_name, data_type FROM information_schema.columns "
+                           f"WHERE table_name = '{view.name}' ORDER BY ordinal_position")
+        assert got == [(f.name, DUCKDB.type_of(f.arrow_type)) for f in view.fields]
+        assert sql(outputs, f"SELECT comment FROM duckdb_views() WHERE view_name = '{view.name}'") == \
+            [(view.description,)]
