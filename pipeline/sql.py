@@ -3,6 +3,7 @@
     fields.py ─▶ sql ─▶ DuckDB DDL      (pipeline.readers.warehouse, outputs/warehouse.duckdb)
                     └─▶ PostgreSQL DDL  (schemas/postgres.sql, via pipeline.contract)
                     └─▶ BigQuery schema (schemas/bigquery/<table>.json, via pipeline.contract)
+                    └─▶ Spark schema    (docs/warehouses.md: reading the Hive dataset)
 
 A `Dialect` says how one database spells a type and a regular-expression
 match; everything else (which columns, which constraints, in which order) is
@@ -64,6 +65,25 @@ POSTGRES = Dialect(
     # the patterns are anchored (^...$), so ~ (a search) matches the whole string
     lambda col, pattern: f"{col} ~ {literal(pattern)}",
 )
+
+
+SPARK = Dialect(
+    "Spark SQL",
+    {"decimal": "DECIMAL({precision},{scale})", pa.int16(): "SMALLINT", pa.int32(): "INT", pa.int64(): "BIGINT",
+     pa.float64(): "DOUBLE", pa.string(): "STRING", pa.date32(): "DATE", pa.bool_(): "BOOLEAN"},
+    lambda col, pattern: f"{col} RLIKE {literal(pattern)}",
+)
+
+
+def spark_schema(table: F.Table) -> str:
+    """The DDL schema string Spark reads a table of the Hive dataset with (`spark.read.schema(...)`).
+
+    The file columns, then guide_year last, as Spark places a partition
+    column; naming its type here stops Spark inferring INT from the folder names.
+    """
+    year = table.field("guide_year")
+    columns = [f for f in table.fields if f.name != year.name] + [year]
+    return ", ".join(f"{f.name} {SPARK.type_of(f.arrow_type)}" for f in columns)
 
 
 def check_sql(dialect: Dialect, f: F.Field) -> str | None:

@@ -1,4 +1,6 @@
-"""The Hive dataset under outputs/dataset/: read by DuckDB and pyarrow.dataset without this package.
+"""The Hive dataset under outputs/dataset/: read by DuckDB, pyarrow and pandas without this package.
+
+The snippets of docs/warehouses.md marked "tested" are run here verbatim.
 
 Two years built by the real pipeline; both readers must give back exactly the
 rows of the per-year outputs, with guide_year taken from the partition folder.
@@ -6,6 +8,7 @@ rows of the per-year outputs, with guide_year taken from the partition folder.
 
 from __future__ import annotations
 
+import ast
 from decimal import Decimal
 
 import duckdb
@@ -15,6 +18,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline import fields as F
+from pipeline.sql import spark_schema
+from docs_snippets import doc_block
 from two_years import build_two_years
 
 YEAR_PARTITION = ds.partitioning(pa.schema([("guide_year", pa.int16())]), flavor="hive")
@@ -78,3 +83,56 @@ def test_republishing_a_year_replaces_its_partitions_byte_for_byte(outputs):
     assert build(SOURCE_2022, outputs)[0].ok
     assert {p: p.read_bytes() for p in (outputs / "dataset").rglob("guide_year=2022/*")} == before
     assert not list((outputs / "dataset").rglob(".staging"))
+
+
+# ---------------------------------------------------------------- docs/warehouses.md, run as written
+
+NATIONAL_RATES = [
+    (2022, "0600T", "ambulatory_surgical_center", Decimal("6243.45")),
+    (2022, "0600T", "hospital_outpatient", Decimal("9096.46")),
+    (2022, "0601T", "ambulatory_surgical_center", Decimal("5063.52")),
+    (2022, "0601T", "hospital_outpatient", Decimal("9096.46")),
+    (2023, "0600T", "ambulatory_surgical_center", Decimal("6000.00")),
+    (2023, "0600T", "hospital_outpatient", Decimal("9278.39")),
+    (2023, "0601T", "ambulatory_surgical_center", Decimal("5163.52")),
+    (2023, "0601T", "hospital_outpatient", Decimal("9096.46")),
+    (2023, "0601T", "physician_facility", Decimal("812.30")),
+]
+
+
+def test_the_docs_pyarrow_snippet(outputs, monkeypatch):
+    monkeypatch.chdir(outputs.parent)
+    scope: dict = {}
+    exec(doc_block("tested: pyarrow"), scope)
+    payments = scope["payments"]
+    assert payments.schema.field("guide_year").type == pa.int16()
+    assert payments.schema.field("payment_usd").type == pa.decimal128(12, 2)
+    rows = payments.select(["guide_year", "cpt_code", "setting", "payment_usd"]).to_pylist()
+    assert sorted(tuple(r.values()) for r in rows) == NATIONAL_RATES
+
+
+def test_the_docs_pandas_snippet(outputs, monkeypatch):
+    monkeypatch.chdir(outputs.parent)
+    scope: dict = {}
+    exec(doc_block("tested: pandas"), scope)
+    payments = scope["payments"]
+    assert str(payments["guide_year"].dtype) == "int16[pyarrow]"
+    assert str(payments["payment_usd"].dtype) == "decimal128(12, 2)[pyarrow]"
+    national = payments[payments["payment_status"] == "national_rate"]
+    rows = zip(national["guide_year"], national["cpt_code"], national["setting"], national["payment_usd"])
+    assert sorted(rows) == NATIONAL_RATES
+
+
+def test_the_docs_duckdb_snippet(outputs, monkeypatch):
+    monkeypatch.chdir(outputs.parent)
+    with duckdb.connect() as con:
+        result = con.execute(doc_block("tested: duckdb"))
+        assert [str(d[1]) for d in result.description] == ["SMALLINT", "VARCHAR", "VARCHAR", "DECIMAL(12,2)"]
+        assert result.fetchall() == NATIONAL_RATES
+
+
+def test_the_docs_spark_schema_is_the_contract():
+    tree = ast.parse(doc_block("spark schema: payments"))
+    schema = next(node.value for node in ast.walk(tree)
+                  if isinstance(node, ast.Assign) and node.targets[0].id == "schema")
+    assert ast.literal_eval(schema) == spark_schema(F.PAYMENTS)

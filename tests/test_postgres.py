@@ -23,6 +23,7 @@ psycopg = pytest.importorskip("psycopg")
 
 from pipeline import contract  # noqa: E402
 from pipeline import fields as F  # noqa: E402
+from docs_snippets import doc_block  # noqa: E402
 from two_years import build_two_years  # noqa: E402
 
 PORT = 5433  # only names the socket file inside the private folder; no TCP listener
@@ -80,9 +81,13 @@ def server():
 
 
 @pytest.fixture(scope="module")
-def loaded(server, tmp_path_factory):
+def outputs(tmp_path_factory):
+    return build_two_years(tmp_path_factory.mktemp("postgres"))
+
+
+@pytest.fixture(scope="module")
+def loaded(server, outputs):
     """Both years, 2022 then 2023, loaded from their CSVs with COPY into the tables of schemas/postgres.sql."""
-    outputs = build_two_years(tmp_path_factory.mktemp("postgres"))
     with psycopg.connect(**server, autocommit=True) as con:
         con.execute((contract.SCHEMAS / "postgres.sql").read_text(encoding="utf-8"))
         for year in (2022, 2023):
@@ -148,3 +153,20 @@ def test_a_negative_amount_and_a_second_copy_of_a_year_are_rejected(loaded):
                       "NULL, '5362', 'J1', 3)")
     with pytest.raises(psycopg.errors.UniqueViolation, match="codes_pkey"):
         query(loaded, "INSERT INTO codes SELECT * FROM codes WHERE guide_year = 2022")
+
+
+def test_the_docs_psql_commands_load_both_years(server, outputs):
+    """docs/warehouses.md's shell block, run as written with psql against our server (PG* variables)."""
+    checkout = outputs.parent  # laid out like the repository: outputs/ and schemas/ side by side
+    (checkout / "schemas").mkdir(exist_ok=True)
+    shutil.copy(contract.SCHEMAS / "postgres.sql", checkout / "schemas" / "postgres.sql")
+    env = {**os.environ, "PATH": f"{server_bin()}:{os.environ['PATH']}", "PGHOST": server["host"],
+           "PGPORT": str(server["port"]), "PGUSER": server["user"]}
+    done = subprocess.run(["bash", "-euo", "pipefail", "-c", doc_block("tested: psql")], cwd=checkout,
+                          env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    database = {**server, "dbname": "nanoknife"}
+    assert query(database, "SELECT guide_year, count(*) FROM payments GROUP BY 1 ORDER BY 1") == [(2022, 8), (2023, 8)]
+    assert query(database, "SELECT payment_usd FROM payments WHERE guide_year = 2022 AND cpt_code = '0600T' "
+                           "AND setting = 'hospital_outpatient'") == [(Decimal("9096.46"),)]
