@@ -233,11 +233,13 @@ def test_a_version_bump_lets_the_change_through_once_published(guide_2022, tmp_p
 FRICTIONLESS = Path(sys.executable).with_name("frictionless")
 
 
-def frictionless_cli(descriptor: Path) -> tuple[int, list[tuple]]:
-    """`frictionless validate --json DESCRIPTOR`, as a user runs it: exit code and (resource, error, row, field)."""
+def frictionless_cli(target: Path) -> tuple[int, list[tuple]]:
+    """`frictionless validate --json YEAR/datapackage.json` (or `YEAR`), as a user runs it from the outputs'
+    parent folder: the exit code and each (resource, error, row, field)."""
     assert FRICTIONLESS.exists(), "frictionless is a dev dependency: make .venv/.installed"
-    done = subprocess.run([str(FRICTIONLESS), "validate", "--json", str(descriptor)], capture_output=True,
-                          text=True, cwd=descriptor.parent.parent)
+    cwd = target.parent.parent if target.name == "datapackage.json" else target.parent
+    done = subprocess.run([str(FRICTIONLESS), "validate", "--json", str(target.relative_to(cwd))],
+                          capture_output=True, text=True, cwd=cwd)
     report = json.loads(done.stdout)
     return done.returncode, [(t["name"], e["type"], e.get("rowNumber"), e.get("fieldName"))
                              for t in report["tasks"] for e in t["errors"]]
@@ -247,6 +249,8 @@ def test_each_year_folder_is_a_valid_data_package_from_the_command_line(two_year
     for outputs in (OUTPUTS, two_years):
         for year in published_years(outputs):
             assert frictionless_cli(outputs / str(year) / "datapackage.json") == (0, [])
+    # the folder alone works too: frictionless finds the package in it (no resource named twice)
+    assert frictionless_cli(OUTPUTS / "2022") == (0, [])
 
 
 def test_the_year_package_is_the_contract_for_that_years_csv_files():
