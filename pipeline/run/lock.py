@@ -37,13 +37,41 @@ class OutputsLocked(GuideError):
     """Another process held the outputs folder for longer than we were willing to wait."""
 
 
-def holder(path: Path) -> str:
-    """Who holds the lock, as its holder wrote it ("pid 1234 (build)"), or a plain phrase if unknown."""
+#: How long to wait for a holder that has just taken the lock to write its name into it.
+NAMING = 1.0
+
+
+def _written(path: Path) -> str:
     try:
-        text = Path(path).read_text(encoding="utf-8", errors="replace").strip()
+        return Path(path).read_text(encoding="utf-8", errors="replace").strip()
     except OSError:
-        text = ""
-    return text or "another process"
+        return ""
+
+
+def _alive(text: str) -> bool:
+    try:
+        os.kill(int(text.split()[1]), 0)
+    except (IndexError, ValueError):
+        return False
+    except PermissionError:
+        return True  # someone else's process, alive
+    except OSError:
+        return False
+    return True
+
+
+def holder(path: Path) -> str:
+    """Who holds the lock, as its holder wrote it ("pid 1234 (build)"), or a plain phrase if unknown.
+
+    A holder writes its name just after taking the lock, so for a moment the
+    file may still name the previous holder, gone since; that is waited out.
+    """
+    deadline = time.monotonic() + NAMING
+    text = _written(path)
+    while not _alive(text) and time.monotonic() < deadline:
+        time.sleep(0.01)
+        text = _written(path)
+    return text if _alive(text) else "another process"
 
 
 def _try_lock(fd: int) -> bool:
@@ -79,8 +107,9 @@ def hold(outputs: Path, command: str, *, wait: float = 0.0, on_wait=None, displa
                     raise OutputsLocked(f"{display(outputs)} is still locked by {holder(path)} after "
                                         f"{wait:g} s (--wait); is another build running? try again later")
                 time.sleep(POLL)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()} ({command})\n".encode(), 0)
+        name = f"pid {os.getpid()} ({command})\n".encode()
+        os.pwrite(fd, name, 0)  # over the previous holder's name, then cut to length: never empty
+        os.ftruncate(fd, len(name))
         yield
     finally:
         os.close(fd)  # releases the lock; the file stays, so waiters never lock a removed inode
