@@ -2,28 +2,110 @@
 
 Each command parses its options, calls one function, and turns a `GuideError`
 into one line on stderr. `--debug` shows tracebacks instead.
+
+Every line printed goes through `printable`, so a file name holding a newline
+or a terminal escape cannot forge a line. The writing commands (build,
+warehouse, inspect) hold the outputs folder's lock (`pipeline.run.lock`) and
+stop cleanly on SIGTERM and Ctrl-C (`pipeline.run.interrupt`).
+
+Exit codes: 0 done; 1 a source or check failed, or an error; 2 a usage error;
+75 the outputs folder stayed locked past --wait; 130 Ctrl-C; 143 SIGTERM.
 """
 
 from __future__ import annotations
 
+import errno
 import sys
 import traceback
+import unicodedata
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
 from pipeline import __version__
 from pipeline.errors import GuideError
+from pipeline.run.interrupt import Interrupted, catch_signals
+from pipeline.run.lock import EXIT_LOCKED, OutputsLocked, hold
 from pipeline.run.sandbox import Limits
 
 _DIR = click.Path(path_type=Path, file_okay=False)
+#: Failure lines of one kind printed before the rest are counted (--debug prints all).
+SHOWN_PER_KIND = 5
+#: Default of --wait: long enough for a build of a few guides to finish.
+DEFAULT_WAIT = 120.0
+
+
+def printable(text: str) -> str:
+    """`text` with control and format characters escaped, and bytes that are not UTF-8 as \\xNN.
+
+    A newline, a carriage return or a terminal escape in a file name would
+    otherwise start a forged line or repaint the terminal.
+    """
+    out = []
+    for ch in str(text):
+        code = ord(ch)
+        if 0xDC80 <= code <= 0xDCFF:  # a byte os.fsdecode could not decode (surrogateescape)
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp"):
+            out.append(ch.encode("unicode_escape").decode("ascii") if code < 0x10000 else f"\\U{code:08x}")
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def _display(path: Path) -> str:
     try:
-        return str(Path(path).resolve().relative_to(Path.cwd()))
+        return printable(Path(path).resolve().relative_to(Path.cwd()))
     except ValueError:
-        return str(path)
+        return printable(path)
+
+
+def _echo(line: str, err: bool = False) -> None:
+    click.echo(printable(line), err=err)
+
+
+class _Failed(click.ClickException):
+    """A one-line error whose text is escaped like every other line."""
+
+    def __init__(self, message: str, exit_code: int = 1):
+        super().__init__(printable(message))
+        self.exit_code = exit_code
+
+
+def _os_error(exc: OSError, outputs: Path) -> _Failed:
+    where = exc.filename or outputs
+    return _Failed(f"cannot write {where}: {exc.strerror or exc}; the earlier outputs are unchanged")
+
+
+@contextmanager
+def _writing(outputs: Path, command: str, wait: float):
+    """Hold the outputs folder's lock, and turn signals and faults into one line and an exit code."""
+    try:
+        with catch_signals():
+            with hold(outputs, command, wait=wait, on_wait=lambda line: _echo(line, err=True),
+                      display=_display):
+                yield
+    except Interrupted as exc:
+        what = "interrupted" if exc.signum == 2 else "terminated"
+        if exc.published:
+            years = ", ".join(map(str, exc.published))
+            _echo(f"{what} after publishing {years} whole; the outputs are complete", err=True)
+        else:
+            _echo(f"{what}; outputs unchanged", err=True)
+        sys.exit(exc.exit_code)
+    except OutputsLocked as exc:
+        raise _Failed(str(exc), EXIT_LOCKED) from None
+    except OSError as exc:  # the lock file itself cannot be made: a read-only or full folder
+        if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT):
+            raise
+        raise _os_error(exc, outputs) from None
+
+
+def _wait_option(f):
+    return click.option("--wait", type=click.FloatRange(min=0), default=DEFAULT_WAIT, show_default=True,
+                        metavar="SECONDS",
+                        help="How long to wait while another build, warehouse or inspect holds --outputs.")(f)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -51,9 +133,11 @@ def main() -> None:
 @click.option("--fail-fast", is_flag=True, help="Stop at the first source that fails; publish nothing.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no line per built guide; "
                                                   "failures and the summary still print.")
-@click.option("--debug", is_flag=True, help="Show a traceback for failures, and the parser's warnings.")
+@click.option("--debug", is_flag=True, help="Show a traceback for failures, and the parser's warnings; "
+                                           "list every failure, however many.")
+@_wait_option
 def build(sources: Path, outputs: Path, passwords: tuple[str, ...], jobs: int | None, time_limit: float,
-          memory_limit: int, force: bool, fail_fast: bool, quiet: bool, debug: bool) -> None:
+          memory_limit: int, force: bool, fail_fast: bool, quiet: bool, debug: bool, wait: float) -> None:
     """Build outputs/<year>/ from every PDF under --sources.
 
     Each guide is built on its own, in a process of its own; a failing one does
@@ -64,28 +148,22 @@ def build(sources: Path, outputs: Path, passwords: tuple[str, ...], jobs: int | 
     from pipeline.run.build import build as run_build
     from pipeline.run.progress import ProgressBar
 
-    bar = ProgressBar(sys.stderr) if not quiet else None
-    try:
-        outcomes = run_build(sources, outputs, passwords=passwords, fail_fast=fail_fast, jobs=jobs,
-                             limits=Limits(time_limit, memory_limit), force=force, debug=debug,
-                             on_progress=bar.update if bar else None)
-    except GuideError as exc:
-        if debug:
-            traceback.print_exc()
-        raise click.ClickException(str(exc)) from exc
-    finally:
-        if bar:
-            bar.close()
+    with _writing(outputs, "build", wait):
+        bar = ProgressBar(sys.stderr) if not quiet else None
+        try:
+            outcomes = run_build(sources, outputs, passwords=passwords, fail_fast=fail_fast, jobs=jobs,
+                                 limits=Limits(time_limit, memory_limit), force=force, debug=debug,
+                                 on_progress=bar.update if bar else None)
+        except GuideError as exc:
+            if debug:
+                traceback.print_exc()
+            raise _Failed(str(exc)) from exc
+        finally:
+            if bar:
+                bar.close()
     if not outcomes:
-        raise click.ClickException(f"no PDF found under {_display(sources)}")
-    for o in outcomes:
-        if o.status in ("failed", "skipped"):
-            click.echo(f"{'FAILED' if o.status == 'failed' else o.status} {_display(o.source)}: {o.message}",
-                       err=True)
-            if debug and o.traceback:
-                click.echo(o.traceback.rstrip("\n"), err=True)
-        elif not quiet:
-            click.echo(f"{o.status} {_display(o.source)}: {o.message}")
+        raise _Failed(f"no PDF found under {_display(sources)}")
+    _report_outcomes(outcomes, quiet, debug)
     count = {status: sum(o.status == status for o in outcomes) for status in ("built", "unchanged", "failed",
                                                                                "skipped")}
     if count["unchanged"] == len(outcomes):
@@ -98,27 +176,56 @@ def build(sources: Path, outputs: Path, passwords: tuple[str, ...], jobs: int | 
         sys.exit(1)
 
 
+def _report_outcomes(outcomes, quiet: bool, debug: bool) -> None:
+    """One line per source; past SHOWN_PER_KIND failures of one kind, one line counting the rest."""
+    shown: dict[tuple[str, str | None], int] = {}
+    for o in outcomes:
+        if o.status in ("failed", "skipped"):
+            kind = (o.status, o.error)
+            shown[kind] = shown.get(kind, 0) + 1
+            if shown[kind] > SHOWN_PER_KIND and not debug:
+                continue
+            _echo(f"{'FAILED' if o.status == 'failed' else o.status} {_display(o.source)}: {o.message}", err=True)
+            if debug and o.traceback:
+                click.echo(o.traceback.rstrip("\n"), err=True)
+        elif not quiet:
+            _echo(f"{o.status} {_display(o.source)}: {o.message}")
+    for (status, error), n in shown.items():
+        if n > SHOWN_PER_KIND and not debug:
+            word = "FAILED" if status == "failed" else status
+            _echo(f"... and {n - SHOWN_PER_KIND} more {word} the same way ({error or status}); --debug lists "
+                  "every one", err=True)
+
+
 @main.command()
 @click.option("--outputs", type=_DIR, default=Path("outputs"), show_default=True,
               help="Folder holding the published years.")
 def validate(outputs: Path) -> None:
-    """Check every published year in --outputs against the schemas again."""
-    from pipeline.publish import published_years, read_tables
-    from pipeline.validate import find_failures
+    """Check every published year in --outputs: hashes, files, rows, schemas.
 
-    years = published_years(outputs)
-    if not years:
-        raise click.ClickException(f"no published year under {_display(outputs)}")
-    bad = 0
-    for year in years:
-        failures = find_failures(read_tables(outputs / str(year)), year)
-        if len(failures):
-            bad += 1
-            click.echo(f"{year}: {len(failures)} failure(s)", err=True)
-            click.echo(failures.to_string(index=False), err=True)
-        else:
-            click.echo(f"{year}: valid")
-    if bad:
+    Every year folder must hold its manifest.json; every file it lists must
+    exist with its sha256, and nothing else be there; each CSV must hold the
+    same rows as its Parquet file and each dataset partition the year's table;
+    every Parquet page's checksum must verify; the tables must pass the
+    published schemas. Prints one line per problem, naming the file, and exits
+    1 if there is any. Needs no lock: it reads only.
+    """
+    from pipeline.readers.check import check_outputs
+
+    report = check_outputs(outputs)
+    if not report.years:
+        raise _Failed(f"no published year under {_display(outputs)}")
+    for year in report.years:
+        if year.ok:
+            click.echo(f"{year.year}: valid")
+        for problem in year.problems:
+            _echo(problem.line(_display), err=True)
+    for problem in report.other:
+        _echo(problem.line(_display), err=True)
+    if not report.ok:
+        bad = sum(not y.ok for y in report.years)
+        _echo(f"{bad} of {len(report.years)} year(s) failed their checks" +
+              (f", and {len(report.other)} other problem(s)" if report.other else ""), err=True)
         sys.exit(1)
 
 
@@ -140,7 +247,7 @@ def diff(old: int | None, new: int | None, outputs: Path, fail_on_change: bool) 
     try:
         result, folder = run(outputs, old, new)
     except GuideError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise _Failed(str(exc)) from exc
     for line in summary(result):
         click.echo(line)
     click.echo(f"report: {_display(folder / 'report.md')}")
@@ -156,35 +263,47 @@ def diff(old: int | None, new: int | None, outputs: Path, fail_on_change: bool) 
 @click.option("--sources", type=click.Path(path_type=Path, exists=True), default=Path("sources"),
               show_default=True, help="Folder searched for the source PDF named in the year's manifest.")
 @click.option("--password", default=None, help="Password for a source PDF that needs one to open.")
+@click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=Limits.time_limit,
+              show_default=True, metavar="SECONDS",
+              help="The report fails when reading or picturing the PDF makes no progress for this long.")
+@click.option("--memory-limit", type=click.IntRange(min=1), default=Limits.memory_limit, show_default=True,
+              metavar="MIB", help="The report fails when the process reading the PDF needs more memory.")
 @click.option("--debug", is_flag=True, help="Show a traceback for failures.")
+@_wait_option
 def inspect_command(years: tuple[int, ...], all_years: bool, outputs: Path, sources: Path,
-                    password: str | None, debug: bool) -> None:
+                    password: str | None, time_limit: float, memory_limit: int, debug: bool, wait: float) -> None:
     """Write OUTPUTS/<YEAR>/report.html: where every published value came from.
 
     Each page holding a table is pictured with every extracted cell outlined and
     labelled by the field it fed, beside the rows read from it, the validation
     result and the footnote marks found. Opens from disk, no server needed.
+    The PDF is read and pictured in a child process under the same limits as
+    a build's, and a page whose picture would be too large is refused.
     """
+    from pipeline.publish import year_folders
     from pipeline.readers.inspect import inspect_year
-    from pipeline.publish import published_years
 
     if all_years == bool(years):
         raise click.UsageError("give one or more YEARs, or --all")
-    if all_years:
-        years = tuple(published_years(outputs))
-        if not years:
-            raise click.ClickException(f"no published year under {_display(outputs)}")
+    if not Path(outputs).is_dir():
+        raise _Failed(f"no published year under {_display(outputs)}")
     failed = 0
-    for year in years:
-        try:
-            path = inspect_year(year, outputs, sources, password=password)
-        except GuideError as exc:
-            if debug:
-                traceback.print_exc()
-            failed += 1
-            click.echo(f"Error: {exc}", err=True)
-            continue
-        click.echo(f"report {year} -> {_display(path)}")
+    with _writing(outputs, "inspect", wait):
+        if all_years:
+            years = tuple(year_folders(outputs))
+            if not years:
+                raise _Failed(f"no published year under {_display(outputs)}")
+        for year in years:
+            try:
+                path = inspect_year(year, outputs, sources, password=password,
+                                    limits=Limits(time_limit, memory_limit))
+            except GuideError as exc:
+                if debug:
+                    traceback.print_exc()
+                failed += 1
+                _echo(f"Error: {exc}", err=True)
+                continue
+            _echo(f"report {year} -> {_display(path)}")
     if failed:
         sys.exit(1)
 
@@ -194,23 +313,29 @@ def inspect_command(years: tuple[int, ...], all_years: bool, outputs: Path, sour
               help="Folder holding the published years.")
 @click.option("--database", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="DuckDB file to refresh  [default: OUTPUTS/warehouse.duckdb]")
-def warehouse(outputs: Path, database: Path | None) -> None:
+@_wait_option
+def warehouse(outputs: Path, database: Path | None, wait: float) -> None:
     """Load every published year into one DuckDB database, in one transaction.
 
     Tables guides, codes, payments, exclusions, terminology and provenance, and
     views latest_payments and payment_changes. Years whose outputs did not change
     are left alone; on any failure the database keeps its previous contents.
+    Every year is checked first, as `validate` does; one that fails is refused.
     """
-    from pipeline.readers.warehouse import DATABASE, refresh
+    from pipeline.readers.warehouse import DATABASE, WarehouseError, refresh
 
-    try:
-        loads = refresh(outputs, database)
-    except GuideError as exc:
-        raise click.ClickException(str(exc)) from exc
+    if not Path(outputs).is_dir():
+        raise _Failed(str(WarehouseError(f"no published year under {outputs}: run `python -m pipeline build` "
+                                         "first")))
+    with _writing(outputs, "warehouse", wait):
+        try:
+            loads = refresh(outputs, database)
+        except GuideError as exc:
+            raise _Failed(str(exc)) from exc
     for load in loads:
         rows = ", ".join(f"{n} {name}" for name, n in load.rows.items())
         click.echo(f"{load.guide_year}: {load.status}" + (f" ({rows})" if rows else ""))
-    click.echo(f"warehouse: {_display(database or outputs / DATABASE)}")
+    _echo(f"warehouse: {_display(database or outputs / DATABASE)}")
 
 
 @main.command()

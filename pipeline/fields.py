@@ -376,4 +376,9 @@ MANIFEST: tuple[ManifestKey, ...] = (
     ManifestKey("outputs", "object", "SHA-256 (hex) of every other file of the year's folder, by file name; "
                 "readers check a file against it before trusting it.",
                 example='{"codes.csv": "e944ac0f...", ...}'),
+    ManifestKey("dataset", "object", "SHA-256 (hex) of each of the year's Hive dataset partitions, by path under "
+                "outputs/: the year's folder and its partitions are one commit.",
+                example='{"dataset/codes/guide_year=2022/part-0.parquet": "db387411...", ...}'),
+    ManifestKey("self_sha256", "string", "SHA-256 (hex) of this manifest with this key left out, so a changed "
+                "manifest is seen too."),
 )

@@ -28,6 +28,7 @@ def test_validate_committed_outputs():
 
 def test_validate_reports_a_tampered_year(tmp_path):
     shutil.copytree(OUTPUTS / "2022", tmp_path / "2022")
+    shutil.copytree(OUTPUTS / "dataset", tmp_path / "dataset")
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -37,7 +38,9 @@ def test_validate_reports_a_tampered_year(tmp_path):
     pq.write_table(table, path)
     result = CliRunner().invoke(main, ["validate", "--outputs", str(tmp_path)])
     assert result.exit_code == 1
-    assert "2022: 1 failure(s)" in result.output
+    assert result.stderr.splitlines() == [
+        f"{path}: does not match the sha256 in 2022/manifest.json (changed or damaged after publishing)",
+        "1 of 1 year(s) failed their checks"]
 
 
 def test_module_entry_point_runs():

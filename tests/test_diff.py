@@ -231,19 +231,20 @@ def test_missing_year_is_one_line_listing_the_years_present(outputs, tmp_path):
 
 
 def test_invalid_year_is_refused(outputs, tmp_path):
-    for year in ("2022", "2023"):
-        shutil.copytree(outputs / year, tmp_path / year)
+    shutil.copytree(outputs, tmp_path, dirs_exist_ok=True)
     path = tmp_path / "2023" / "codes.parquet"
     table = pq.read_table(path)
     pq.write_table(table.set_column(2, "code_category", pa.array(["III", "III", "X"])), path)
     result = diff(tmp_path)
     assert result.exit_code == 1
-    assert result.output == (f"Error: {tmp_path / '2023'} is not valid: 1 validation failure(s); "
-                             f"`python -m pipeline validate --outputs {tmp_path}` lists them\n")
+    assert result.output == (f"Error: {path}: does not match the sha256 in 2023/manifest.json (changed or damaged "
+                             f"after publishing); `python -m pipeline validate --outputs {tmp_path}` lists every "
+                             "problem\n")
     (tmp_path / "2022" / "payments.parquet").unlink()
     result = diff(tmp_path)
     assert result.exit_code == 1
-    assert result.output.startswith(f"Error: {tmp_path / '2022'} cannot be read (")
+    assert result.output.startswith(f"Error: {tmp_path / '2022' / 'payments.parquet'}: missing: listed in "
+                                    "2022/manifest.json")
     assert result.output.count("\n") == 1
 
 

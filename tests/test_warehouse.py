@@ -21,7 +21,8 @@ from click.testing import CliRunner
 from pipeline import fields as F
 from pipeline.cli import main
 from pipeline.sql import DUCKDB
-from pipeline.publish import parquet_bytes, read_tables
+from pipeline.publish import csv_bytes, parquet_bytes, partition_bytes, partition_folder, read_tables
+from pipeline.publish.manifest import manifest_bytes
 from pipeline.readers.warehouse import (DATABASE, STORAGE_NUMBER, STORAGE_VERSION, WarehouseError, create_schema,
                                        create_views, refresh, storage_number)
 from two_years import build_two_years
@@ -191,19 +192,30 @@ def test_running_twice_changes_nothing(outputs):
 
 
 def _rewrite(folder, name, frame):
-    """Republish one table of a year by hand, with its manifest hash updated so the files verify."""
+    """Republish one table of a year by hand: its file, its dataset partition and the manifest's hashes, so the
+    year verifies and the warehouse, not the integrity checks, meets the bad rows."""
+    year = int(folder.name)
     data = parquet_bytes(name, frame)
     (folder / f"{name}.parquet").write_bytes(data)
+    part = partition_folder(folder.parent, name, year)
+    part_data = partition_bytes(name, frame)
+    part.write_bytes(part_data)
+    csv = csv_bytes(frame)
+    (folder / f"{name}.csv").write_bytes(csv)
     manifest = json.loads((folder / "manifest.json").read_text())
     manifest["outputs"][f"{name}.parquet"] = hashlib.sha256(data).hexdigest()
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    manifest["outputs"][f"{name}.csv"] = hashlib.sha256(csv).hexdigest()
+    manifest["dataset"][part.relative_to(folder.parent).as_posix()] = hashlib.sha256(part_data).hexdigest()
+    manifest["row_counts"][name] = len(frame)
+    (folder / "manifest.json").write_bytes(manifest_bytes(manifest))
 
 
 def test_a_load_failing_mid_way_leaves_the_previous_contents(outputs, tmp_path):
     copy = tmp_path / "outputs"
     shutil.copytree(outputs, copy)
     before = snapshot(copy / DATABASE)
-    saved = {p.name: p.read_bytes() for p in (copy / "2023").iterdir()}
+    saved = {p: p.read_bytes() for p in (copy / "2023").iterdir()}
+    saved.update({p: p.read_bytes() for p in (copy / "dataset").glob("*/guide_year=2023/*")})
 
     # 2022 changes validly (loaded first), then 2023's payments break the primary key
     codes = read_tables(copy / "2022")["codes"]
@@ -215,16 +227,15 @@ def test_a_load_failing_mid_way_leaves_the_previous_contents(outputs, tmp_path):
     with pytest.raises(WarehouseError) as exc:
         refresh(copy)
     message = str(exc.value)
-    # DuckDB words the violation itself; ours is the part before and after it
-    assert message.startswith("loading 2023 payments failed: Constraint Error: ")
-    assert "duplicate key" in message.lower()
-    assert message.endswith(f"; {copy / DATABASE} keeps its previous contents")
+    # the year's own checks refuse the duplicate key before DuckDB meets it (readers verify before they trust)
+    assert message.startswith(f"{copy / '2023' / 'payments.parquet'}: row ")
+    assert message.endswith(f"`python -m pipeline validate --outputs {copy}` lists every problem")
     assert "\n" not in message
     assert snapshot(copy / DATABASE) == before
 
     # once 2023 is whole again, the next refresh loads the 2022 change and leaves 2023 alone
-    for name, data in saved.items():
-        (copy / "2023" / name).write_bytes(data)
+    for path, data in saved.items():
+        path.write_bytes(data)
     assert [(y.guide_year, y.status) for y in refresh(copy)] == [(2022, "loaded"), (2023, "unchanged")]
     assert sql(copy, "SELECT DISTINCT left(descriptor, 9) FROM codes WHERE guide_year = 2022") == [("ABLATION,",)]
 
@@ -236,8 +247,9 @@ def test_a_file_changed_after_publishing_is_refused(outputs, tmp_path):
     (copy / "2023" / "terminology.parquet").write_bytes(b"not parquet")
     result = CliRunner().invoke(main, ["warehouse", "--outputs", str(copy)])
     assert result.exit_code == 1
-    assert result.output == (f"Error: {copy / '2023' / 'terminology.parquet'} does not match the sha256 in its "
-                             "manifest (changed after publishing?); rebuild the year with `python -m pipeline build`\n")
+    assert result.output == (f"Error: {copy / '2023' / 'terminology.parquet'}: does not match the sha256 in "
+                             "2023/manifest.json (changed or damaged after publishing); "
+                             f"`python -m pipeline validate --outputs {copy}` lists every problem\n")
     assert snapshot(copy / DATABASE) == before
 
 

@@ -33,8 +33,13 @@ from pipeline.model import RawGuide
 from pipeline.digest import sha256_file as sha256_of
 from pipeline.extract.page import page_tables
 from pipeline.extract.tables import ruled
-from pipeline.errors import (DamagedPdf, NotAPdf, NoTextLayer, PasswordRequired, exception_chain,
-                             from_parser)
+from pipeline.errors import (DamagedPdf, NotAPdf, NoTextLayer, ParseLimitExceeded, PasswordRequired,
+                             exception_chain, from_parser)
+
+#: Largest page picture `page_images` makes: 40 million pixels (120 MB as RGB), a
+#: 36 x 48 inch poster at 144 pixels per inch. A few KB of PDF can declare a
+#: 200-inch page, whose picture would take gigabytes; it is refused before rendering.
+MAX_PIXELS = 40_000_000
 
 
 def extract(path: Path, password: str | None = None, on_page=None) -> RawGuide:
@@ -157,6 +162,7 @@ def page_images(path: Path, pages, resolution: float, password: str | None = Non
     Each is a PIL RGB image of the whole page at `resolution` pixels per inch,
     so a box in PDF points maps to pixels by multiplying by resolution / 72.
     Rendered with pdfplumber's `page.to_image` (pypdfium2), anti-aliased for reading.
+    A page whose picture would pass `MAX_PIXELS` raises `ParseLimitExceeded` before it is rendered.
     """
     path = Path(path)
     _check_is_pdf(path)
@@ -166,6 +172,17 @@ def page_images(path: Path, pages, resolution: float, password: str | None = Non
             if not 1 <= number <= len(pdf.pages):
                 raise DamagedPdf(f"asked for page {number} but the PDF has {len(pdf.pages)} page(s)")
             page = pdf.pages[number - 1]
+            _check_pixels(number, page.width, page.height, resolution)
             out[number] = page.to_image(resolution=resolution, antialias=True).original
             page.close()
     return out
+
+
+def _check_pixels(number: int, width_pt: float, height_pt: float, resolution: float) -> None:
+    """Refuse a page whose picture at `resolution` would pass `MAX_PIXELS`."""
+    pixels = (width_pt * resolution / 72) * (height_pt * resolution / 72)
+    if pixels > MAX_PIXELS:
+        raise ParseLimitExceeded(
+            f"page {number} is {width_pt / 72:.4g} x {height_pt / 72:.4g} inches: its picture at "
+            f"{resolution:g} pixels per inch would be {pixels / 1e6:,.0f} million pixels, more than the "
+            f"{MAX_PIXELS / 1e6:,.0f} million a report picture may have")

@@ -1,54 +1,30 @@
-"""Publish: the one module that writes the outputs, and knows their layout.
-
-    outputs/<guide_year>/
-        codes.csv        codes.parquet
-        payments.csv     payments.parquet
-        exclusions.csv   exclusions.parquet
-        terminology.csv  terminology.parquet
-        provenance.csv   provenance.parquet
-        manifest.json
-    outputs/dataset/<table>/guide_year=<guide_year>/part-0.parquet
-
-The dataset is the same tables as Hive partitions for engines that read a
-folder of Parquet (DuckDB, Spark, BigQuery): each partition is written right
-after its year, atomically, by the same folder swap.
-
-A guide's outputs appear all at once or not at all: every file is written into
-a staging folder on the same filesystem (`outputs/.staging/`), flushed to disk,
-and the folder then takes the place of `outputs/<year>` in one atomic rename
-(on Linux an atomic exchange with the previous folder, so there is no moment
-without a complete `<year>` folder). A build that fails or is killed leaves the
-previous outputs byte for byte as they were; a staging folder left by a killed
-build is removed by the next one.
-
-Bytes depend only on the data: rows sorted by each table's key, no timestamps,
-CSV with plain decimal strings and Parquet with exact decimal128 money, so two
-builds of the same sources are byte-identical.
-"""
-
 from __future__ import annotations
 
 import csv
-import ctypes
-import ctypes.util
-import hashlib
 import io
 import json
 import os
-import shutil
+import re
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from pipeline import __version__
 from pipeline import fields as F
 from pipeline.contract import YEAR_PACKAGE, check_contract, year_datapackage_bytes
+from pipeline.publish.commit import (STAGING, Stage, clear_staging, fsync_dir, pending_journals,  # noqa: F401
+                                     step, write_file, write_folder)
+from pipeline.publish.manifest import MANIFEST, manifest_bytes, manifest_for, parse_manifest  # noqa: F401
 
-STAGING = ".staging"
-MANIFEST = "manifest.json"
+DATASET = "dataset"
+PARTITION_FILE = "part-0.parquet"
+#: The local record of what the last build was made from (`pipeline.run.buildstate` reads it).
+STATE_FILE = ".build-state.json"
+_YEAR = re.compile(r"^\d{4}$")
 
 
 # ---------------------------------------------------------------- encoders
@@ -79,159 +55,169 @@ def _python_values(column: pd.Series) -> list:
     return column.tolist()
 
 
-def arrow_table(name: str, frame: pd.DataFrame) -> pa.Table:
-    """`frame` as an Arrow table of the contract's schema, descriptions as field metadata."""
-    table = F.TABLES[name]
+def _arrow(table: F.Table, frame: pd.DataFrame) -> pa.Table:
     fields = [pa.field(f.name, f.arrow_type, nullable=f.nullable, metadata={"description": f.description})
               for f in table.fields]
     columns = [pa.array(frame[f.name].array, type=f.arrow_type) for f in table.fields]
-    return pa.Table.from_arrays(columns, schema=pa.schema(fields, metadata={"table": name}))
+    return pa.Table.from_arrays(columns, schema=pa.schema(fields, metadata={"table": table.name}))
 
 
-def parquet_bytes(name: str, frame: pd.DataFrame) -> bytes:
+def arrow_table(name: str, frame: pd.DataFrame) -> pa.Table:
+    """`frame` as an Arrow table of the contract's schema, descriptions as field metadata."""
+    return _arrow(F.TABLES[name], frame)
+
+
+def sort_key(table: F.Table, arrow: pa.Table) -> list[str]:
+    """The columns `arrow`'s rows are sorted by, to declare in the Parquet footer.
+
+    The table's `sort_by` (normalize sorts by it), after a leading guide_year
+    where the file has one (a year holds one value). Checked, not assumed: a
+    declared order that the rows do not follow would mislead every engine that
+    trusts it, so a frame out of order is a bug and stops the build.
+    """
+    columns = [c for c in ("guide_year", *table.sort_by) if c in arrow.column_names]
+    if not table.sort_by:
+        return []
+    order = pc.sort_indices(arrow, sort_keys=[(c, "ascending") for c in columns])
+    if order.to_pylist() != list(range(arrow.num_rows)):
+        raise AssertionError(f"{table.name} rows are not sorted by {', '.join(columns)}")
+    return columns
+
+
+def _parquet(table: F.Table, arrow: pa.Table) -> bytes:
+    """Parquet bytes: zstd, a CRC32 per page, and the sort order in the footer."""
+    columns = sort_key(table, arrow)
+    sorting = pq.SortingColumn.from_ordering(arrow.schema, [(c, "ascending") for c in columns]) \
+        if columns else None
     sink = pa.BufferOutputStream()
-    pq.write_table(arrow_table(name, frame), sink, compression="zstd")
+    pq.write_table(arrow, sink, compression="zstd", write_page_checksum=True, sorting_columns=sorting)
     return sink.getvalue().to_pybytes()
 
 
-def manifest_for(guide, files: dict[str, bytes]) -> dict:
-    """The manifest of one guide's outputs: document facts, counts, hashes. No timestamps."""
-    return {
-        "title": guide.title,
-        "guide_year": guide.guide_year,
-        "effective_date": guide.effective_date.isoformat() if guide.effective_date else None,
-        "document_number": guide.document_number,
-        "source": {"file": guide.source_name, "sha256": guide.sha256, "page_count": guide.page_count},
-        "pipeline_version": __version__,
-        "schema_version": F.SCHEMA_VERSION,
-        "row_counts": {name: int(len(frame)) for name, frame in guide.tables.items()},
-        "footnotes": guide.footnotes,
-        "outputs": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
-    }
+def parquet_bytes(name: str, frame: pd.DataFrame) -> bytes:
+    return _parquet(F.TABLES[name], arrow_table(name, frame))
 
 
-def render_files(guide) -> dict[str, bytes]:
-    """Every output file of one guide, by file name, as bytes."""
+def render_files(guide, dataset: dict[str, bytes] | None = None) -> dict[str, bytes]:
+    """Every file of one guide's year folder, by file name, as bytes; the manifest last.
+
+    The manifest covers these files and `dataset` (the year's partitions,
+    `render_partitions`), so a module that adds a file to the year adds it to
+    `files` before the manifest is made.
+    """
     files: dict[str, bytes] = {}
     for name in F.TABLES:
         frame = guide.tables[name]
         files[f"{name}.csv"] = csv_bytes(frame)
         files[f"{name}.parquet"] = parquet_bytes(name, frame)
     files[YEAR_PACKAGE] = year_datapackage_bytes(guide.guide_year, files)  # the CSVs' data package
-    manifest = manifest_for(guide, files)
-    files[MANIFEST] = (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    files[MANIFEST] = manifest_bytes(manifest_for(guide, files, dataset))
     return files
 
 
-# ---------------------------------------------------------------- atomic writes
+@dataclass(frozen=True)
+class YearFiles:
+    """Everything one guide year publishes, by path under `outputs/`, and the folders that hold it."""
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
+    guide_year: int
+    files: dict[str, bytes]
+    #: Folders under `outputs/` replaced whole, in commit order: partitions first, the year (manifest) last.
+    folders: tuple[str, ...]
+
+
+def render_year(guide) -> YearFiles:
+    """The year folder and its dataset partitions, with the manifest covering both."""
+    dataset = render_partitions(guide)
+    year = str(guide.guide_year)
+    files = {f"{year}/{name}": data for name, data in render_files(guide, dataset).items()}
+    folders = tuple(sorted({p.rsplit("/", 1)[0] for p in dataset})) + (year,)
+    return YearFiles(guide.guide_year, {**dataset, **files}, folders)
+
+
+# ---------------------------------------------------------------- publishing
+
+def check_guide(guide) -> None:
+    """The contract guard: output whose columns or types differ from the contract is refused before writing."""
+    check_contract({name: arrow_table(name, guide.tables[name]).schema for name in F.TABLES})
+
+
+def stage_years(guides: list, outputs: Path) -> tuple[Stage, list[YearFiles]]:
+    """Render every guide's year and write it all into a new staging folder; nothing published yet.
+
+    The contract guard runs first, for every guide. A failure while writing (a
+    full disk) removes the staging and publishes nothing.
+    """
+    outputs = Path(outputs)
+    for guide in guides:
+        check_guide(guide)
+    years = [render_year(guide) for guide in guides]
+    stage = Stage(outputs)
     try:
-        os.fsync(fd)
+        outputs.mkdir(parents=True, exist_ok=True)
+        stage.open()
+        for year in years:
+            stage.write(year.files)
+    except BaseException:
+        stage.discard()
+        raise
+    return stage, years
+
+
+def commit_years(stage: Stage, years: list[YearFiles]) -> list[Path]:
+    """Commit each staged year whole (`pipeline.publish.commit`), then remove the staging. Returns the folders."""
+    try:
+        for year in years:
+            stage.commit(list(year.folders), year.guide_year)
     finally:
-        os.close(fd)
+        stage.discard()
+    fsync_dir(stage.outputs)
+    return [stage.outputs / str(year.guide_year) for year in years]
 
 
-_RENAME_EXCHANGE = 2
-_AT_FDCWD = -100
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two paths (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    rc = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
-    return rc == 0
-
-
-def clear_staging(outputs: Path) -> None:
-    """Remove what a killed build may have left half-written."""
-    shutil.rmtree(Path(outputs) / STAGING, ignore_errors=True)
-    for staging in (Path(outputs) / DATASET).glob(f"*/{STAGING}"):  # each dataset table stages its own
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def write_folder(files: dict[str, bytes], final: Path) -> Path:
-    """Write `files` into folder `final` atomically, replacing any previous folder whole."""
-    final = Path(final)
-    staging_root = final.parent / STAGING
-    staging_root.mkdir(parents=True, exist_ok=True)
-    stage = staging_root / f"{final.name}.{os.getpid()}"
-    shutil.rmtree(stage, ignore_errors=True)
-    stage.mkdir()
-    for name, data in files.items():
-        with open(stage / name, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-    _fsync_dir(stage)
-    if not final.exists():
-        os.rename(stage, final)
-    elif _exchange(stage, final):
-        shutil.rmtree(stage)  # now holds the previous outputs
-    else:  # no atomic exchange here: two renames, the gap is as short as it can be
-        old = staging_root / f"{final.name}.{os.getpid()}.old"
-        os.rename(final, old)
-        os.rename(stage, final)
-        shutil.rmtree(old)
-    _fsync_dir(final.parent)
-    try:
-        staging_root.rmdir()
-    except OSError:
-        pass  # another build's staging is in use
-    return final
+def publish_all(guides: list, outputs: Path) -> list[Path]:
+    """Publish validated guides into `outputs/`: all staged first, so a write failure publishes nothing."""
+    return commit_years(*stage_years(guides, outputs))
 
 
 def publish(guide, outputs: Path) -> Path:
-    """Write one validated guide to `outputs/<guide_year>/`, all at once, then its dataset partitions.
-
-    The contract guard runs first: output whose columns or types differ from
-    the published contract (`pipeline.contract`) is refused before anything is
-    written. Returns the year's folder.
-    """
-    check_contract({name: arrow_table(name, guide.tables[name]).schema for name in F.TABLES})
-    folder = write_folder(render_files(guide), Path(outputs) / str(guide.guide_year))
-    publish_partitions(guide, outputs)
-    return folder
+    """Write one validated guide to `outputs/<guide_year>/` and its dataset partitions, as one commit."""
+    return publish_all([guide], outputs)[0]
 
 
 # ---------------------------------------------------------------- the Hive dataset
 
-DATASET = "dataset"
-PARTITION_FILE = "part-0.parquet"
-
-
 def partition_folder(outputs: Path, name: str, guide_year: int) -> Path:
     """`outputs/dataset/<table>/guide_year=<year>/`: one Hive partition of one table."""
-    return Path(outputs) / DATASET / name / f"guide_year={guide_year}"
+    return Path(outputs) / partition_path(name, guide_year)
 
 
-def partition_bytes(name: str, frame: pd.DataFrame) -> bytes:
-    """One year of a table as its partition file: the year's Parquet without guide_year.
+def partition_path(name: str, guide_year: int) -> str:
+    """The partition file of one table and year, as a path under `outputs/`."""
+    return f"{DATASET}/{name}/guide_year={guide_year}/{PARTITION_FILE}"
+
+
+def partition_table(name: str, arrow: pa.Table) -> pa.Table:
+    """One year of a table as its partition holds it: without guide_year.
 
     Hive layout keeps the partition column in the folder name only; Spark and
     BigQuery refuse or duplicate a partition column that is also in the file.
     """
-    sink = pa.BufferOutputStream()
-    pq.write_table(arrow_table(name, frame).drop_columns(["guide_year"]), sink, compression="zstd")
-    return sink.getvalue().to_pybytes()
+    return arrow.drop_columns(["guide_year"])
 
 
-def publish_partitions(guide, outputs: Path) -> list[Path]:
-    """Write one guide's partition of every table into `outputs/dataset/`, each partition atomically.
+def partition_bytes(name: str, frame: pd.DataFrame) -> bytes:
+    """One year of a table as its partition file: the year's Parquet without guide_year."""
+    return _parquet(F.TABLES[name], partition_table(name, arrow_table(name, frame)))
 
-    Written per year as the year is published, from the same frames, so the
-    dataset never needs a pass over all years and its bytes are as stable as
-    the year's own files.
+
+def render_partitions(guide) -> dict[str, bytes]:
+    """The guide's partition of every table, by path under `outputs/`.
+
+    Made per year from the same frames as the year's own files, so the
+    dataset never needs a pass over all years.
     """
-    return [write_folder({PARTITION_FILE: partition_bytes(name, guide.tables[name])},
-                         partition_folder(outputs, name, guide.guide_year))
-            for name in F.TABLES]
+    return {partition_path(name, guide.guide_year): partition_bytes(name, guide.tables[name])
+            for name in F.TABLES}
 
 
 def write_report(frame: pd.DataFrame, path: Path) -> Path:
@@ -239,29 +225,41 @@ def write_report(frame: pd.DataFrame, path: Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
-    tmp.write_bytes(csv_bytes(frame))
-    os.replace(tmp, path)
+    try:
+        write_file(tmp, csv_bytes(frame))
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
 
 
 # ---------------------------------------------------------------- reading back
 
-def published_years(outputs: Path) -> list[int]:
-    """Years with a published folder (one holding a manifest) under `outputs`, oldest first."""
+def year_folders(outputs: Path) -> list[int]:
+    """Years with a folder under `outputs` (named by four digits), published whole or not, oldest first."""
     outputs = Path(outputs)
     if not outputs.is_dir():
         return []
-    return sorted(int(p.name) for p in outputs.iterdir()
-                  if p.is_dir() and p.name.isdigit() and (p / MANIFEST).exists())
+    return sorted(int(p.name) for p in outputs.iterdir() if p.is_dir() and _YEAR.match(p.name))
+
+
+def published_years(outputs: Path) -> list[int]:
+    """Years with a published folder (one holding a manifest) under `outputs`, oldest first."""
+    return [y for y in year_folders(outputs) if (Path(outputs) / str(y) / MANIFEST).exists()]
 
 
 def read_manifest(folder: Path) -> dict:
     return json.loads((Path(folder) / MANIFEST).read_text(encoding="utf-8"))
 
 
+def read_parquet(path: Path) -> pa.Table:
+    """A published Parquet file, every page's CRC32 verified as it is read."""
+    return pq.read_table(path, page_checksum_verification=True)
+
+
 def read_tables(folder: Path) -> dict[str, pd.DataFrame]:
     """The published tables of one year, from Parquet, with the pipeline's Arrow dtypes."""
-    return {name: pq.read_table(Path(folder) / f"{name}.parquet").to_pandas(types_mapper=pd.ArrowDtype)
+    return {name: read_parquet(Path(folder) / f"{name}.parquet").to_pandas(types_mapper=pd.ArrowDtype)
             for name in F.TABLES}
 
 
@@ -277,13 +275,7 @@ def diff_folder(outputs: Path, old_year: int, new_year: int) -> Path:
 
 def table_parquet_bytes(table: F.Table, frame: pd.DataFrame) -> bytes:
     """Parquet of `frame` in `table`'s schema, for a table outside `F.TABLES` (such as `F.CHANGES`)."""
-    fields = [pa.field(f.name, f.arrow_type, nullable=f.nullable, metadata={"description": f.description})
-              for f in table.fields]
-    columns = [pa.array(frame[f.name].array, type=f.arrow_type) for f in table.fields]
-    arrow = pa.Table.from_arrays(columns, schema=pa.schema(fields, metadata={"table": table.name}))
-    sink = pa.BufferOutputStream()
-    pq.write_table(arrow, sink, compression="zstd")
-    return sink.getvalue().to_pybytes()
+    return _parquet(table, _arrow(table, frame))
 
 
 def publish_diff(changes: pd.DataFrame, report: str, outputs: Path, old_year: int, new_year: int) -> Path:
@@ -316,28 +308,30 @@ def write_inspect_report(folder: Path, html: bytes, images: dict[str, bytes]) ->
     write_folder(images, folder / INSPECT_IMAGES)
     final = folder / INSPECT_HTML
     tmp = folder / f".{INSPECT_HTML}.{os.getpid()}"
-    with open(tmp, "wb") as fh:
-        fh.write(html)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, final)
-    _fsync_dir(folder)
+    try:
+        write_file(tmp, html)
+        os.replace(tmp, final)
+    finally:
+        tmp.unlink(missing_ok=True)
+    fsync_dir(folder)
     return final
 
 
 # ---------------------------------------------------------------- build state (local, not the contract)
 
-def write_build_state(outputs: Path, state: dict) -> Path:
-    """Record what the last build was made from (`pipeline.run.buildstate`), atomically.
+def write_build_state(path: Path, state: dict) -> Path:
+    """Record what the last build was made from at `path` (`pipeline.run.buildstate` names it), atomically.
 
     Local to this checkout and gitignored: it holds a fingerprint of the code,
     which must not change the committed outputs.
     """
-    from pipeline.run.buildstate import STATE_FILE
-
-    path = Path(outputs) / STATE_FILE
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(state, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        step("write build state")
+        write_file(tmp, (json.dumps(state, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path

@@ -41,8 +41,8 @@ import pyarrow as pa
 
 from pipeline import fields as F
 from pipeline.errors import GuideError
-from pipeline.publish import publish_diff, published_years, read_manifest, read_tables
-from pipeline.validate import find_failures
+from pipeline.publish import publish_diff, year_folders
+from pipeline.readers.check import OutputsInvalid, verified_year
 
 #: The manifest's facts about the document. The rest of the manifest describes
 #: the source file and the pipeline run, which are not the guide's content.
@@ -210,7 +210,7 @@ def choose_years(outputs: Path, old: int | None = None, new: int | None = None) 
     With `old` alone, `new` is the latest year; with `new` alone, `old` is the
     published year before it.
     """
-    years = published_years(outputs)
+    years = year_folders(outputs)  # a year folder that fails its checks is refused below, never skipped
     present = ", ".join(map(str, years)) or "none"
     for year in (old, new):
         if year is not None and year not in years:
@@ -224,17 +224,12 @@ def choose_years(outputs: Path, old: int | None = None, new: int | None = None) 
 
 
 def _read_year(outputs: Path, year: int) -> tuple[dict[str, pd.DataFrame], dict]:
-    folder = Path(outputs) / str(year)
+    """One year's tables and manifest, after every check `validate` makes (`pipeline.readers.check`)."""
     try:
-        tables, manifest = read_tables(folder), read_manifest(folder)
-    except (OSError, ValueError, pa.ArrowException) as exc:
-        reason = (str(exc).splitlines() or [type(exc).__name__])[0]
-        raise OutputsUnreadable(f"{folder} cannot be read ({reason}); rebuild it") from exc
-    failures = find_failures(tables, year)
-    if len(failures):
-        raise OutputsUnreadable(f"{folder} is not valid: {len(failures)} validation failure(s); "
-                                f"`python -m pipeline validate --outputs {outputs}` lists them")
-    return tables, manifest
+        check = verified_year(outputs, year)
+    except OutputsInvalid as exc:
+        raise OutputsUnreadable(str(exc)) from None
+    return check.tables, check.manifest
 
 
 def diff_years(outputs: Path, old: int | None = None, new: int | None = None) -> Diff:

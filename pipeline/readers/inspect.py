@@ -17,8 +17,11 @@ and no network.
 
 `render_report` is pure (frames and images in, bytes out). `inspect_year` is
 the wiring: it finds the source PDF named by the manifest (and refuses one
-whose sha256 differs), calls `extract` for the cells and page images, and hands
-the bytes to `publish`, which owns every write.
+whose sha256 differs), and hands the bytes to `publish`, which owns every
+write. The PDF is read, pictured and the report rendered in a child process
+under the build's time and memory limits (`pipeline.run.sandbox`), since the
+PDF is as untrusted here as in a build; `extract.page_images` refuses a page
+whose picture would pass `MAX_PIXELS`.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from pipeline.run.build import find_sources
 from pipeline.errors import GuideError
 from pipeline.extract import extract, page_images, sha256_of
 from pipeline.publish import INSPECT_IMAGES, MANIFEST, read_manifest, read_tables, write_inspect_report
+from pipeline.run.sandbox import Limits, run_all
 from pipeline.text import split_footnotes, squash
 from pipeline.validate import find_failures
 
@@ -123,11 +127,12 @@ def report_pages(cells: pd.DataFrame, provenance: pd.DataFrame) -> list[int]:
 
 
 def inspect_year(year: int, outputs: Path, sources: Path, *, password: str | None = None,
-                 resolution: float = RESOLUTION) -> Path:
+                 resolution: float = RESOLUTION, limits: Limits | None = None) -> Path:
     """Write `outputs/<year>/report.html` and its page pictures. Returns the HTML's path.
 
     Raises `ReportInputError` when the year is not published or its source is
-    missing or changed, and a `GuideError` naming the file when the PDF cannot be read.
+    missing or changed, and a `GuideError` naming the file when the PDF cannot
+    be read within `limits` (a build's by default).
     """
     folder = Path(outputs) / str(year)
     manifest_path = folder / MANIFEST
@@ -137,13 +142,20 @@ def inspect_year(year: int, outputs: Path, sources: Path, *, password: str | Non
     manifest = read_manifest(folder)
     tables = read_tables(folder)
     source = find_source(manifest, Path(sources), manifest_path)
-    try:
-        raw = extract(source, password=password)
-        images = page_images(source, report_pages(raw.cells, tables["provenance"]), resolution, password)
-    except GuideError as exc:  # the build names the file in front; so does the report
-        raise GuideError(f"{source}: {exc}") from exc
-    report = render_report(manifest, tables, find_failures(tables, year), raw.cells, images, resolution)
+    call = (source, password, manifest, tables, find_failures(tables, year), resolution)
+    [(_, result)] = list(run_all(_report_of, [call], workers=1, limits=limits or Limits(),
+                                 preload=("pipeline.run._preload", "pipeline.readers.inspect")))
+    if result.failure is not None:  # the build names the file in front; so does the report
+        raise GuideError(f"{source}: {result.failure.message}")
+    report = result.value
     return write_inspect_report(folder, report.html, report.images)
+
+
+def _report_of(source: Path, password, manifest, tables, failures, resolution, on_page=None) -> Report:
+    """In the sandboxed child: read the PDF, picture its table pages, render the report's bytes."""
+    raw = extract(source, password=password, on_page=on_page)
+    images = page_images(source, report_pages(raw.cells, tables["provenance"]), resolution, password)
+    return render_report(manifest, tables, failures, raw.cells, images, resolution)
 
 
 # ---------------------------------------------------------------- values and boxes

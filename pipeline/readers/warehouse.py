@@ -19,8 +19,9 @@ A refresh is one transaction. Each published year whose manifest changed
 since the last refresh has its rows deleted from every table and loaded
 again; a year no longer published is deleted; unchanged years are left alone,
 so a second refresh changes nothing. Any failure rolls the whole transaction
-back and the database keeps its previous contents. Before loading, every file
-of a year is checked against the sha256 its manifest records.
+back and the database keeps its previous contents. Before loading, every year
+passes the checks `validate` makes (`pipeline.readers.check`): a year that
+fails them is refused, naming the file, never dropped.
 
 This module writes outputs/warehouse.duckdb itself, through DuckDB: the
 database is DuckDB's own store, the one file under outputs/ that
@@ -32,7 +33,6 @@ older than the one writing it open it too.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass, field
 from datetime import date
@@ -44,7 +44,8 @@ import pyarrow as pa
 from pipeline import fields as F
 from pipeline import sql
 from pipeline.errors import GuideError
-from pipeline.publish import MANIFEST, arrow_table, published_years, read_manifest, read_tables
+from pipeline.publish import arrow_table, read_tables, year_folders
+from pipeline.readers.check import OutputsInvalid, verified_year
 
 DATABASE = "warehouse.duckdb"
 #: Load order; deletes run in reverse (children first), though no foreign key requires it today.
@@ -116,24 +117,13 @@ VIEWS = {
 
 # ---------------------------------------------------------------- reading a published year
 
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def _verified_year(outputs: Path, year: int) -> tuple[dict, str]:
-    """The year's manifest and its sha256, after checking every file against the manifest."""
-    folder = Path(outputs) / str(year)
-    manifest_bytes = (folder / MANIFEST).read_bytes()
-    manifest = read_manifest(folder)
-    if manifest.get("schema_version") != F.SCHEMA_VERSION:
-        raise WarehouseError(f"{folder} was published under schema version {manifest.get('schema_version')}, "
-                             f"this pipeline writes {F.SCHEMA_VERSION}: rebuild it with `python -m pipeline build`")
-    for name, digest in sorted(manifest.get("outputs", {}).items()):
-        path = folder / name
-        if not path.exists() or _sha256(path.read_bytes()) != digest:
-            raise WarehouseError(f"{path} does not match the sha256 in its manifest (changed after publishing?); "
-                                 "rebuild the year with `python -m pipeline build`")
-    return manifest, _sha256(manifest_bytes)
+    """The year's manifest and its sha256, after every check `validate` makes; `WarehouseError` if one fails."""
+    try:
+        check = verified_year(outputs, year)
+    except OutputsInvalid as exc:
+        raise WarehouseError(str(exc)) from None
+    return check.manifest, check.manifest_sha256
 
 
 def _guide_row(manifest: dict, manifest_sha256: str) -> pa.Table:
@@ -288,7 +278,7 @@ def refresh(outputs: Path, database: Path | None = None) -> list[YearLoad]:
     """
     outputs = Path(outputs)
     database = Path(database) if database is not None else outputs / DATABASE
-    years = published_years(outputs)
+    years = year_folders(outputs)
     if not years:
         raise WarehouseError(f"no published year under {outputs}: run `python -m pipeline build` first")
     verified = {year: _verified_year(outputs, year) for year in years}

@@ -16,18 +16,30 @@ Four phases:
    once (`pipeline.run.sandbox`);
 2. **check** the guides against each other: two sources may not claim the
    same guide year;
-3. **publish** each good guide atomically, then record the build state.
+3. **publish** every good guide: all years staged first (a full disk
+   publishes nothing), then each year committed whole, then the build state
+   recorded. SIGTERM and Ctrl-C are held back from the commits
+   (`pipeline.run.interrupt`); before them they stop the build with the
+   outputs unchanged.
+
+Identical files (by sha256) are parsed once: 300 copies of one guide cost one
+parse, and all claim its year.
+
+The command line holds the outputs folder's lock (`pipeline.run.lock`) around
+`build`: one writer per outputs folder.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pipeline.run import buildstate
+from pipeline.digest import sha256_file
 from pipeline.errors import GuideError, PasswordRequired, ValidationFailed, YearConflict, from_parser
+from pipeline.run import buildstate
+from pipeline.run.interrupt import Interrupted, held
 from pipeline.run.progress import Progress
 from pipeline.run.sandbox import Limits, run_all, start_server
 
@@ -35,6 +47,31 @@ REPORTS = "reports"
 _YEAR_FOLDER = re.compile(r"^(19|20)\d{2}$")
 #: Imported once by the fork server, so that parsing children start ready.
 _PRELOAD = ("pipeline.run._preload",)
+#: Paths named in one line before the rest are counted ("and 296 more").
+NAMED = 3
+
+
+class OutputsNotWritable(GuideError):
+    """The outputs folder cannot be written (full, read-only, no permission); nothing was published."""
+
+
+def write_failure(exc: OSError, published: bool = False) -> OutputsNotWritable:
+    """One line for a failed write: the path, the system's reason, and what became of the outputs."""
+    where = f"cannot write {exc.filename}" if exc.filename else "cannot write the outputs"
+    reason = exc.strerror or str(exc)
+    outcome = ("the years committed before it are whole, the rest unchanged" if published else
+               "nothing was published; the earlier outputs are unchanged")
+    return OutputsNotWritable(f"{where}: {reason}; {outcome}")
+
+
+class BadFileName(GuideError):
+    """A source whose file name the outputs cannot record (bytes that are not UTF-8)."""
+
+
+def listing(paths: list, named: int = NAMED) -> str:
+    """`a, b, c and 296 more`: a list of paths that stays one short line however long it is."""
+    shown = ", ".join(str(p) for p in paths[:named])
+    return shown if len(paths) <= named else f"{shown} and {len(paths) - named} more"
 
 
 @dataclass
@@ -107,15 +144,40 @@ def parse_source(path: Path, sources_root: Path, passwords=(), on_page=None):
     `passwords` are tried in turn on a PDF that needs one to open;
     `on_page(done, total)` is called after each page read.
     """
+    guide = read_guide(path, passwords, on_page)
+    check_folder_year(path, sources_root, guide.guide_year)
+    return validated(guide)
+
+
+def read_guide(path: Path, passwords=(), on_page=None):
+    """Extract and normalize one PDF into a `Guide`, wherever it lies (no folder check, not validated)."""
     from pipeline.normalize import normalize
-    from pipeline.validate import validate
 
     if isinstance(passwords, str):
         passwords = [passwords]
-    guide = normalize(read_pdf(path, passwords, on_page))
-    check_folder_year(path, sources_root, guide.guide_year)
+    return normalize(read_pdf(path, passwords, on_page))
+
+
+def validated(guide):
+    """`guide` if its tables pass every rule; else `ValidationFailed` listing every failure."""
+    from pipeline.validate import validate
+
     validate(guide.tables, guide.guide_year)
     return guide
+
+
+def _parse_in_child(path: Path, passwords=(), on_page=None):
+    """What a sandboxed child does for one source: read and validate it (the folder check is the parent's)."""
+    return validated(read_guide(path, passwords, on_page))
+
+
+def check_name(path: Path) -> None:
+    """A file name the manifest can record: UTF-8. Other bytes are refused rather than guessed at."""
+    try:
+        Path(path).name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadFileName("its file name is not valid UTF-8, so the manifest cannot record it; "
+                          "rename the file") from None
 
 
 def report_path(outputs: Path, source: Path) -> Path:
@@ -141,6 +203,11 @@ def build(sources: Path, outputs: Path, *, passwords=(), fail_fast: bool = False
     rest are reported as skipped. Unless `force`, a build whose sources and
     pipeline are unchanged since the last one returns at once, every source
     "unchanged". `on_progress(Progress)` is called as pages are read.
+
+    Raises `OutputsNotWritable` when the outputs cannot be written (nothing is
+    published then), and `Interrupted` on SIGTERM or Ctrl-C under
+    `pipeline.run.interrupt.catch_signals` (the outputs unchanged, unless the
+    signal came while years were committing: then the commits finish first).
     """
     sources, outputs = Path(sources), Path(outputs)
     paths = find_sources(sources)
@@ -157,46 +224,79 @@ def build(sources: Path, outputs: Path, *, passwords=(), fail_fast: bool = False
     # Meanwhile this process imports what it needs to take the parsed guides
     # back (normalize's `Guide`) and to publish them, on another core.
     import pipeline.normalize  # noqa: F401
-    from pipeline.publish import clear_staging, publish, write_build_state
+    from pipeline.publish import clear_staging
 
     limits = limits or Limits()
     outcomes: dict[Path, Outcome] = {}
     parsed: dict[Path, object] = {}  # path -> Guide
-    _parse_all(paths, sources, outputs, passwords, fail_fast, jobs or default_jobs(), limits, debug,
-               on_progress, outcomes, parsed)
+    try:
+        clear_staging(outputs)  # what a killed build left; the lock says no build is running now
+        _parse_all(paths, sources, outputs, passwords, fail_fast, jobs or default_jobs(), limits, debug,
+                   on_progress, outcomes, parsed)
+    except OSError as exc:
+        raise write_failure(exc) from exc
     if fail_fast and any(not o.ok for o in outcomes.values()):
         return _stopped(paths, outcomes)
+    _check_years(parsed, outcomes)
+    if fail_fast and any(not o.ok for o in outcomes.values()):
+        return _stopped(paths, outcomes)
+    _publish(sources, outputs, paths, outcomes, parsed)
+    return [outcomes[p] for p in paths]
 
+
+def _check_years(parsed: dict, outcomes: dict) -> None:
+    """Phase 2: two sources may not claim one guide year; each claimant fails, naming a few of the others."""
     by_year: dict[int, list[Path]] = {}
     for path, guide in parsed.items():
-        by_year.setdefault(guide.guide_year, []).append(path)
-    for path, guide in parsed.items():
-        claimants = by_year[guide.guide_year]
-        if len(claimants) > 1:
-            others = ", ".join(str(p) for p in claimants if p != path)
-            error = YearConflict(f"two sources claim the {guide.guide_year} guide: this one and {others}; "
-                                 "keep one")
-            outcomes[path].status, outcomes[path].message = "failed", str(error)
-            outcomes[path].error = type(error).__name__
-    if fail_fast and any(not o.ok for o in outcomes.values()):
-        return _stopped(paths, outcomes)
+        if outcomes[path].status == "built":
+            by_year.setdefault(guide.guide_year, []).append(path)
+    for year, claimants in by_year.items():
+        if len(claimants) < 2:
+            continue
+        for path in claimants:
+            others = [p for p in claimants if p != path]
+            count = "two sources claim" if len(claimants) == 2 else f"{len(claimants)} sources claim"
+            error = YearConflict(f"{count} the {year} guide: this one and {listing(others)}; keep one")
+            _fail(outcomes[path], error)
 
-    clear_staging(outputs)
+
+def _fail(outcome: Outcome, error: GuideError) -> None:
+    outcome.status, outcome.message, outcome.error = "failed", str(error), type(error).__name__
+
+
+def _publish(sources: Path, outputs: Path, paths: list[Path], outcomes: dict, parsed: dict) -> None:
+    """Phase 3: stage every good guide, commit each year whole, record the build state."""
+    from pipeline.publish import check_guide, commit_years, stage_years, write_build_state
+
+    good = []
     for path in paths:
         if outcomes[path].status == "built":
-            guide = parsed[path]
             try:
-                folder = publish(guide, outputs)
-            except GuideError as exc:  # refused before writing (the contract guard): this guide's alone
-                outcomes[path].status, outcomes[path].message = "failed", str(exc)
-                outcomes[path].error = type(exc).__name__
+                check_guide(parsed[path])  # the contract guard: this guide's failure alone
+            except GuideError as exc:
+                _fail(outcomes[path], exc)
                 continue
-            report_path(outputs, path).unlink(missing_ok=True)
-            outcomes[path].message = f"{guide.guide_year} guide -> {folder}"
-    write_build_state(outputs, buildstate.state_of(sources, outputs, [
-        (p, outcomes[p].status, parsed[p].sha256 if p in parsed else None, outcomes[p].guide_year)
-        for p in paths]))
-    return [outcomes[p] for p in paths]
+            good.append(path)
+    try:
+        stage, years = stage_years([parsed[p] for p in good], outputs)
+    except OSError as exc:
+        raise write_failure(exc) from exc
+    committed = False
+    try:
+        with held():  # a signal now waits until every year is committed and the state recorded
+            folders = commit_years(stage, years)
+            committed = True
+            for path, folder in zip(good, folders):
+                report_path(outputs, path).unlink(missing_ok=True)
+                outcomes[path].message = f"{parsed[path].guide_year} guide -> {folder}"
+            write_build_state(Path(outputs) / buildstate.STATE_FILE, buildstate.state_of(sources, outputs, [
+                (p, outcomes[p].status, parsed[p].sha256 if p in parsed else None, outcomes[p].guide_year)
+                for p in paths]))
+    except OSError as exc:
+        raise write_failure(exc, published=committed) from exc
+    except Interrupted as exc:
+        exc.published = [parsed[p].guide_year for p in good]
+        raise
 
 
 def _stopped(paths: list[Path], outcomes: dict) -> list[Outcome]:
@@ -211,12 +311,24 @@ def _stopped(paths: list[Path], outcomes: dict) -> list[Outcome]:
 
 def _parse_all(paths, sources, outputs, passwords, fail_fast, jobs, limits, debug, on_progress,
                outcomes: dict, parsed: dict) -> None:
-    """Phase 1: parse every source in the sandbox, filling `outcomes` and `parsed` as each ends.
+    """Phase 1: parse every distinct source in the sandbox, filling `outcomes` and `parsed` as each ends.
 
-    A parsed guide is marked "built" here and published later; a failed one
-    gets its message (and a validation report, written through `publish`).
+    Files with the same bytes are parsed once, and the result given to each
+    (its own file name, its own folder check). A parsed guide is marked
+    "built" here and published later; a failed one gets its message (and a
+    validation report, written through `publish`).
     """
-    pages: dict[int, tuple[int, int]] = {}  # source index -> (pages done, page count)
+    groups: dict[str, list[Path]] = {}  # sha256 -> paths with those bytes
+    for path in paths:
+        try:
+            check_name(path)
+        except GuideError as exc:
+            outcomes[path] = Outcome(path, "failed", str(exc), error=type(exc).__name__)
+            continue
+        groups.setdefault(sha256_file(path), []).append(path)
+    distinct = [members[0] for members in groups.values()]
+    members_of = {members[0]: members for members in groups.values()}
+    pages: dict[int, tuple[int, int]] = {}  # index into `distinct` -> (pages done, page count)
     running: set[int] = set()
 
     def report() -> None:
@@ -234,29 +346,47 @@ def _parse_all(paths, sources, outputs, passwords, fail_fast, jobs, limits, debu
         pages[index] = (done, total)
         report()
 
-    calls = [(path, sources, tuple(passwords)) for path in paths]
-    results = run_all(parse_source, calls, workers=max(1, min(jobs, len(paths))), limits=limits,
+    if fail_fast and outcomes:
+        return
+    calls = [(path, tuple(passwords)) for path in distinct]
+    results = run_all(_parse_in_child, calls, workers=max(1, min(jobs, len(calls) or 1)), limits=limits,
                       preload=_PRELOAD, debug=debug, on_progress=progressed, on_start=started)
     try:
         for index, result in results:
-            path = paths[index]
             running.discard(index)
-            outcome = Outcome(path, "built", "parsed", seconds=result.seconds, peak_mb=result.peak_mb)
-            if result.failure is None:
-                parsed[path] = result.value
-                outcome.guide_year = result.value.guide_year
-            else:
-                failure = result.failure
-                outcome.status, outcome.message = "failed", failure.message
-                outcome.error, outcome.traceback = failure.kind, failure.traceback
-                if isinstance(failure.error, ValidationFailed):
-                    from pipeline.publish import write_report
-
-                    report_file = write_report(failure.error.failures, report_path(outputs, path))
-                    outcome.message = f"{failure.message}; every failure is listed in {report_file}"
-            outcomes[path] = outcome
+            for path in members_of[distinct[index]]:
+                outcome = _outcome(path, result, sources, outputs, parsed)
+                outcomes[path] = outcome
+                if fail_fast and not outcome.ok:
+                    break
             report()
-            if fail_fast and not outcome.ok:
+            if fail_fast and any(not o.ok for o in outcomes.values()):
                 break
     finally:
         results.close()  # stops the children still running, if the loop ended early
+
+
+def _outcome(path: Path, result, sources: Path, outputs: Path, parsed: dict) -> Outcome:
+    """What one source's parse result means for it: its guide (named and placed as this file), or its failure."""
+    outcome = Outcome(path, "built", "parsed", seconds=result.seconds, peak_mb=result.peak_mb)
+    if result.failure is None:
+        guide = result.value
+        if guide.source_name != path.name:
+            guide = replace(guide, source_name=path.name)  # a copy of another file, under its own name
+        try:
+            check_folder_year(path, sources, guide.guide_year)
+        except GuideError as exc:
+            _fail(outcome, exc)
+            return outcome
+        parsed[path] = guide
+        outcome.guide_year = guide.guide_year
+        return outcome
+    failure = result.failure
+    outcome.status, outcome.message = "failed", failure.message
+    outcome.error, outcome.traceback = failure.kind, failure.traceback
+    if isinstance(failure.error, ValidationFailed):
+        from pipeline.publish import write_report
+
+        report_file = write_report(failure.error.failures, report_path(outputs, path))
+        outcome.message = f"{failure.message}; every failure is listed in {report_file}"
+    return outcome

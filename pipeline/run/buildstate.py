@@ -9,7 +9,9 @@ and rewrite nothing. The state of the last build records:
 * every source: its path under the sources folder, its sha256, what became of it;
 * the sha256 of every file publishing each year wrote (`_year_files`).
 
-When all of these still hold, `build` returns at once. The check runs before
+When all of these still hold, and no interrupted build left its staging behind
+(`outputs/.staging/`, holding the journal of a year it was committing), `build`
+returns at once; otherwise it rebuilds, which repairs a year a kill left torn. The check runs before
 pandas, pandera or pdfplumber are imported (this module imports none of them),
 so a no-op build costs only the Python start-up and reading the files.
 
@@ -30,6 +32,9 @@ from pipeline import __version__
 from pipeline.digest import sha256_file
 
 STATE_FILE = ".build-state.json"
+#: `pipeline.publish.commit.STAGING`, spelled here because importing publish
+#: would import pandas (a test checks the two agree).
+STAGING = ".staging"
 FORMAT = 1
 PACKAGE = Path(__file__).resolve().parent.parent
 #: Libraries whose version changes what is read from a PDF or the bytes written.
@@ -67,15 +72,16 @@ def _source_key(path: Path, sources_root: Path) -> str:
 def _year_files(outputs: Path, year: int | str) -> dict[str, str]:
     """sha256 of what publishing one year writes, by path under `outputs`.
 
-    The year's manifest and every file it lists, and the year's partition of
-    each table in the Hive dataset (`dataset/<table>/guide_year=<year>/`).
-    Other files a later command adds (the inspect report) are not the build's.
+    The year's manifest, every file it lists (its folder's and its dataset
+    partitions), and whatever else is in the year's partition folders
+    (`dataset/<table>/guide_year=<year>/`). Other files a later command adds
+    to the year's folder (the inspect report) are not the build's.
     """
     outputs = Path(outputs)
-    manifest = outputs / str(year) / "manifest.json"
-    listed = [f"{year}/{name}" for name in json.loads(manifest.read_text(encoding="utf-8"))["outputs"]]
-    listed.append(f"{year}/manifest.json")
-    listed += [p.relative_to(outputs).as_posix() for p in outputs.glob(f"dataset/*/guide_year={year}/*")]
+    manifest = json.loads((outputs / str(year) / "manifest.json").read_text(encoding="utf-8"))
+    listed = {f"{year}/{name}" for name in manifest["outputs"]} | set(manifest.get("dataset", {}))
+    listed.add(f"{year}/manifest.json")
+    listed |= {p.relative_to(outputs).as_posix() for p in outputs.glob(f"dataset/*/guide_year={year}/*")}
     return {name: sha256_file(outputs / name) for name in sorted(listed)}
 
 
@@ -104,6 +110,8 @@ def up_to_date(sources_root: Path, paths: list[Path], outputs: Path) -> dict[Pat
     Current means: same pipeline version, code and libraries; the same sources
     with the same sha256, all built last time; every published file as written.
     """
+    if (Path(outputs) / STAGING).exists():
+        return None  # an interrupted build: a year may be torn, and rebuilding repairs it
     try:
         state = json.loads((Path(outputs) / STATE_FILE).read_text(encoding="utf-8"))
         if (state.get("format") != FORMAT or state.get("pipeline_version") != __version__
