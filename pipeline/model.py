@@ -25,6 +25,9 @@ class RawGuide:
     page_count: int
     cells: pd.DataFrame
     lines: pd.DataFrame
+    #: Text on the page that a viewer does not paint, one row per run of it
+    #: (page, reason, text, chars, box); `pipeline.extract.visible` says why.
+    hidden: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -41,3 +44,5 @@ class Guide:
     #: Footnote marks split from header and cell text: {table, text, marks, page}.
     footnotes: list[dict]
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    #: Characters not painted, by page then reason: {page: {reason: count}} (the manifest's record).
+    hidden: dict[int, dict[str, int]] = field(default_factory=dict)

@@ -106,6 +106,8 @@ def manifest_for(guide, files: dict[str, bytes]) -> dict:
         "schema_version": F.SCHEMA_VERSION,
         "row_counts": {name: int(len(frame)) for name, frame in guide.tables.items()},
         "footnotes": guide.footnotes,
+        # characters on the page a viewer does not paint, dropped before any table was read
+        "hidden_characters": {str(page): counts for page, counts in sorted(guide.hidden.items())},
         "outputs": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
     }
 

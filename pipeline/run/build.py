@@ -107,15 +107,20 @@ def parse_source(path: Path, sources_root: Path, passwords=(), on_page=None):
     `passwords` are tried in turn on a PDF that needs one to open;
     `on_page(done, total)` is called after each page read.
     """
+    from dataclasses import replace
+
     from pipeline.normalize import normalize
-    from pipeline.validate import validate
+    from pipeline.validate import check_hidden_text, check_second_reading, hidden_counts, validate
 
     if isinstance(passwords, str):
         passwords = [passwords]
-    guide = normalize(read_pdf(path, passwords, on_page))
+    raw = read_pdf(path, passwords, on_page)
+    guide = normalize(raw)
     check_folder_year(path, sources_root, guide.guide_year)
     validate(guide.tables, guide.guide_year)
-    return guide
+    check_hidden_text(raw, guide)  # hidden text that reads like a value stops the build
+    check_second_reading(raw, guide)  # every value read twice, by pdfminer and by PDFium
+    return replace(guide, hidden=hidden_counts(raw))
 
 
 def report_path(outputs: Path, source: Path) -> Path:
