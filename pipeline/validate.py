@@ -196,18 +196,30 @@ def check_hidden_text(raw, guide) -> None:
         text = squash(normalize(row.text))
         if not any(p.search(text) for p in _LOOKS_LIKE_DATA):
             continue
-        where = "outside the tables"
+        where = ""
         for kind in ("payment", "terminology"):
             box = regions.get((int(row.page), kind))
             if box and row.x0 < box[2] and box[0] < row.x1 and row.top < box[3] and box[1] < row.bottom:
-                where = f"over the {kind} table"
+                where = f" over the {kind} table"
                 break
-        raise HiddenText(f"{REASONS[row.reason]} {where}: {text!r}", page=int(row.page))
+        raise HiddenText(f"{REASONS[row.reason]}{where}: {text!r}", page=int(row.page))
 
 
-def reading_key(text: str) -> str:
-    """What two readings of one box must share: the text as read, without any whitespace."""
-    return "".join(normalize(text).split())
+#: A hyphen at the end of a printed line: PDFium reports it as U+0002, hard or soft alike.
+_LINE_END_HYPHEN = re.compile(r"-(?=[ \t]*(?:\n|$))")
+PDFIUM_HYPHEN = "\x02"
+
+
+def reading_key(text: str, *, pdfium: bool = False) -> str:
+    """What two readings of one box must share: the text as read, without whitespace or line-end hyphens.
+
+    PDFium marks a hyphen at a line end as U+0002 (`FPDFText_IsHyphen`) and
+    drops the break; pdfminer's reading keeps "-" (or the soft hyphen) and the
+    break. Neither is a value: both are left out of the comparison.
+    """
+    text = normalize(text)
+    text = text.replace(PDFIUM_HYPHEN, "") if pdfium else _LINE_END_HYPHEN.sub("", text)
+    return "".join(text.split())
 
 
 def check_second_reading(raw, guide) -> None:
@@ -224,11 +236,11 @@ def check_second_reading(raw, guide) -> None:
             if not row.text and (int(row.page), round(row.x0, 2), round(row.top, 2), round(row.x1, 2),
                                  round(row.bottom, 2)) not in used:
                 continue
-            if reading_key(row.text) != reading_key(row.reread):
+            if reading_key(row.text) != reading_key(row.reread, pdfium=True):
                 raise ReadingsDisagree(
                     f"the two readings of the box ({row.x0:.1f}, {row.top:.1f}, {row.x1:.1f}, {row.bottom:.1f}) "
                     f"disagree: pdfminer read {squash(normalize(row.text))!r}, "
-                    f"PDFium read {squash(normalize(row.reread))!r}; neither is published", page=int(row.page))
+                    f"PDFium read {squash(normalize(row.reread.replace(PDFIUM_HYPHEN, '-')))!r}; neither is published", page=int(row.page))
 
 
 def _provenance_failures(tables: dict[str, pd.DataFrame]) -> list[dict]:

@@ -112,6 +112,8 @@ def line_text(line: list[dict]) -> tuple[str, str]:
         if read == SOFT_HYPHEN and k != last:
             read = ""  # a soft hyphen inside a line is no character at all
         if not read:
+            if prev is not None:
+                prev = c  # the word goes on past it: no space for the room it took
             continue
         if prev is not None and c["x0"] - prev["x1"] > SPACE_GAP_RATIO * min(c["size"], prev["size"]):
             text.append(" ")

@@ -3,7 +3,7 @@
 Part of the extract stage. pdfminer (under pdfplumber) reports every character
 the content stream shows, painted or not. A viewer paints a character only when
 
-* it lies inside the page's crop box (and media box),
+* it lies on the page: inside its crop box and its media box,
 * its text render mode paints it (not 3, invisible, nor 7, clip only) with a
   colour that is not fully transparent,
 * it lies inside the clipping path in force when it is shown,
@@ -37,7 +37,7 @@ import pypdfium2.raw as R
 
 #: Why a char is not painted, most decisive first; the key is what the manifest records.
 REASONS = {
-    "outside_page": "text outside the page's crop box",
+    "outside_page": "text outside the page",
     "invisible": "invisible text",
     "clipped": "text outside its clipping path",
     "covered": "text covered by a shape drawn over it",
