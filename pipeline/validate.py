@@ -229,13 +229,19 @@ def check_second_reading(raw, guide) -> None:
     equal after `reading_key`; the first that is not stops the build, naming
     page, box and both readings.
     """
-    used = {(int(r.page), round(r.x0, 2), round(r.top, 2), round(r.x1, 2), round(r.bottom, 2))
-            for r in guide.tables["provenance"][["page", "x0", "top", "x1", "bottom"]].itertuples(index=False)}
+    used = None
     for frame in (raw.cells, raw.lines):
         for row in frame[["page", "text", "reread", "x0", "top", "x1", "bottom"]].itertuples(index=False):
-            if not row.text and (int(row.page), round(row.x0, 2), round(row.top, 2), round(row.x1, 2),
-                                 round(row.bottom, 2)) not in used:
-                continue
+            if "".join(row.text.split()) == "".join(row.reread.split()):
+                continue  # the same characters: nothing to normalize
+            if not row.text:
+                if used is None:
+                    used = {(int(r.page), round(r.x0, 2), round(r.top, 2), round(r.x1, 2), round(r.bottom, 2))
+                            for r in guide.tables["provenance"][["page", "x0", "top", "x1", "bottom"]]
+                            .itertuples(index=False)}
+                if (int(row.page), round(row.x0, 2), round(row.top, 2), round(row.x1, 2),
+                        round(row.bottom, 2)) not in used:
+                    continue
             if reading_key(row.text) != reading_key(row.reread, pdfium=True):
                 raise ReadingsDisagree(
                     f"the two readings of the box ({row.x0:.1f}, {row.top:.1f}, {row.x1:.1f}, {row.bottom:.1f}) "

@@ -18,7 +18,7 @@ through it, checked character by character. A pdfminer char is matched to
 PDFium's char by its origin (both engines place a glyph at the same point of
 the text matrix), and `split` hands extract the visible chars and the hidden
 ones with their reason. No picture is rendered: the object model answers every
-question above, at about 1% of extract's time (docs/benchmarks.md).
+question above, for a few per cent of extract's time (docs/benchmarks.md).
 
 The same `PageSight` reads any box of the page a second time (`read`), from
 PDFium's own text layer, for the second reading (`pipeline.extract.reread`).
@@ -327,6 +327,8 @@ class PageSight:
         #: PDFium's hidden chars: (page-space origin x, y, reason), for matching pdfminer's.
         self._hidden: list[tuple[float, float, str]] = []
         self.any_hidden = any(t.reason is not None or t.partial for t in self._texts.values())
+        #: Every text object lies on the page: no char can be outside it.
+        self._all_on_page = all(_contains(self.bounds, t.box, slack=0.0) for t in self._texts.values())
         if self.any_hidden:
             self._read_chars()
 
@@ -386,13 +388,8 @@ class PageSight:
         """pdfminer's `chars` of this page as (painted chars, [(hidden char, reason)])."""
         if not chars:
             return chars, []
-        if not self.any_hidden:
-            x0 = min(c["x0"] for c in chars)
-            x1 = max(c["x1"] for c in chars)
-            top = min(c["top"] for c in chars)
-            bottom = max(c["bottom"] for c in chars)
-            if _contains(self.bounds, self._page_box((x0, top, x1, bottom)), slack=0.0):
-                return chars, []
+        if not self.any_hidden and self._all_on_page:
+            return chars, []
         hidden_at = {}
         for x, y, reason in self._hidden:
             dx, dy = self._device(x, y)
@@ -462,10 +459,14 @@ _BUFFER = (ctypes.c_ushort * 8193)()
 
 def _bounded_text(tp, rect: Box) -> str:
     left, bottom, right, top = rect
-    n = R.FPDFText_GetBoundedText(tp, left, top, right, bottom, None, 0)
-    buf = _BUFFER if n < len(_BUFFER) else (ctypes.c_ushort * (n + 1))()
-    n = R.FPDFText_GetBoundedText(tp, left, top, right, bottom, buf, n)
-    return _utf16(buf, n)
+    # with a buffer, the count includes the terminating NUL; without one, it does not
+    n = R.FPDFText_GetBoundedText(tp, left, top, right, bottom, _BUFFER, len(_BUFFER)) - 1
+    if n >= len(_BUFFER) - 1:  # perhaps cut short: ask its length, then read it whole
+        n = R.FPDFText_GetBoundedText(tp, left, top, right, bottom, None, 0)
+        buf = (ctypes.c_ushort * (n + 1))()
+        n = R.FPDFText_GetBoundedText(tp, left, top, right, bottom, buf, n + 1) - 1
+        return _utf16(buf, n)
+    return _utf16(_BUFFER, max(n, 0))
 
 
 def _utf16(buf, n: int) -> str:
