@@ -40,6 +40,22 @@ class NoTextLayer(GuideError):
     """Pages without text: an image-only scan. No OCR is attempted."""
 
 
+class ScannedUnderOcr(NoTextLayer):
+    """A page that is a picture under a layer of invisible text: a scan with OCR, not printed text."""
+
+
+class UnreadableText(GuideError):
+    """Text whose font has no usable character map: its characters cannot be known."""
+
+
+class HiddenText(GuideError):
+    """Text a viewer does not paint that reads like a value: a CPT row, an amount, a note."""
+
+
+class ReadingsDisagree(GuideError):
+    """The two readings of one box (pdfminer and PDFium) disagree: neither is trusted."""
+
+
 class NotThisGuide(GuideError):
     """A readable PDF that holds no CPT payment table."""
 

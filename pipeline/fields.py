@@ -373,6 +373,10 @@ MANIFEST: tuple[ManifestKey, ...] = (
     ManifestKey("footnotes", "array", "Footnote marks printed in table headers: one object per header cell with "
                 "its table, text, marks and page.",
                 example='[{"table": "payments", "text": "CPT® Code", "marks": ["1"], "page": 3}]'),
+    ManifestKey("hidden_characters", "object", "Characters in the PDF a viewer does not paint (invisible, clipped, "
+                "covered, the colour of what lies under them, off the page), dropped before any table was read: "
+                "counts by reason, by page number. Empty when every character is painted.",
+                example='{"2": {"clipped": 10}}'),
     ManifestKey("outputs", "object", "SHA-256 (hex) of every other file of the year's folder, by file name; "
                 "readers check a file against it before trusting it.",
                 example='{"codes.csv": "e944ac0f...", ...}'),

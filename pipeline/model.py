@@ -15,6 +15,16 @@ from datetime import date
 
 import pandas as pd
 
+#: Why a char is not painted, most decisive first; the key is what
+#: `RawGuide.hidden` and the manifest record, the value how an error names it.
+HIDDEN_REASONS = {
+    "outside_page": "text outside the page",
+    "invisible": "invisible text",
+    "clipped": "text outside its clipping path",
+    "covered": "text covered by a shape drawn over it",
+    "background": "text in the colour of what lies under it",
+}
+
 
 @dataclass(frozen=True)
 class RawGuide:
@@ -25,6 +35,9 @@ class RawGuide:
     page_count: int
     cells: pd.DataFrame
     lines: pd.DataFrame
+    #: Text on the page that a viewer does not paint, one row per run of it
+    #: (page, reason, text, chars, box); `pipeline.extract.visible` says why.
+    hidden: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -41,3 +54,5 @@ class Guide:
     #: Footnote marks split from header and cell text: {table, text, marks, page}.
     footnotes: list[dict]
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    #: Characters not painted, by page then reason: {page: {reason: count}} (the manifest's record).
+    hidden: dict[int, dict[str, int]] = field(default_factory=dict)

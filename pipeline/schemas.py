@@ -59,17 +59,24 @@ def _raw(name: str, columns: dict[str, pyarrow.DataType]) -> pa.DataFrameSchema:
 
 _BOX = {"x0": pyarrow.float64(), "top": pyarrow.float64(), "x1": pyarrow.float64(), "bottom": pyarrow.float64()}
 
-#: One row per table cell as printed: grid position with spans, text, box.
+#: One row per table cell as printed: grid position with spans, text, box, and
+#: `reread`, the second reading of the same box by PDFium.
 RAW_CELLS = _raw("raw_cells", {
     "page": pyarrow.int32(), "table": pyarrow.int32(), "row": pyarrow.int32(), "col": pyarrow.int32(),
     "row_span": pyarrow.int32(), "col_span": pyarrow.int32(),
-    "text": pyarrow.string(), "sup_mask": pyarrow.string(), **_BOX,
+    "text": pyarrow.string(), "sup_mask": pyarrow.string(), **_BOX, "reread": pyarrow.string(),
 })
 
-#: One row per line of text on a page, with its largest font size.
+#: One row per line of text on a page, with its largest font size and its second reading.
 RAW_LINES = _raw("raw_lines", {
     "page": pyarrow.int32(), "line": pyarrow.int32(), "text": pyarrow.string(), "sup_mask": pyarrow.string(),
-    "size": pyarrow.float64(), **_BOX,
+    "size": pyarrow.float64(), **_BOX, "reread": pyarrow.string(),
+})
+
+#: One row per run of text a viewer does not paint: its page, why, what it says, how many chars.
+RAW_HIDDEN = _raw("raw_hidden", {
+    "page": pyarrow.int32(), "reason": pyarrow.string(), "text": pyarrow.string(), "chars": pyarrow.int32(),
+    **_BOX,
 })
 
 

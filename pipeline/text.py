@@ -1,11 +1,27 @@
-"""Text repair shared by normalize: footnote marks, line breaks, hyphenation.
+"""Text as a person reads it, in one place: characters, footnote marks, line breaks, hyphenation.
 
-Pure functions on strings; no I/O.
+Pure functions on strings; no I/O. Extract reads every character through
+`reading` (`pipeline.extract.lines`), so what normalize matches its patterns
+against (dates, notes, headers, sentinels) and what is published are already
+in this form; `normalize` does the same for a whole string (the second reading).
+
+The code points read as something else are data, `pipeline/vocab/characters.csv`:
+ligatures (U+FB00-FB06, as Chromium writes them for Calibri-like fonts) as their
+letters, other hyphen and dash code points as "-", non-breaking and thin spaces
+as a space, zero-width characters dropped. The soft hyphen (U+00AD), which
+ISO 32000-1 14.8.2.2.3 recommends for a hyphenation at a line break, is kept by
+extract only at the end of a line, where it joins the word (`squash`,
+`join_lines`); anywhere else it is dropped.
 """
 
 from __future__ import annotations
 
 import re
+
+from pipeline import vocab
+
+SOFT_HYPHEN = "\xad"
+_SOFT_BREAK = re.compile("\xad\\s*")
 
 #: Same-size footnote digits glued to the end of a header word: "Code1",
 #: "Schedule2", "APC3 (Status", "Term8". Only applied to header cells, whose
@@ -43,27 +59,67 @@ def split_footnotes(text: str, sup_mask: str, *, glued: bool = False) -> tuple[s
     return clean, marks
 
 
+def reading(ch: str) -> str:
+    """One extracted character's text as read: a ligature's letters, "-" for a dash, "" for a zero-width char.
+
+    A soft hyphen is returned as it is; its line decides what it means.
+    """
+    found = vocab.characters().get(ch)
+    if found is None:
+        if len(ch) > 1:
+            return "".join(reading(c) for c in ch)
+        return ch
+    kind, reads_as = found
+    return SOFT_HYPHEN if kind == "soft_hyphen" else reads_as
+
+
+def normalize(text: str) -> str:
+    """A whole string as read: every character through `reading`, soft hyphens resolved.
+
+    A soft hyphen before a line break (or at the end) joins the word; elsewhere it is dropped.
+    """
+    table = vocab.characters()
+    if not any(ch in table for ch in text):
+        return text
+    out = "".join(reading(ch) if ch in table else ch for ch in text)
+    return _SOFT_BREAK.sub("", out)
+
+
 def squash(text: str) -> str:
-    """Collapse all runs of whitespace, line breaks included, to single spaces."""
+    """Collapse all runs of whitespace, line breaks included, to single spaces.
+
+    A soft hyphen at a line end joins the word it breaks ("ultra\xad" / "sound").
+    """
+    if SOFT_HYPHEN in text:
+        text = _SOFT_BREAK.sub("", text)
     return " ".join(text.split())
 
 
 def join_lines(text: str, known_words: frozenset[str] = frozenset()) -> str:
     """Join a cell's printed lines into one line of text.
 
-    A line ending in a hyphen before a lowercase letter is a word broken by
+    A line ending in a soft hyphen is a word broken by the layout: the next
+    line continues it without a hyphen or a space. A line ending in a hyphen before a lowercase letter is a word broken by
     the layout ("electro-" / "poration") and is rejoined without the hyphen,
     unless the document itself writes the hyphenated form and never the
     joined one (a real compound like "contractor-priced"). Before a capital or
     a digit the hyphen stays and no space is added ("ICD-" / "10-PCS").
     """
-    lines = [squash(line) for line in text.split("\n")]
-    lines = [line for line in lines if line]
+    soft = []
+    lines = []
+    for line in text.split("\n"):
+        broken = line.rstrip().endswith(SOFT_HYPHEN)
+        line = squash(line)
+        if line:
+            lines.append(line)
+            soft.append(broken)
     if not lines:
         return ""
     out = lines[0]
-    for line in lines[1:]:
-        if out.endswith("-") and line[:1].islower():
+    for line, after_soft in zip(lines[1:], soft):
+        if after_soft:  # a soft hyphen at the line end: one word, no hyphen, no space
+            out += line
+        elif out.endswith("-") and line[:1].islower():
             head = _WORD.findall(out)[-1:] or [""]
             tail = _WORD.match(line)
             joined = (head[0] + tail.group(0)).casefold() if tail else ""

@@ -11,6 +11,9 @@ stating its year is a data edit here, not a code edit:
 * `sentinels.csv`: cell wordings that stand for a payment status instead of an amount.
 * `document_facts.csv`: regular expressions for facts printed in the prose
   (guide year, effective date, document number).
+* `characters.csv`: code points read as something else (ligatures as their
+  letters, other hyphens and spaces, zero-width characters dropped, the soft
+  hyphen); `pipeline.text` applies them to every extracted character.
 
 Wordings are compared after `header_key`: case, spacing, line breaks, "®" and
 footnote marks do not matter.
@@ -61,7 +64,7 @@ def use(directory: Path):
 
 
 def _forget() -> None:
-    for loaded in (_header_patterns, _sentinels, fact_patterns, header_words):
+    for loaded in (_header_patterns, _sentinels, fact_patterns, header_words, characters):
         loaded.cache_clear()
 
 
@@ -111,3 +114,12 @@ def sentinel_status(text: str) -> str | None:
 def fact_patterns(fact: str) -> tuple[re.Pattern, ...]:
     """Compiled patterns for one document fact, in file order."""
     return tuple(re.compile(r["pattern"]) for r in _rows("document_facts.csv") if r["fact"] == fact)
+
+
+@cache
+def characters() -> dict[str, tuple[str, str]]:
+    """Code points read as something else: char -> (kind, reads_as), from `characters.csv`.
+
+    kind is `letters` (a ligature), `hyphen`, `space`, `drop` (zero-width) or `soft_hyphen`.
+    """
+    return {chr(int(r["code_point"], 16)): (r["kind"], r["reads_as"]) for r in _rows("characters.csv")}

@@ -58,3 +58,95 @@ def test_unparseable_amount_names_page_and_text(text):
 def test_rvus_with_three_decimals_are_refused_not_rounded():
     with pytest.raises(ValueNotParsed, match="'10.525' is not an RVU figure"):
         _rvus(piece("10.525"), "x")
+
+
+# ---------------------------------------------------------------- text as a person reads it
+
+from pipeline import vocab  # noqa: E402
+from pipeline.extract.lines import line_text  # noqa: E402
+from pipeline.text import SOFT_HYPHEN, normalize, reading, squash  # noqa: E402
+
+
+def char(text, x0, size=8.0, top=100.0):
+    width = 4.0 * len(text)
+    return {"text": text, "x0": x0, "x1": x0 + width, "top": top, "bottom": top + size, "size": size}
+
+
+@pytest.mark.parametrize("ligature, letters", [("\ufb00", "ff"), ("\ufb01", "fi"), ("\ufb02", "fl"),
+                                               ("\ufb03", "ffi"), ("\ufb04", "ffl"), ("\ufb05", "st"),
+                                               ("\ufb06", "st")])
+def test_ligatures_read_as_their_letters(ligature, letters):
+    assert reading(ligature) == letters
+    assert normalize(f"e{ligature}ective") == f"e{letters}ective"
+
+
+def test_hyphens_spaces_and_zero_width_chars():
+    assert normalize("con\u2010tractor\u2011priced 1\u20133 \u22121") == "con-tractor-priced 1-3 -1"
+    assert normalize("a\u00a0b\u2009c\u202fd") == "a b c d"
+    assert normalize("ul\u200btra\u200c\u200dsound\ufeff\u2060") == "ultrasound"
+
+
+def test_a_soft_hyphen_joins_at_a_line_end_and_is_dropped_elsewhere():
+    assert normalize("ul\xad\ntrasound") == "ultrasound"
+    assert squash("ul\xad\ntrasound guidance") == "ultrasound guidance"
+    assert join_lines("fluoroscopic and ul\xad\ntrasound\n(Do not report 0601T in con\xad\njunction with 76940)") == \
+        "fluoroscopic and ultrasound (Do not report 0601T in conjunction with 76940)"
+    # extract keeps a soft hyphen only as the last char of a printed line
+    line = [char("u", 0), char("l", 4), char(SOFT_HYPHEN, 8), char("t", 12), char("r", 16), char(SOFT_HYPHEN, 20)]
+    assert line_text(line) == ("ult" + "r" + SOFT_HYPHEN, " " * 5)
+
+
+def test_extract_reads_each_char_as_read_and_keeps_the_mask_aligned():
+    line = [char("e", 0), char("\ufb00", 4), char("e", 8), char("1", 12, size=5, top=99)]
+    text, mask = line_text(line)
+    assert (text, mask) == ("effe1", "    ^")
+    assert len(text) == len(mask)
+
+
+def test_the_characters_are_data(tmp_path):
+    import shutil
+
+    words = tmp_path / "vocab"
+    shutil.copytree(vocab.VOCAB_DIR, words)
+    with open(words / "characters.csv", "a", encoding="utf-8") as fh:
+        fh.write("2027,drop,,HYPHENATION POINT\n")
+    with vocab.use(words):
+        assert normalize("ul\u2027trasound") == "ultrasound"
+    assert normalize("ul\u2027trasound") == "ul\u2027trasound"
+
+
+# ---------------------------------------------------------------- strict values
+
+@pytest.mark.parametrize("text", ["$9,096.4", "$9,096.", "9096.4"])
+def test_an_amount_with_one_cent_digit_is_refused(text):
+    with pytest.raises(ValueNotParsed, match="is not a dollar amount"):
+        _amount(piece(text), "x")
+
+
+def test_a_raised_digit_glued_to_an_amount_stops_it():
+    with pytest.raises(ValueNotParsed) as exc:
+        _amount(piece("$9,096.46", "        ^"), "0600T hospital_outpatient")
+    assert str(exc.value) == ("page 3: 0600T hospital_outpatient: '$9,096.4' is followed by a raised '6' glued to "
+                              "its digits: the value cannot be read (a digit printed small, or a footnote mark?)")
+    with pytest.raises(ValueNotParsed, match="raised '2' glued"):
+        _rvus(piece("10.52", "    ^"), "x RVUs")
+    # a raised mark after a space, or after a letter, is a footnote
+    assert _amount(piece("$9,096.46 7", "          ^"), "x") == ("national_rate", Decimal("9096.46"), None)
+    assert _amount(piece("NA5", "  ^"), "x") == ("not_applicable", None, None)
+
+
+# ---------------------------------------------------------------- post-conditions
+
+def test_leftover_notes_code_lists_and_nested_terms_are_validation_failures(guide_2022):
+    from pipeline.validate import find_failures
+
+    tables = {name: frame.copy() for name, frame in guide_2022.tables.items()}
+    codes = tables["codes"]
+    codes.loc[0, "descriptor"] = codes.loc[0, "descriptor"] + " (Do not report 0600T in conjuntion with 76940)"
+    codes.loc[1, "descriptor"] = codes.loc[1, "descriptor"] + " 76940, 77002"
+    terms = tables["terminology"]
+    terms.loc[0, "description"] = terms.loc[0, "description"] + " CMS Centers for Medicare and Medicaid Services"
+    failures = find_failures(tables, 2022)
+    checks = sorted(failures["check"])
+    assert checks == ['holds no "Do not report" note', "holds no list of CPT codes",
+                      "holds no other term's row ('CMS')"]

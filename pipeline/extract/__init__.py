@@ -8,6 +8,12 @@ PDF -> `RawGuide`: two frames of text exactly as printed, nothing parsed yet.
 * `lines`: every line of text outside the tables on every page, for facts
   printed around them (the guide's year, effective date, title and document number).
 
+Only what a viewer paints is read (`pipeline.extract.visible`): a char that is
+invisible, clipped away, covered, outside the page or the colour of what lies
+under it is dropped before any table or line is built, and each run of such
+text is kept in `hidden` with its reason. Every cell and line is read a second
+time from its box by PDFium (`pipeline.extract.reread`), into `reread`.
+
 Superscripts are kept, not guessed at: each text comes with `sup_mask`, a string
 as long as the text holding "^" under each character that was printed smaller
 and raised, and " " elsewhere. Normalize decides what a footnote mark means.
@@ -22,6 +28,7 @@ normalize, from what the header cells say.
 from __future__ import annotations
 
 import gc
+import re
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -31,15 +38,22 @@ from pdfminer.pdfdocument import PDFPasswordIncorrect
 from pipeline import schemas
 from pipeline.model import RawGuide
 from pipeline.digest import sha256_file as sha256_of
+from pipeline.extract import visible
+from pipeline.extract.lines import line_row, page_lines
 from pipeline.extract.page import page_tables
+from pipeline.extract.reread import read_again
 from pipeline.extract.tables import ruled
-from pipeline.errors import (DamagedPdf, NotAPdf, NoTextLayer, ParseLimitExceeded, PasswordRequired,
-                             exception_chain, from_parser)
+from pipeline.errors import (DamagedPdf, NotAPdf, NoTextLayer, ParseLimitExceeded, PasswordRequired, ScannedUnderOcr,
+                             UnreadableText, exception_chain, from_parser)
 
 #: Largest page picture `page_images` makes: 40 million pixels (120 MB as RGB), a
 #: 36 x 48 inch poster at 144 pixels per inch. A few KB of PDF can declare a
 #: 200-inch page, whose picture would take gigabytes; it is refused before rendering.
 MAX_PIXELS = 40_000_000
+
+#: pdfminer's text for a glyph its font gives no Unicode for.
+_NO_UNICODE = re.compile(r"^\(cid:\d+\)$")
+_SUBSET_TAG = re.compile(r"^[A-Z]{6}\+")
 
 
 def extract(path: Path, password: str | None = None, on_page=None) -> RawGuide:
@@ -52,27 +66,42 @@ def extract(path: Path, password: str | None = None, on_page=None) -> RawGuide:
     _check_is_pdf(path)
     cell_rows: list[dict] = []
     line_rows: list[dict] = []
+    hidden_rows: list[dict] = []
     table_id = 0
     with _open(path, password) as pdf, _young_collections_only():
         page_count = len(pdf.pages)
         if page_count == 0:
             raise DamagedPdf("the PDF has no pages (damaged cross-reference table, or an empty document)")
+        document = _open_pdfium(path, password)
         chars_seen = 0
         carry = None  # a table without rules left open at the foot of the last page
-        for number, page in enumerate(pdf.pages, start=1):
-            chars = [c for c in page.chars if c["text"] is not None]
-            chars_seen += sum(1 for c in chars if not c["text"].isspace())
-            found = page_tables(number, chars, _ruled_tables(page),
-                                       ruled.band_edges(page.lines, page.rects), page.height, carry)
-            for cells in found.tables:
-                cell_rows += [{"page": number, "table": table_id, **cell} for cell in cells]
-                table_id += 1
-            line_rows += [{"page": number, **line} for line in found.lines]
-            carry = found.carry
-            page.close()
-            gc.collect(1)
-            if on_page:
-                on_page(number, page_count)
+        try:
+            for number, page in enumerate(pdf.pages, start=1):
+                chars = [c for c in page.chars if c["text"] is not None]
+                chars_seen += sum(1 for c in chars if not c["text"].isspace())
+                with visible.PageSight(document, number, page) as sight:
+                    chars, hidden = sight.split(chars)
+                    if hidden and sight.scanned_under_ocr(chars, hidden):
+                        raise ScannedUnderOcr("the page is a scanned picture under a layer of invisible text "
+                                              "(OCR); only text printed as text is read, and no OCR is trusted",
+                                              page=number)
+                    _check_readable(number, chars)
+                    found = page_tables(number, chars, _ruled_tables(page),
+                                        ruled.band_edges(page.lines, page.rects), page.height, carry)
+                    for cells in found.tables:
+                        read_again(sight, cells)
+                        cell_rows += [{"page": number, "table": table_id, **cell} for cell in cells]
+                        table_id += 1
+                    read_again(sight, found.lines, lines=True)
+                line_rows += [{"page": number, **line} for line in found.lines]
+                hidden_rows += _hidden_runs(number, hidden)
+                carry = found.carry
+                page.close()
+                gc.collect(1)
+                if on_page:
+                    on_page(number, page_count)
+        finally:
+            document.close()
         if chars_seen == 0:
             # Zero characters is a failure, never an empty guide. Pictures without
             # text are a scan; a PDF with neither has lost its content (a broken
@@ -88,7 +117,38 @@ def extract(path: Path, password: str | None = None, on_page=None) -> RawGuide:
         page_count=page_count,
         cells=schemas.RAW_CELLS.validate(schemas.coerce(cell_rows, schemas.RAW_CELLS)),
         lines=schemas.RAW_LINES.validate(schemas.coerce(line_rows, schemas.RAW_LINES)),
+        hidden=schemas.RAW_HIDDEN.validate(schemas.coerce(hidden_rows, schemas.RAW_HIDDEN)),
     )
+
+
+def _open_pdfium(path: Path, password: str | None):
+    """The same PDF opened by PDFium, for what a viewer paints and the second reading."""
+    try:
+        return visible.open_document(path, password)
+    except Exception as exc:  # pdfium.PdfiumError, for a file pdfminer could open
+        raise DamagedPdf(f"the PDF is damaged: PDFium, the second reader, cannot open it ({exc})") from exc
+
+
+def _check_readable(number: int, chars: list[dict]) -> None:
+    """Stop at text whose font gives no Unicode for its glyphs: its characters cannot be known."""
+    for c in chars:
+        if _NO_UNICODE.match(c["text"]) or c["text"] == "\ufffd":
+            font = _SUBSET_TAG.sub("", str(c.get("fontname") or "(unnamed)"))
+            raise UnreadableText(f"the text cannot be read: font {font} has no character map", page=number)
+
+
+def _hidden_runs(number: int, hidden: list[tuple[dict, str]]) -> list[dict]:
+    """Hidden chars as runs of text, one per printed line and reason."""
+    out = []
+    for reason in visible.REASONS:
+        chars = [c for c, r in hidden if r == reason and not c["text"].isspace()]
+        if not chars:
+            continue
+        for line in page_lines(chars):
+            row = line_row(0, line)
+            out.append({"page": number, "reason": reason, "text": row["text"], "chars": len(line),
+                        "x0": row["x0"], "top": row["top"], "x1": row["x1"], "bottom": row["bottom"]})
+    return out
 
 
 @contextmanager

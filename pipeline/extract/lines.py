@@ -5,11 +5,18 @@ through these. Pure functions on pdfplumber's char dicts; no PDF is opened here.
 
 Superscripts are kept, not guessed at: each text comes with a mask as long as
 the text holding "^" under each character printed smaller and raised.
+
+Each char is read as a person reads it (`pipeline.text.reading`): a ligature
+as its letters, a dash as "-", a zero-width char not at all; a soft hyphen
+stays only at the end of its line, where it joins the word.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+
+from pipeline import vocab
+from pipeline.text import SOFT_HYPHEN, reading
 
 #: A char counts as a superscript when printed this much smaller than the
 #: line's main text and raised above its baseline.
@@ -96,13 +103,24 @@ def line_text(line: list[dict]) -> tuple[str, str]:
     baseline = max(c["bottom"] for c in line if c["size"] == main_size)
     text, mask = [], []
     prev = None
-    for c in line:
+    last = len(line) - 1
+    special = vocab.characters()
+    for k, c in enumerate(line):
+        read = c["text"]
+        if read in special or len(read) > 1:
+            read = reading(read)
+        if read == SOFT_HYPHEN and k != last:
+            read = ""  # a soft hyphen inside a line is no character at all
+        if not read:
+            if prev is not None:
+                prev = c  # the word goes on past it: no space for the room it took
+            continue
         if prev is not None and c["x0"] - prev["x1"] > SPACE_GAP_RATIO * min(c["size"], prev["size"]):
             text.append(" ")
             mask.append(" ")
         sup = c["size"] < SUPERSCRIPT_SIZE_RATIO * main_size and c["bottom"] < baseline - 0.5
-        text.append(c["text"])
-        mask.append("^" * len(c["text"]) if sup else " " * len(c["text"]))
+        text.append(read)
+        mask.append(("^" if sup else " ") * len(read))
         prev = c
     return "".join(text), "".join(mask)
 

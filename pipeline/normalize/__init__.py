@@ -42,9 +42,13 @@ from pipeline import schemas, vocab
 from pipeline.errors import LayoutError, NotThisGuide, ValueNotParsed, YearConflict
 from pipeline.model import Guide, RawGuide
 from pipeline.text import join_lines, split_footnotes, squash, vocabulary
+from pipeline.text import normalize as as_read
 
 CPT_CODE = re.compile(F.CPT_CODE_PATTERN)
-_MONEY = re.compile(r"^\$?\s*(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<cents>\d{1,2}))?$")
+#: A dollar amount: whole dollars, or dollars and exactly two cent digits ("$9,096.4" is no amount).
+_MONEY = re.compile(r"^\$?\s*(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<cents>\d{2}))?$")
+#: A raised run of digits glued to the digits before it: "$9,096.4" and a raised "6".
+_GLUED_RAISED = re.compile(r"(?<=\d)\^+")
 _RVUS = re.compile(r"^\d+(?:\.\d{1,2})?$")
 _INDICATOR = re.compile(r"^(?P<value>.*?)\s*\((?P<ind>[A-Z][A-Z0-9]?)\)$")
 _APC = re.compile(r"^\d{4}$")
@@ -162,7 +166,7 @@ def _document_facts(raw: RawGuide) -> dict:
         pages.setdefault(int(page), []).append(text)
     for page, text in zip(raw.cells["page"], raw.cells["text"]):
         pages.setdefault(int(page), []).append(text)
-    prose = [(page, squash(" ".join(texts))) for page, texts in sorted(pages.items())]
+    prose = [(page, squash(as_read(" ".join(texts)))) for page, texts in sorted(pages.items())]
 
     years: dict[int, int] = {}
     for page, text in prose:
@@ -369,9 +373,26 @@ def _money(text: str, page: int, what: str) -> Decimal:
     return Decimal(m.group("num").replace(",", "") + "." + (m.group("cents") or "0")).quantize(Decimal("0.01"))
 
 
+def _unglued(piece: Piece, what: str) -> str:
+    """The value of a cell without its footnote marks; a raised digit glued to its digits stops the build.
+
+    "$9,096.4" with a raised "6" is either $9,096.46 printed oddly or $9,096.4 and
+    footnote 6: nothing on the page says which, so it is not read at all.
+    """
+    mask = piece.sup_mask.ljust(len(piece.text))
+    for m in _GLUED_RAISED.finditer("".join("^" if k == "^" else ch for ch, k in zip(piece.text, mask))):
+        raised = piece.text[m.start():m.end()]
+        if raised.isdigit():
+            shown = squash(piece.text[:m.start()])
+            raise ValueNotParsed(f"{what}: {shown!r} is followed by a raised {raised!r} glued to its digits: "
+                                 "the value cannot be read (a digit printed small, or a footnote mark?)",
+                                 page=piece.page)
+    return squash(split_footnotes(piece.text, piece.sup_mask)[0])
+
+
 def _amount(piece: Piece, what: str) -> tuple[str, Decimal | None, str | None]:
     """(payment_status, usd, indicator) from an amount cell such as "$6,243.45 (J8)"."""
-    text = squash(split_footnotes(piece.text, piece.sup_mask)[0])
+    text = _unglued(piece, what)
     indicator = None
     m = _INDICATOR.match(text)
     if m:
@@ -385,7 +406,7 @@ def _amount(piece: Piece, what: str) -> tuple[str, Decimal | None, str | None]:
 
 
 def _apc(piece: Piece, what: str) -> tuple[str | None, str | None]:
-    text = squash(split_footnotes(piece.text, piece.sup_mask)[0])
+    text = _unglued(piece, what)
     indicator = None
     m = _INDICATOR.match(text)
     if m:
@@ -398,7 +419,7 @@ def _apc(piece: Piece, what: str) -> tuple[str | None, str | None]:
 
 
 def _rvus(piece: Piece, what: str) -> Decimal | None:
-    text = squash(split_footnotes(piece.text, piece.sup_mask)[0])
+    text = _unglued(piece, what)
     if not text or vocab.sentinel_status(text):
         return None
     if not _RVUS.match(text):

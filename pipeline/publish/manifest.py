@@ -48,6 +48,8 @@ def manifest_for(guide, files: dict[str, bytes], dataset: dict[str, bytes] | Non
         "schema_version": F.SCHEMA_VERSION,
         "row_counts": {name: int(len(frame)) for name, frame in guide.tables.items()},
         "footnotes": guide.footnotes,
+        # characters on the page a viewer does not paint, dropped before any table was read
+        "hidden_characters": {str(page): counts for page, counts in sorted(guide.hidden.items())},
         "outputs": {name: sha256(data) for name, data in sorted(files.items())},
         "dataset": {path: sha256(data) for path, data in sorted((dataset or {}).items())},
     }

@@ -144,31 +144,37 @@ def parse_source(path: Path, sources_root: Path, passwords=(), on_page=None):
     `passwords` are tried in turn on a PDF that needs one to open;
     `on_page(done, total)` is called after each page read.
     """
-    guide = read_guide(path, passwords, on_page)
+    raw, guide = read_guide(path, passwords, on_page)
     check_folder_year(path, sources_root, guide.guide_year)
-    return validated(guide)
+    return validated(raw, guide)
 
 
 def read_guide(path: Path, passwords=(), on_page=None):
-    """Extract and normalize one PDF into a `Guide`, wherever it lies (no folder check, not validated)."""
+    """Extract and normalize one PDF, wherever it lies (no folder check, not validated): (RawGuide, Guide)."""
     from pipeline.normalize import normalize
 
     if isinstance(passwords, str):
         passwords = [passwords]
-    return normalize(read_pdf(path, passwords, on_page))
+    raw = read_pdf(path, passwords, on_page)
+    return raw, normalize(raw)
 
 
-def validated(guide):
-    """`guide` if its tables pass every rule; else `ValidationFailed` listing every failure."""
-    from pipeline.validate import validate
+def validated(raw, guide):
+    """`guide` with its hidden-character counts, if its tables pass every rule, no hidden text reads like a
+    value, and every value reads the same twice; else the `GuideError` that says which."""
+    from dataclasses import replace
+
+    from pipeline.validate import check_hidden_text, check_second_reading, hidden_counts, validate
 
     validate(guide.tables, guide.guide_year)
-    return guide
+    check_hidden_text(raw, guide)  # hidden text that reads like a value stops the build
+    check_second_reading(raw, guide)  # every value read twice, by pdfminer and by PDFium
+    return replace(guide, hidden=hidden_counts(raw))
 
 
 def _parse_in_child(path: Path, passwords=(), on_page=None):
     """What a sandboxed child does for one source: read and validate it (the folder check is the parent's)."""
-    return validated(read_guide(path, passwords, on_page))
+    return validated(*read_guide(path, passwords, on_page))
 
 
 def check_name(path: Path) -> None:
