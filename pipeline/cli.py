@@ -127,16 +127,22 @@ def validate(outputs: Path) -> None:
 @click.argument("new", type=int, required=False)
 @click.option("--outputs", type=_DIR, default=Path("outputs"), show_default=True,
               help="Folder holding the published years; the diff goes to DIR/diffs/OLD-NEW/.")
+@click.option("--new", "new_year", type=int, default=None, metavar="YEAR",
+              help="The newer year, as NEW; without OLD it is compared with the published year before it.")
 @click.option("--fail-on-change", is_flag=True, help="Exit 1 when anything changed (for a scheduled job).")
-def diff(old: int | None, new: int | None, outputs: Path, fail_on_change: bool) -> None:
+def diff(old: int | None, new: int | None, outputs: Path, new_year: int | None, fail_on_change: bool) -> None:
     """Compare two published guide years: what was added, removed or changed.
 
     Without OLD and NEW, the two latest years in --outputs; with OLD alone, OLD
-    against the latest. Writes changes.csv, changes.parquet and report.md to
+    against the latest; with --new alone, that year against the one before it.
+    Writes changes.csv, changes.parquet and report.md to
     --outputs/diffs/OLD-NEW/ and prints a short summary.
     """
     from pipeline.readers.diff import run, summary
 
+    if new is not None and new_year is not None and new != new_year:
+        raise click.UsageError(f"NEW {new} and --new {new_year} disagree; give one")
+    new = new if new is not None else new_year
     try:
         result, folder = run(outputs, old, new)
     except GuideError as exc:

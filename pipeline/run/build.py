@@ -67,11 +67,19 @@ def find_sources(sources: Path) -> list[Path]:
 
 
 def check_folder_year(path: Path, sources_root: Path, year: int) -> None:
-    """A folder named like a year must agree with the year printed in the document."""
+    """A folder named like a year must agree with the year printed in the document.
+
+    The folders between `sources_root` and the file are checked; when
+    `sources_root` is the file itself (`--sources sources/2023/guide.pdf`), the
+    folder it sits in is, so naming the file does not skip the check.
+    """
+    root = Path(sources_root)
     try:
-        parts = Path(path).resolve().relative_to(Path(sources_root).resolve()).parts[:-1]
+        parts = Path(path).resolve().relative_to(root.resolve()).parts[:-1]
     except ValueError:
-        parts = Path(path).parts[:-1][-1:]
+        parts = ()
+    if not parts:
+        parts = Path(path).resolve().parts[:-1][-1:]
     for part in parts:
         if _YEAR_FOLDER.match(part) and int(part) != year:
             raise YearConflict(f"it is in folder {part}/ but the document is the {year} guide "
