@@ -171,25 +171,32 @@ def inspect_command(years: tuple[int, ...], all_years: bool, outputs: Path, sour
     labelled by the field it fed, beside the rows read from it, the validation
     result and the footnote marks found. Opens from disk, no server needed.
     """
-    from pipeline.readers.inspect import inspect_year
-    from pipeline.publish import published_years
+    from pipeline.run.progress import ProgressBar
 
     if all_years == bool(years):
         raise click.UsageError("give one or more YEARs, or --all")
+    bar = ProgressBar(sys.stderr)
+    bar.step("report: loading the pipeline")  # before the heavy imports below
+    from pipeline.readers.inspect import inspect_year
+    from pipeline.publish import published_years
+
     if all_years:
         years = tuple(published_years(outputs))
         if not years:
+            bar.close()
             raise click.ClickException(f"no published year under {_display(outputs)}")
     failed = 0
     for year in years:
         try:
-            path = inspect_year(year, outputs, sources, password=password)
+            path = inspect_year(year, outputs, sources, password=password, on_step=bar.step)
         except GuideError as exc:
+            bar.close()
             if debug:
                 traceback.print_exc()
             failed += 1
             click.echo(f"Error: {exc}", err=True)
             continue
+        bar.close()
         click.echo(f"report {year} -> {_display(path)}")
     if failed:
         sys.exit(1)
@@ -207,12 +214,19 @@ def warehouse(outputs: Path, database: Path | None) -> None:
     views latest_payments and payment_changes. Years whose outputs did not change
     are left alone; on any failure the database keeps its previous contents.
     """
+    from pipeline.run.progress import ProgressBar
+
+    bar = ProgressBar(sys.stderr)
+    bar.step("warehouse: loading the pipeline")  # before the heavy imports below
     from pipeline.readers.warehouse import DATABASE, refresh
 
+    bar.step(f"warehouse: refreshing {_display(database or outputs / DATABASE)} from {_display(outputs)}")
     try:
         loads = refresh(outputs, database)
     except GuideError as exc:
         raise click.ClickException(str(exc)) from exc
+    finally:
+        bar.close()
     for load in loads:
         rows = ", ".join(f"{n} {name}" for name, n in load.rows.items())
         click.echo(f"{load.guide_year}: {load.status}" + (f" ({rows})" if rows else ""))

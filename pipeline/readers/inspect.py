@@ -36,7 +36,7 @@ from pipeline import fields as F
 from pipeline.run.build import find_sources
 from pipeline.errors import GuideError
 from pipeline.extract import extract, page_images, sha256_of
-from pipeline.publish import INSPECT_IMAGES, MANIFEST, read_manifest, read_tables, write_inspect_report
+from pipeline.publish import INSPECT_HTML, INSPECT_IMAGES, MANIFEST, read_manifest, read_tables, write_inspect_report
 from pipeline.text import split_footnotes, squash
 from pipeline.validate import find_failures
 
@@ -123,12 +123,14 @@ def report_pages(cells: pd.DataFrame, provenance: pd.DataFrame) -> list[int]:
 
 
 def inspect_year(year: int, outputs: Path, sources: Path, *, password: str | None = None,
-                 resolution: float = RESOLUTION) -> Path:
+                 resolution: float = RESOLUTION, on_step=None) -> Path:
     """Write `outputs/<year>/report.html` and its page pictures. Returns the HTML's path.
 
     Raises `ReportInputError` when the year is not published or its source is
     missing or changed, and a `GuideError` naming the file when the PDF cannot be read.
+    `on_step(text)` is told each step as it starts, for a progress line.
     """
+    step = on_step or (lambda text: None)
     folder = Path(outputs) / str(year)
     manifest_path = folder / MANIFEST
     if not manifest_path.is_file():
@@ -138,11 +140,16 @@ def inspect_year(year: int, outputs: Path, sources: Path, *, password: str | Non
     tables = read_tables(folder)
     source = find_source(manifest, Path(sources), manifest_path)
     try:
+        step(f"report {year}: reading {source.name}")
         raw = extract(source, password=password)
-        images = page_images(source, report_pages(raw.cells, tables["provenance"]), resolution, password)
+        pages = report_pages(raw.cells, tables["provenance"])
+        step(f"report {year}: picturing {len(pages)} page(s)")
+        images = page_images(source, pages, resolution, password)
     except GuideError as exc:  # the build names the file in front; so does the report
         raise GuideError(f"{source}: {exc}") from exc
-    report = render_report(manifest, tables, find_failures(tables, year), raw.cells, images, resolution)
+    report = render_report(manifest, tables, find_failures(tables, year), raw.cells, images, resolution,
+                           on_step=lambda n, page: step(f"report {year}: drawing page {page} ({n} of {len(pages)})"))
+    step(f"report {year}: writing {folder / INSPECT_HTML}")
     return write_inspect_report(folder, report.html, report.images)
 
 
@@ -433,18 +440,23 @@ def _page_section(page: int, image: Image.Image, resolution: float, tables, boxe
 
 
 def render_report(manifest: dict, tables: dict[str, pd.DataFrame], failures: pd.DataFrame,
-                  cells: pd.DataFrame, images: dict[int, Image.Image], resolution: float = RESOLUTION) -> Report:
+                  cells: pd.DataFrame, images: dict[int, Image.Image], resolution: float = RESOLUTION,
+                  on_step=None) -> Report:
     """The report for one published year, as bytes. Pure: no file is read or written.
 
     `images` are the pictures of the report's pages at `resolution` pixels per
     inch (from `extract.page_images`); `cells` are the extract stage's raw cells.
+    `on_step(n, page)` is told as the n-th page picture is drawn.
     """
     boxes = value_boxes(tables)
     prov = {(r["dataset"], r["key"], r["field"]): r for r in tables["provenance"].to_dict("records")}
     footnote_cells = _footnote_cells(cells, manifest.get("footnotes", []))
     pages = sorted(images)
-    pngs = {image_name(p): png_bytes(draw_page(images[p], p, cells, boxes, footnote_cells, resolution))
-            for p in pages}
+    pngs = {}
+    for n, p in enumerate(pages, start=1):
+        if on_step:
+            on_step(n, p)
+        pngs[image_name(p)] = png_bytes(draw_page(images[p], p, cells, boxes, footnote_cells, resolution))
     title = manifest.get("title") or f"{manifest['guide_year']} guide"
     nav = " · ".join(f'<a href="#page-{p}">page {p}</a>' for p in pages)
     body = "".join(_page_section(p, images[p], resolution, tables, boxes, prov, manifest.get("footnotes", []),

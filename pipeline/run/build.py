@@ -28,7 +28,7 @@ from pathlib import Path
 
 from pipeline.run import buildstate
 from pipeline.errors import GuideError, PasswordRequired, ValidationFailed, YearConflict, from_parser
-from pipeline.run.progress import Progress
+from pipeline.run.progress import Progress, Reading
 from pipeline.run.sandbox import Limits, run_all, start_server
 
 REPORTS = "reports"
@@ -161,6 +161,8 @@ def build(sources: Path, outputs: Path, *, passwords=(), fail_fast: bool = False
                                             "(source and pipeline unchanged since the last build)", years[p])
                     for p in paths]
 
+    if on_progress:  # before the imports below, so a terminal shows the build has started at once
+        on_progress(Progress(0, len(paths), 0, 0, 0, 0.0))
     start_server(_PRELOAD)
     # Meanwhile this process imports what it needs to take the parsed guides
     # back (normalize's `Guide`) and to publish them, on another core.
@@ -230,9 +232,10 @@ def _parse_all(paths, sources, outputs, passwords, fail_fast, jobs, limits, debu
     def report() -> None:
         if on_progress:
             share = sum(d / t for d, t in (pages[i] for i in running if i in pages) if t)
+            reading = tuple(Reading(paths[i].name, *pages.get(i, (0, None))) for i in sorted(running))
             on_progress(Progress(len(outcomes), len(paths), sum(d for d, _ in pages.values()),
                                  sum(t for _, t in pages.values()), len(running),
-                                 (len(outcomes) + share) / len(paths)))
+                                 (len(outcomes) + share) / len(paths), reading))
 
     def started(index: int) -> None:
         running.add(index)
