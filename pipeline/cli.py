@@ -236,26 +236,31 @@ def warehouse(outputs: Path, database: Path | None) -> None:
 @main.command()
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if a generated file is stale.")
 def docs(check: bool) -> None:
-    """Regenerate schemas/datapackage.json and docs/data-dictionary.md from pipeline/fields.py.
+    """Regenerate the generated files: schemas/datapackage.json and docs/data-dictionary.md from
+    pipeline/fields.py, docs/commands.md from these commands.
 
     Refuses when the contract's columns or types would change while
     SCHEMA_VERSION stays the same: bump it on purpose first.
     """
+    from pipeline import cli_docs
     from pipeline.contract import stale, write_docs
 
+    generated = "schemas/datapackage.json, docs/data-dictionary.md and docs/commands.md"
     if check:
-        out_of_date = stale()
+        out_of_date = stale() + ([cli_docs.COMMANDS_MD] if cli_docs.stale() else [])
         for path in out_of_date:
-            click.echo(f"stale: {_display(path)} (run `python -m pipeline docs`)", err=True)
+            click.echo(f"stale: {_display(path)} (run `make docs`)", err=True)
         if out_of_date:
             sys.exit(1)
-        click.echo("schemas/datapackage.json and docs/data-dictionary.md are up to date")
+        click.echo(f"{generated} are up to date")
         return
     try:
         written = write_docs()
     except GuideError as exc:
         raise click.ClickException(str(exc)) from exc
+    if cli_docs.write_commands():
+        written.append(cli_docs.COMMANDS_MD)
     for path in written:
         click.echo(f"wrote {_display(path)}")
     if not written:
-        click.echo("schemas/datapackage.json and docs/data-dictionary.md are up to date")
+        click.echo(f"{generated} are up to date")

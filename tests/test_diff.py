@@ -171,8 +171,8 @@ def test_report_lines(outputs):
         "| guide |  | document_number | US/ON/MS/187 REV 07 12/2021 | US/ON/MS/187 REV 08 12/2022 |",
     ]
     assert report.endswith(" |\n")
-    # the README's example is this very report
-    assert f"```markdown\n{report}```" in (ROOT / "README.md").read_text(encoding="utf-8")
+    # the documented example is this very report
+    assert f"```markdown\n{report}```" in (ROOT / "docs" / "diffs.md").read_text(encoding="utf-8")
 
 
 def test_changes_parquet_has_the_contract_types_and_the_same_rows(outputs):
@@ -334,6 +334,8 @@ def test_large_changes_are_flagged_to_check_against_the_pdf():
         "| payment_status changed | 3 | 4 |",
         "",
     ]
+    documented = (ROOT / "docs" / "diffs.md").read_text(encoding="utf-8")
+    assert "```markdown\n" + "\n".join(lines[start:lines.index("## Payment changes") - 1]) + "\n```" in documented
     assert summary(diff) == [
         "2022 -> 2023: 6 change(s)",
         "  payments: 6 changed",
