@@ -16,7 +16,7 @@ PIPELINE := $(PY) -m pipeline
 
 # List the targets with their one-line descriptions.
 help:
-	@awk '/^# / { text = substr($$0, 3) } /^[a-z-]+:/ && text { sub(/:.*/, "", $$1); \
+	@awk '/^# / && !text { text = substr($$0, 3) } /^[a-z-]+:/ && text { sub(/:.*/, "", $$1); \
 	  printf "  make %-10s %s\n", $$1, text } !/^# / { text = "" }' $(MAKEFILE_LIST)
 
 # Build outputs/<year>/ from every PDF under sources/, then refresh the warehouse and every year's report.
@@ -54,8 +54,8 @@ report: $(INSTALL)
 warehouse: $(INSTALL)
 	$(PIPELINE) warehouse --outputs outputs
 
-# Compare two published years into outputs/diffs/OLD-NEW/: the two latest; NEW=Y: Y with the year before it;
-# OLD=X: X with the latest; OLD=X NEW=Y: that pair.
+# Compare two published years into outputs/diffs/OLD-NEW/ (NEW=Y: Y and the year before; OLD=X: X and the latest).
+# Without either, the two latest; with both, that pair.
 diff: $(INSTALL)
 	$(PIPELINE) diff $(OLD) $(if $(NEW),--new $(NEW)) --outputs outputs
 

@@ -167,3 +167,44 @@ def test_the_yearly_loop_through_the_makefile(repo):
         "nothing to rebuild: 2 guide(s) unchanged, and the pipeline too, since the last build (--force rebuilds)",
     ]
     assert (repo / "outputs" / "warehouse.duckdb").stat().st_mtime_ns == warehouse
+
+
+def test_make_build_stops_at_a_usage_error_without_refreshing_anything(tmp_path):
+    repo = copy_repo(tmp_path)
+    shutil.rmtree(repo / "sources")
+    done = make(repo, "build")
+    assert done.returncode == 2
+    assert pipeline_lines(done)[-1] == "Error: Invalid value for '--sources': Path 'sources' does not exist."
+    assert not (repo / "outputs" / "warehouse.duckdb").exists()
+    assert "inspect" not in done.stdout and "warehouse" not in done.stdout
+
+
+def _pipeline_build_running(session: int) -> bool:
+    """Whether a `pipeline build` process of this session has started."""
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and os.getsid(int(proc.name)) == session and \
+                    b"pipeline\0build" in (proc / "cmdline").read_bytes():
+                return True
+        except (OSError, ProcessLookupError):
+            continue
+    return False
+
+
+def test_ctrl_c_stops_make_build_before_the_warehouse_and_the_reports(tmp_path):
+    """Ctrl-C reaches the whole foreground process group: make, its shell and the build. Whenever it lands
+    during the build, make stops non-zero, the committed year is intact and nothing after the build runs."""
+    repo = copy_repo(tmp_path)
+    committed = tree(repo / "outputs" / "2022")
+    render(GUIDE_2023, repo / GUIDE_2023_PATH)  # two guides, so the build is still running when the signal comes
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
+    process = subprocess.Popen(["make", "--no-print-directory", "build", f"PY={sys.executable}"], cwd=repo, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    while not _pipeline_build_running(process.pid) and process.poll() is None:
+        time.sleep(0.01)
+    os.killpg(process.pid, signal.SIGINT)
+    output = process.communicate(timeout=120)[0].decode()
+    assert process.returncode != 0, output
+    assert {k: v for k, v in tree(repo / "outputs" / "2022").items()} == committed
+    assert not (repo / "outputs" / "warehouse.duckdb").exists()
+    assert not list((repo / "outputs").glob("*/report.html"))
