@@ -26,21 +26,27 @@ help:
 build: $(INSTALL)
 	@$(PIPELINE) build --sources sources --outputs outputs; status=$$?; \
 	case $$status in 0|1) ;; *) exit $$status ;; esac; \
-	$(MAKE) --no-print-directory -k after-build PY="$(PY)" || exit $$?; \
+	$(MAKE) --no-print-directory after-build PY="$(PY)" || exit $$?; \
 	if [ $$status -ne 0 ]; then echo "make build: a guide failed (see FAILED above); the other years are published" >&2; fi; \
 	exit $$status
 
 # The build rewrites outputs/.build-state.json only when it rebuilt something, so the warehouse and the
-# reports are redone only then (or when missing): a no-op `make build` stays a no-op.
-REPORTS = $(patsubst %/manifest.json,%/report.html,$(wildcard outputs/[0-9][0-9][0-9][0-9]/manifest.json))
-after-build: outputs/warehouse.duckdb $(REPORTS)
+# reports are redone only then (or when missing): a no-op `make build` stays a no-op. The warehouse and the
+# reports run side by side (-j2), and every stale report is written by one process, so the imports are paid
+# once for all of them.
+STATE := outputs/.build-state.json
+PUBLISHED = $(patsubst outputs/%/manifest.json,%,$(wildcard outputs/[0-9][0-9][0-9][0-9]/manifest.json))
+STALE_REPORTS = $(foreach y,$(PUBLISHED),$(if $(shell test outputs/$(y)/report.html -nt $(STATE) && echo ok),,$(y)))
+after-build:
+	@$(MAKE) --no-print-directory -k -j2 -Otarget outputs/warehouse.duckdb after-build-reports PY="$(PY)"
+.PHONY: after-build-reports
+after-build-reports:
+	$(if $(strip $(STALE_REPORTS)),$(PIPELINE) inspect $(strip $(STALE_REPORTS)) --sources sources --outputs outputs)
 # (A build that found no PDF writes no state: then there is nothing newer to refresh from.)
-outputs/.build-state.json: ;
-outputs/warehouse.duckdb: outputs/.build-state.json
+$(STATE): ;
+outputs/warehouse.duckdb: $(STATE)
 	$(PIPELINE) warehouse --outputs outputs
 	touch $@
-outputs/%/report.html: outputs/.build-state.json
-	$(PIPELINE) inspect $* --sources sources --outputs outputs
 
 # Check every published year under outputs/ against the schemas again.
 validate: $(INSTALL)

@@ -25,7 +25,7 @@ PAGES = [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
 #: Pages other engineers write on their own branches; linked before they land, required once they have.
 WRITTEN_ELSEWHERE = {"visibility.md", "integrity.md", "warehouses.md", "producers.md", "architecture.md"}
 #: The Makefile's own plumbing, not commands for users.
-NOT_USER_TARGETS = {"after-build", "help"}
+NOT_USER_TARGETS = {"after-build", "after-build-reports", "help"}
 
 
 def text(path: Path) -> str:

@@ -241,7 +241,8 @@ def draw_page(image: Image.Image, page: int, cells: pd.DataFrame, boxes: list[_B
 
 def png_bytes(image: Image.Image) -> bytes:
     buf = io.BytesIO()
-    image.save(buf, format="PNG", optimize=True)
+    # zlib's default level: optimize=True (level 9 and a filter search) took 0.15 s a page for 4% fewer bytes
+    image.save(buf, format="PNG", compress_level=6)
     return buf.getvalue()
 
 
