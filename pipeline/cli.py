@@ -234,16 +234,22 @@ def validate(outputs: Path) -> None:
 @click.argument("new", type=int, required=False)
 @click.option("--outputs", type=_DIR, default=Path("outputs"), show_default=True,
               help="Folder holding the published years; the diff goes to DIR/diffs/OLD-NEW/.")
+@click.option("--new", "new_year", type=int, default=None, metavar="YEAR",
+              help="The newer year, as NEW; without OLD it is compared with the published year before it.")
 @click.option("--fail-on-change", is_flag=True, help="Exit 1 when anything changed (for a scheduled job).")
-def diff(old: int | None, new: int | None, outputs: Path, fail_on_change: bool) -> None:
+def diff(old: int | None, new: int | None, outputs: Path, new_year: int | None, fail_on_change: bool) -> None:
     """Compare two published guide years: what was added, removed or changed.
 
     Without OLD and NEW, the two latest years in --outputs; with OLD alone, OLD
-    against the latest. Writes changes.csv, changes.parquet and report.md to
+    against the latest; with --new alone, that year against the one before it.
+    Writes changes.csv, changes.parquet and report.md to
     --outputs/diffs/OLD-NEW/ and prints a short summary.
     """
     from pipeline.readers.diff import run, summary
 
+    if new is not None and new_year is not None and new != new_year:
+        raise click.UsageError(f"NEW {new} and --new {new_year} disagree; give one")
+    new = new if new is not None else new_year
     try:
         result, folder = run(outputs, old, new)
     except GuideError as exc:
@@ -280,29 +286,36 @@ def inspect_command(years: tuple[int, ...], all_years: bool, outputs: Path, sour
     The PDF is read and pictured in a child process under the same limits as
     a build's, and a page whose picture would be too large is refused.
     """
-    from pipeline.publish import year_folders
-    from pipeline.readers.inspect import inspect_year
+    from pipeline.run.progress import ProgressBar
 
     if all_years == bool(years):
         raise click.UsageError("give one or more YEARs, or --all")
     if not Path(outputs).is_dir():
         raise _Failed(f"no published year under {_display(outputs)}")
+    bar = ProgressBar(sys.stderr)
+    bar.step("report: loading the pipeline")  # before the heavy imports below
+    from pipeline.publish import year_folders
+    from pipeline.readers.inspect import inspect_year
+
     failed = 0
     with _writing(outputs, "inspect", wait):
         if all_years:
             years = tuple(year_folders(outputs))
             if not years:
+                bar.close()
                 raise _Failed(f"no published year under {_display(outputs)}")
         for year in years:
             try:
                 path = inspect_year(year, outputs, sources, password=password,
-                                    limits=Limits(time_limit, memory_limit))
+                                    limits=Limits(time_limit, memory_limit), on_step=bar.step)
             except GuideError as exc:
+                bar.close()
                 if debug:
                     traceback.print_exc()
                 failed += 1
                 _echo(f"Error: {exc}", err=True)
                 continue
+            bar.close()
             _echo(f"report {year} -> {_display(path)}")
     if failed:
         sys.exit(1)
@@ -322,16 +335,22 @@ def warehouse(outputs: Path, database: Path | None, wait: float) -> None:
     are left alone; on any failure the database keeps its previous contents.
     Every year is checked first, as `validate` does; one that fails is refused.
     """
-    from pipeline.readers.warehouse import DATABASE, WarehouseError, refresh
+    from pipeline.run.progress import ProgressBar
 
     if not Path(outputs).is_dir():
-        raise _Failed(str(WarehouseError(f"no published year under {outputs}: run `python -m pipeline build` "
-                                         "first")))
+        raise _Failed(f"no published year under {outputs}: run `python -m pipeline build` first")
+    bar = ProgressBar(sys.stderr)
+    bar.step("warehouse: loading the pipeline")  # before the heavy imports below
+    from pipeline.readers.warehouse import DATABASE, refresh
+
     with _writing(outputs, "warehouse", wait):
+        bar.step(f"warehouse: refreshing {_display(database or outputs / DATABASE)} from {_display(outputs)}")
         try:
             loads = refresh(outputs, database)
         except GuideError as exc:
             raise _Failed(str(exc)) from exc
+        finally:
+            bar.close()
     for load in loads:
         rows = ", ".join(f"{n} {name}" for name, n in load.rows.items())
         click.echo(f"{load.guide_year}: {load.status}" + (f" ({rows})" if rows else ""))
@@ -341,28 +360,31 @@ def warehouse(outputs: Path, database: Path | None, wait: float) -> None:
 @main.command()
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if a generated file is stale.")
 def docs(check: bool) -> None:
-    """Regenerate the contract, schemas/ (data package, PostgreSQL, BigQuery) and docs/data-dictionary.md.
-
-    All are generated from pipeline/fields.py.
+    """Regenerate the contract, schemas/ (data package, PostgreSQL, BigQuery) and docs/data-dictionary.md from
+    pipeline/fields.py, and docs/commands.md from these commands.
 
     Refuses when the contract's columns or types would change while
     SCHEMA_VERSION stays the same: bump it on purpose first.
     """
+    from pipeline import cli_docs
     from pipeline.contract import stale, write_docs
 
+    generated = "the contract, schemas/, docs/data-dictionary.md and docs/commands.md"
     if check:
-        out_of_date = stale()
+        out_of_date = stale() + ([cli_docs.COMMANDS_MD] if cli_docs.stale() else [])
         for path in out_of_date:
-            click.echo(f"stale: {_display(path)} (run `python -m pipeline docs`)", err=True)
+            click.echo(f"stale: {_display(path)} (run `make docs`)", err=True)
         if out_of_date:
             sys.exit(1)
-        click.echo("the contract, schemas/ and docs/data-dictionary.md are up to date")
+        click.echo(f"{generated} are up to date")
         return
     try:
         written = write_docs()
     except GuideError as exc:
         raise click.ClickException(str(exc)) from exc
+    if cli_docs.write_commands():
+        written.append(cli_docs.COMMANDS_MD)
     for path in written:
         click.echo(f"wrote {_display(path)}")
     if not written:
-        click.echo("the contract, schemas/ and docs/data-dictionary.md are up to date")
+        click.echo(f"{generated} are up to date")

@@ -33,7 +33,7 @@ MAY_IMPORT = {
 def layer_of(module: str) -> str:
     if module in FOUNDATION:
         return "foundation"
-    if module in ("pipeline.cli", "pipeline.__main__"):
+    if module in ("pipeline.cli", "pipeline.cli_docs", "pipeline.__main__"):
         return "cli"
     parts = module.split(".")
     if len(parts) >= 2 and parts[1] in MAY_IMPORT:

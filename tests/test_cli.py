@@ -46,3 +46,17 @@ def test_validate_reports_a_tampered_year(tmp_path):
 def test_module_entry_point_runs():
     done = subprocess.run([sys.executable, "-m", "pipeline", "--version"], capture_output=True, text=True)
     assert done.returncode == 0 and done.stdout.strip() == "pipeline, version 0.1.0"
+
+
+def test_the_wrong_year_folder_is_caught_when_sources_names_the_file(tmp_path):
+    """`--sources sources/2023/guide.pdf` is checked like `--sources sources`: the folder still says 2023."""
+    from conftest import SOURCE_2022
+
+    source = tmp_path / "sources" / "2023" / "guide.pdf"
+    source.parent.mkdir(parents=True)
+    shutil.copy(SOURCE_2022, source)
+    result = CliRunner().invoke(main, ["build", "--sources", str(source), "--outputs", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert result.stderr == (f"FAILED {source}: it is in folder 2023/ but the document is the 2022 guide "
+                             '("Medicare 2022 National Average Payment"); move it to 2022/\n')
+    assert not (tmp_path / "out" / "2022").exists()

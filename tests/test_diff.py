@@ -171,8 +171,8 @@ def test_report_lines(outputs):
         "| guide |  | document_number | US/ON/MS/187 REV 07 12/2021 | US/ON/MS/187 REV 08 12/2022 |",
     ]
     assert report.endswith(" |\n")
-    # the README's example is this very report
-    assert f"```markdown\n{report}```" in (ROOT / "README.md").read_text(encoding="utf-8")
+    # the documented example is this very report
+    assert f"```markdown\n{report}```" in (ROOT / "docs" / "diffs.md").read_text(encoding="utf-8")
 
 
 def test_changes_parquet_has_the_contract_types_and_the_same_rows(outputs):
@@ -282,3 +282,78 @@ def test_a_document_fact_differing_only_by_the_guide_year_is_not_a_change():
         {"dataset": "guide", "key": None, "field": "effective_date", "change": "changed",
          "old_value": "2022-01-01", "new_value": "2023-04-01", "pct_change": None},
     ]
+
+
+def _edited_2022(edit) -> "Diff":
+    """The committed 2022 year against a copy of itself with `edit(payments, provenance)` applied."""
+    from conftest import OUTPUTS
+    from pipeline.readers.diff import Diff
+
+    old = read_tables(OUTPUTS / "2022")
+    new = {name: frame.copy() for name, frame in old.items()}
+    edit(new["payments"], new["provenance"])
+    manifest = read_manifest(OUTPUTS / "2022")
+    return Diff(2022, 2023, compare(old, new, manifest, manifest), old, new)
+
+
+def _set(payments, code, setting, **values):
+    row = (payments["cpt_code"] == code) & (payments["setting"] == setting)
+    for column, value in values.items():
+        payments.loc[row, column] = value
+
+
+def _big_and_small_changes(payments, provenance):
+    _set(payments, "0600T", "hospital_outpatient", payment_usd=Decimal("12000.00"))  # +31.92 %
+    _set(payments, "0600T", "ambulatory_surgical_center", payment_usd=Decimal("4600.00"))  # -26.32 %
+    _set(payments, "0601T", "ambulatory_surgical_center", payment_usd=Decimal("5100.00"))  # +0.72 %: not flagged
+    _set(payments, "0601T", "physician_facility", payment_status="national_rate",
+         payment_usd=Decimal("812.30"), rvus=Decimal("24.15"))
+    # the new status was printed on page 4 that year: the flag takes its page from provenance
+    row = (provenance["key"] == "0601T|physician_facility") & (provenance["dataset"] == "payments")
+    provenance.loc[row, "page"] = 4
+
+
+def test_large_changes_are_flagged_to_check_against_the_pdf():
+    from pipeline.readers.diff import report, summary
+
+    diff = _edited_2022(_big_and_small_changes)
+    lines = report(diff).splitlines()
+    start = lines.index("## Check against the PDF")
+    assert lines[start:lines.index("## Payment changes")] == [
+        "## Check against the PDF",
+        "",
+        "3 change(s) large enough that a misread is as likely as a real change: look at the pages named before "
+        "trusting them (rules: `pipeline/vocab/diff_checks.csv`).",
+        "",
+        "| dataset | key | field | 2022 | 2023 | change | why | 2022 page | 2023 page |",
+        "|---|---|---|--:|--:|--:|---|--:|--:|",
+        "| payments | 0600T\\|ambulatory_surgical_center | payment_usd | 6243.45 | 4600.00 | -26.32% "
+        "| moved more than 25% | 3 | 3 |",
+        "| payments | 0600T\\|hospital_outpatient | payment_usd | 9096.46 | 12000.00 | +31.92% "
+        "| moved more than 25% | 3 | 3 |",
+        "| payments | 0601T\\|physician_facility | payment_status | contractor_priced | national_rate |  "
+        "| payment_status changed | 3 | 4 |",
+        "",
+    ]
+    documented = (ROOT / "docs" / "diffs.md").read_text(encoding="utf-8")
+    assert "```markdown\n" + "\n".join(lines[start:lines.index("## Payment changes") - 1]) + "\n```" in documented
+    assert summary(diff) == [
+        "2022 -> 2023: 6 change(s)",
+        "  payments: 6 changed",
+        "  check against the PDF: 3 change(s), listed first in report.md",
+    ]
+
+
+def test_the_flagging_rules_are_data(tmp_path):
+    from pipeline import vocab
+    from pipeline.readers.diff import flags
+
+    shutil.copytree(ROOT / "pipeline" / "vocab", tmp_path / "vocab")
+    (tmp_path / "vocab" / "diff_checks.csv").write_text("dataset,field,beyond_pct\npayments,payment_usd,0.5\n",
+                                                        encoding="utf-8")
+    diff = _edited_2022(_big_and_small_changes)
+    with vocab.use(tmp_path / "vocab"):
+        got = [(f.change["key"], f.why) for f in flags(diff)]
+    assert got == [("0600T|ambulatory_surgical_center", "moved more than 0.5%"),
+                   ("0600T|hospital_outpatient", "moved more than 0.5%"),
+                   ("0601T|ambulatory_surgical_center", "moved more than 0.5%")]

@@ -12,7 +12,10 @@ in a fresh child process so peak memory is that run's own:
   the child's peak resident memory.
 
 Then it times building 8 guides with `--jobs 1` and `--jobs 2`, and a no-op
-rebuild through `make build`. Results are printed and written to
+rebuild through `make build`. First of all it measures small guides as a user
+meets them, whole commands started cold: `pipeline build` of the small guide
+against pdfplumber alone on it, and `make build` after adding one year against
+the build step alone (`--small-only` prints those two ratios and stops). Results are printed and written to
 docs/benchmarks.md with the machine's description. Not part of `make test`.
 """
 
@@ -34,6 +37,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
 WORDS = ("ablation imaging guidance percutaneous open tumor organ resection biopsy catheter hepatic "
@@ -169,6 +173,92 @@ def time_noop_make_build() -> float:
     return best
 
 
+# ---------------------------------------------------------------- small guides, whole commands
+
+#: The small guide: the committed 2022 source, as a user's first build reads it.
+SMALL = WARM_UP
+PLUMB_ALONE = """
+import sys, pdfplumber
+with pdfplumber.open(sys.argv[1]) as pdf:
+    for page in pdf.pages:
+        page.find_tables()
+        page.extract_words()
+        page.close()
+"""
+
+
+def _wall(command: list[str], cwd: Path = ROOT) -> float:
+    t = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, cwd=cwd)
+    elapsed = time.perf_counter() - t
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
+    return elapsed
+
+
+def time_small_build(repeat: int) -> dict:
+    """The whole `pipeline build` of the small guide (a fresh process, as typed) and pdfplumber alone on it.
+
+    Both sides are whole processes started cold: Python, the imports, the
+    reading, exit. Fastest of `repeat` runs each, interleaved so a busy moment
+    falls on both.
+    """
+    plumber, build = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        sources = Path(tmp) / "sources" / "2022"
+        sources.mkdir(parents=True)
+        shutil.copy(SMALL, sources / SMALL.name)
+        for _ in range(repeat):
+            plumber.append(_wall([sys.executable, "-c", PLUMB_ALONE, str(SMALL)]))
+            build.append(_wall([sys.executable, "-m", "pipeline", "build", "--sources", str(sources.parent),
+                                "--outputs", str(Path(tmp) / "outputs"), "--force", "--quiet"]))
+    import pdfplumber
+
+    with pdfplumber.open(SMALL) as pdf:
+        pages = len(pdf.pages)
+    return {"pages": pages, "plumber": min(plumber), "build": min(build)}
+
+
+def _copy_repo(to: Path) -> Path:
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                            capture_output=True, check=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        if (ROOT / name).is_file():
+            (to / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, to / name)
+    return to
+
+
+def time_new_year(repeat: int) -> dict:
+    """`make build` after adding one year's guide, against the build step alone on the same sources.
+
+    On a copy of the repository built once (warehouse and report included), the
+    2023 guide of the tests is added to `sources/2023/` and `make build` timed:
+    it builds, refreshes the warehouse and writes the reports. Then the build
+    alone (`pipeline build --force` on the same sources) is timed. Each run
+    starts from the same state.
+    """
+    from guide_renderer import render
+    from two_years import GUIDE_2023
+
+    make_runs, build_runs = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        repo = _copy_repo(Path(tmp) / "repo")
+        make = ["make", "--no-print-directory", "build", f"PY={sys.executable}"]
+        _wall(make, repo)  # the first year: state, warehouse and report
+        base = Path(tmp) / "base"
+        shutil.copytree(repo / "outputs", base)
+        new = repo / "sources" / "2023" / "2023-NanoKnife-CPT-Reimbursement-Guide.pdf"
+        render(GUIDE_2023, new)
+        for _ in range(repeat):
+            shutil.rmtree(repo / "outputs")
+            shutil.copytree(base, repo / "outputs")
+            make_runs.append(_wall(make, repo))
+            build_runs.append(_wall([sys.executable, "-m", "pipeline", "build", "--sources", "sources", "--outputs",
+                                     "outputs", "--force", "--quiet"], repo))
+    return {"make": min(make_runs), "build": min(build_runs)}
+
+
 def machine() -> str:
     cpu = "unknown CPU"
     try:
@@ -191,6 +281,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="50,200,800,2200", help="code rows per generated guide")
     ap.add_argument("--repeat", type=int, default=2, help="runs per measurement; the fastest is kept")
+    ap.add_argument("--small-repeat", type=int, default=5, help="runs of each small-guide measurement")
+    ap.add_argument("--small-only", action="store_true", help="print the two small-guide ratios and stop")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     ap.add_argument("--child", nargs=2, metavar=("KIND", "PDF"), help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -200,6 +292,15 @@ def main() -> int:
         return 0
 
     from guide_renderer import render
+
+    small = time_small_build(args.small_repeat)
+    print(f"small guide ({small['pages']} pages): pdfplumber alone {small['plumber']:.2f}s, whole `pipeline build` "
+          f"{small['build']:.2f}s: ratio x{small['build'] / small['plumber']:.2f} (target at most x3)", flush=True)
+    year = time_new_year(args.small_repeat)
+    print(f"one year added: `make build` {year['make']:.2f}s, the build alone {year['build']:.2f}s: "
+          f"ratio x{year['make'] / year['build']:.2f} (target at most x2)", flush=True)
+    if args.small_only:
+        return 0
 
     sizes = [int(s) for s in args.sizes.split(",")]
     results = []
@@ -225,12 +326,12 @@ def main() -> int:
     noop = time_noop_make_build()
     print(f"no-op make build: {noop:.3f}s", flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(report(results, jobs1, jobs2, noop), encoding="utf-8")
+    args.out.write_text(report(results, jobs1, jobs2, noop, small, year), encoding="utf-8")
     print(f"wrote {args.out}")
     return 0
 
 
-def report(results, jobs1, jobs2, noop) -> str:
+def report(results, jobs1, jobs2, noop, small, year) -> str:
     lines = [
         "# Benchmarks",
         "",
@@ -273,6 +374,13 @@ def report(results, jobs1, jobs2, noop) -> str:
     lines.append(f"- 8 guides (200 rows each) on 2 cores: --jobs 1 {jobs1:.2f} s, --jobs 2 {jobs2:.2f} s, "
                  f"speed-up x{jobs1 / jobs2:.2f} ({'met' if jobs1 / jobs2 >= 1.7 else 'NOT met'}; target x1.7).")
     lines.append(f"- No-op `make build`: {noop:.3f} s ({'met' if noop < 0.5 else 'NOT met'}; target under 0.5 s).")
+    small_ratio, year_ratio = small["build"] / small["plumber"], year["make"] / year["build"]
+    lines.append(f"- Small guide ({small['pages']} pages, the committed 2022 source), whole commands started cold: "
+                 f"`pipeline build` {small['build']:.2f} s, pdfplumber alone {small['plumber']:.2f} s, ratio "
+                 f"x{small_ratio:.2f} ({'met' if small_ratio <= 3 else 'NOT met'}; target at most x3).")
+    lines.append(f"- One year added (2023 beside 2022): `make build` (build, warehouse, both reports) "
+                 f"{year['make']:.2f} s, the build alone {year['build']:.2f} s, ratio x{year_ratio:.2f} "
+                 f"({'met' if year_ratio <= 2 else 'NOT met'}; target at most x2).")
     return "\n".join(lines) + "\n"
 
 

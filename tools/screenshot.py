@@ -1,4 +1,5 @@
-"""Screenshot an HTML file with headless Chromium, offline: for the report test and the README picture.
+"""Screenshot an HTML file, or dump its laid-out DOM, with headless Chromium, offline: for the report tests
+and the docs picture.
 
     python tools/screenshot.py outputs/2022/report.html docs/report-screenshot.png
 
@@ -23,14 +24,33 @@ def screenshot(html: Path, png: Path, *, width: int = 1400, height: int = 1000, 
     png = Path(png).resolve()
     with tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile:
         done = subprocess.run(
-            [str(chromium), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
-             "--disable-extensions", f"--user-data-dir={profile}", f"--force-device-scale-factor={scale:g}",
-             f"--window-size={width},{height}", f"--screenshot={png}", Path(html).resolve().as_uri()],
+            [str(chromium), *_flags(profile, width, height, scale), "--hide-scrollbars", f"--screenshot={png}",
+             Path(html).resolve().as_uri()],
             capture_output=True, text=True, timeout=timeout)
     if done.returncode != 0 or not png.is_file():
         raise RuntimeError(f"chromium exited {done.returncode}: {done.stderr.strip()[-2000:]}")
     return png
+
+
+def _flags(profile: str, width: int, height: int, scale: float) -> list[str]:
+    return ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
+            f"--user-data-dir={profile}", f"--force-device-scale-factor={scale:g}", f"--window-size={width},{height}"]
+
+
+def dump_dom(html: Path, *, width: int = 1280, height: int = 900, chromium: Path = CHROMIUM,
+             timeout: float = 60) -> str:
+    """The DOM of `html` once Chromium has laid it out in a `width` x `height` window, as HTML text.
+
+    What a script in the page wrote into the DOM is in it: a test injects one that
+    records where elements were laid out (getBoundingClientRect) before the dump.
+    """
+    with tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile:
+        done = subprocess.run([str(chromium), *_flags(profile, width, height, 1), "--dump-dom",
+                               Path(html).resolve().as_uri()], capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0:
+        raise RuntimeError(f"chromium exited {done.returncode}: {done.stderr.strip()[-2000:]}")
+    return done.stdout
 
 
 def main(argv: list[str] | None = None) -> int:

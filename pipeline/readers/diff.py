@@ -24,6 +24,13 @@ Only real changes count:
   from guide_year and has not changed; any other difference (effective
   2023-04-01, a new document number) has.
 
+Some changes are more likely a misread than a real change: a payment that
+moves by more than a quarter, a status that flips. The rules are data,
+`pipeline/vocab/diff_checks.csv` (dataset, field, and the percent beyond which
+a change is flagged; empty: every change of that field). `report.md` lists the
+flagged changes first, as "check against the PDF", with the page each value was
+printed on in both years (from provenance).
+
 `compare` does the work on two years' tables and manifests (no I/O);
 `diff_years` reads both years after checking they are published and valid;
 `run` hands the result to `pipeline.publish`, the only module that writes.
@@ -31,6 +38,7 @@ Only real changes count:
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -40,6 +48,7 @@ import pandas as pd
 import pyarrow as pa
 
 from pipeline import fields as F
+from pipeline import vocab
 from pipeline.errors import GuideError
 from pipeline.publish import publish_diff, year_folders
 from pipeline.readers.check import OutputsInvalid, verified_year
@@ -182,6 +191,68 @@ def compare(old_tables: dict[str, pd.DataFrame], new_tables: dict[str, pd.DataFr
     return changes_frame(rows)
 
 
+# ---------------------------------------------------------------- changes to check
+
+#: The flagging rules, beside the guide's vocabulary (and read from a copy under `vocab.use`).
+CHECKS_FILE = "diff_checks.csv"
+
+
+@dataclass(frozen=True)
+class Check:
+    """A change of `dataset.field` to look at in the PDF: beyond `beyond_pct` percent, or any if None."""
+
+    dataset: str
+    field: str
+    beyond_pct: Decimal | None
+
+    def why(self, change: dict) -> str | None:
+        """Why `change` (a change row) needs a look, or None if it does not."""
+        if change["dataset"] != self.dataset or change["field"] != self.field or change["change"] != "changed":
+            return None
+        if self.beyond_pct is None:
+            return f"{self.field} changed"
+        pct = _plain(change["pct_change"])
+        if pct is not None and abs(pct) > self.beyond_pct:
+            return f"moved more than {self.beyond_pct}%"
+        return None
+
+
+def checks() -> tuple[Check, ...]:
+    """The rules of `pipeline/vocab/diff_checks.csv`, in file order."""
+    with open(vocab.VOCAB_DIR / CHECKS_FILE, newline="", encoding="utf-8") as fh:
+        return tuple(Check(r["dataset"], r["field"], Decimal(r["beyond_pct"]) if r["beyond_pct"].strip() else None)
+                     for r in csv.DictReader(fh))
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A change to check against the PDF: the change row, why, and the page it was printed on each year."""
+
+    change: dict
+    why: str
+    old_page: int | None
+    new_page: int | None
+
+
+def _printed_on(tables: dict[str, pd.DataFrame], dataset: str, key: str, field: str) -> int | None:
+    """The page the value of `dataset` `key` `field` was read from, by the year's provenance."""
+    prov = tables["provenance"]
+    hit = prov[(prov["dataset"] == dataset) & (prov["key"] == key) & (prov["field"] == field)]
+    return int(hit["page"].iloc[0]) if len(hit) else None
+
+
+def flags(diff: "Diff", rules: tuple[Check, ...] | None = None) -> list[Flag]:
+    """The changes of `diff` that a rule flags, in change order, each with its pages in both years."""
+    rules = checks() if rules is None else rules
+    out = []
+    for change in diff.changes.to_dict("records"):
+        why = next((w for w in (rule.why(change) for rule in rules) if w), None)
+        if why:
+            out.append(Flag(change, why, _printed_on(diff.old_tables, change["dataset"], change["key"], change["field"]),
+                            _printed_on(diff.new_tables, change["dataset"], change["key"], change["field"])))
+    return out
+
+
 @dataclass
 class Diff:
     """The changes between two years, with both years' tables for the report."""
@@ -276,6 +347,18 @@ def report(diff: Diff) -> str:
     lines += ["", "Counts are rows of `changes.csv`: an added or removed row counts once, a changed row once "
                   "per changed field. Page numbers and provenance are not compared.", ""]
 
+    flagged = flags(diff)
+    if flagged:
+        lines += ["## Check against the PDF", "",
+                  f"{len(flagged)} change(s) large enough that a misread is as likely as a real change: look at "
+                  "the pages named before trusting them (rules: `pipeline/vocab/diff_checks.csv`).", "",
+                  _row(["dataset", "key", "field", str(o), str(n), "change", "why", f"{o} page", f"{n} page"]),
+                  "|---|---|---|--:|--:|--:|---|--:|--:|"]
+        lines += [_row([f.change["dataset"], _cell(f.change["key"]), f.change["field"], _cell(f.change["old_value"]),
+                        _cell(f.change["new_value"]), _pct(f.change["pct_change"]), f.why, _cell(f.old_page),
+                        _cell(f.new_page)]) for f in flagged]
+        lines.append("")
+
     records = diff.changes.to_dict("records")
     payments = [r for r in records if r["dataset"] == "payments" and r["change"] == "changed"]
     if payments:
@@ -316,4 +399,7 @@ def summary(diff: Diff) -> list[str]:
         parts = [f"{count} {kind}" for kind, count in kinds.items() if count]
         if parts:
             lines.append(f"  {name}: {', '.join(parts)}")
+    flagged = flags(diff)
+    if flagged:
+        lines.append(f"  check against the PDF: {len(flagged)} change(s), listed first in report.md")
     return lines

@@ -32,14 +32,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from pipeline import __version__
 from pipeline import fields as F
 from pipeline.run.build import find_sources
 from pipeline.errors import GuideError
+from pipeline.readers.labels import LABEL_POINTS, LINE_HEIGHT, PAD, Rect, page_labels
 from pipeline.extract import extract, page_images, sha256_of
-from pipeline.publish import INSPECT_IMAGES, MANIFEST, read_manifest, read_tables, write_inspect_report
+from pipeline.publish import INSPECT_HTML, INSPECT_IMAGES, MANIFEST, read_manifest, read_tables, write_inspect_report
 from pipeline.run.sandbox import Limits, run_all
 from pipeline.text import split_footnotes, squash
 from pipeline.validate import find_failures
@@ -57,9 +58,6 @@ COLORS = {
 }
 FOOTNOTE_COLOR = (230, 120, 0)
 CELL_COLOR = (150, 150, 150)  # a cell the extract stage found that fed no value
-#: Label text height in PDF points: small enough to sit in a cell's corner
-#: without covering the printed value, which the guides centre in the cell.
-LABEL_POINTS = 5
 
 
 class ReportInputError(GuideError):
@@ -127,13 +125,15 @@ def report_pages(cells: pd.DataFrame, provenance: pd.DataFrame) -> list[int]:
 
 
 def inspect_year(year: int, outputs: Path, sources: Path, *, password: str | None = None,
-                 resolution: float = RESOLUTION, limits: Limits | None = None) -> Path:
+                 resolution: float = RESOLUTION, limits: Limits | None = None, on_step=None) -> Path:
     """Write `outputs/<year>/report.html` and its page pictures. Returns the HTML's path.
 
     Raises `ReportInputError` when the year is not published or its source is
     missing or changed, and a `GuideError` naming the file when the PDF cannot
-    be read within `limits` (a build's by default).
+    be read within `limits` (a build's by default). `on_step(text)` is told each
+    step as it starts, for a progress line.
     """
+    step = on_step or (lambda text: None)
     folder = Path(outputs) / str(year)
     manifest_path = folder / MANIFEST
     if not manifest_path.is_file():
@@ -142,12 +142,14 @@ def inspect_year(year: int, outputs: Path, sources: Path, *, password: str | Non
     manifest = read_manifest(folder)
     tables = read_tables(folder)
     source = find_source(manifest, Path(sources), manifest_path)
+    step(f"report {year}: reading {source.name} and drawing its pages (in the build's sandbox)")
     call = (source, password, manifest, tables, find_failures(tables, year), resolution)
     [(_, result)] = list(run_all(_report_of, [call], workers=1, limits=limits or Limits(),
                                  preload=("pipeline.run._preload", "pipeline.readers.inspect")))
     if result.failure is not None:  # the build names the file in front; so does the report
         raise GuideError(f"{source}: {result.failure.message}")
     report = result.value
+    step(f"report {year}: writing {folder / INSPECT_HTML}")
     return write_inspect_report(folder, report.html, report.images)
 
 
@@ -155,7 +157,7 @@ def _report_of(source: Path, password, manifest, tables, failures, resolution, o
     """In the sandboxed child: read the PDF, picture its table pages, render the report's bytes."""
     raw = extract(source, password=password, on_page=on_page)
     images = page_images(source, report_pages(raw.cells, tables["provenance"]), resolution, password)
-    return render_report(manifest, tables, failures, raw.cells, images, resolution)
+    return render_report(manifest, tables, failures, raw.cells, images, resolution, lines=raw.lines)
 
 
 # ---------------------------------------------------------------- values and boxes
@@ -222,53 +224,16 @@ def _footnote_cells(cells: pd.DataFrame, footnotes: list[dict]) -> dict[tuple, l
 
 # ---------------------------------------------------------------- page pictures
 
-def _font(scale: float) -> ImageFont.FreeTypeFont:
-    # Pillow's bundled font, so the pictures do not depend on the fonts installed.
-    return ImageFont.load_default(size=max(8, round(LABEL_POINTS * scale)))
-
-
-def _pack(draw: ImageDraw.ImageDraw, font, words: list[str], width: float) -> list[str]:
-    """`words` joined by ", " into as few lines as fit in `width` pixels."""
-    lines: list[str] = []
-    for word in words:
-        if lines and draw.textlength(f"{lines[-1]}, {word}", font=font) <= width:
-            lines[-1] = f"{lines[-1]}, {word}"
-        else:
-            lines.append(word)
-    return lines
-
-
-def _tag(draw: ImageDraw.ImageDraw, font, words: list[str], box_px, color) -> None:
-    """A label in the box's top-right corner.
-
-    The guides centre values in tall cells and start text at the top left, so
-    the top-right corner is where a label covers the least print. A label stacks one
-    field per line, the narrowest shape, while that uses at most a third of
-    the box's height; otherwise it packs the fields into as few lines as fit.
-    """
-    x0, top, x1, bottom = box_px
-    pad = 2
-    ascent, descent = font.getmetrics()
-    height = ascent + descent
-    lines = words
-    if height * len(words) + pad > (bottom - top) / 3:
-        lines = _pack(draw, font, words, (x1 - x0) - 4 - 2 * pad)
-    width = max(draw.textlength(line, font=font) for line in lines)
-    x = x1 - 2 - width - 2 * pad
-    y = top + 2
-    draw.rectangle((x, y, x + width + 2 * pad, y + height * len(lines) + pad), fill=color + (225,))
-    for i, line in enumerate(lines):
-        shift = width - draw.textlength(line, font=font)
-        draw.text((x + pad + shift, y + i * height + 1), line, fill=(255, 255, 255), font=font)
-
-
 def draw_page(image: Image.Image, page: int, cells: pd.DataFrame, boxes: list[_Box],
               footnote_cells: dict[tuple, list[str]], resolution: float) -> Image.Image:
-    """The page picture with every extracted cell outlined and every value's box labelled."""
+    """The page picture with every extracted cell outlined, value boxes in their dataset's colour.
+
+    The labels are not drawn here but laid over the picture in the HTML (`labels`), where they
+    are placed clear of the print and a browser can be asked where they are.
+    """
     scale = resolution / 72
     out = image.convert("RGB")  # a copy: the caller's picture stays clean
     draw = ImageDraw.Draw(out, "RGBA")
-    font = _font(scale)
 
     def px(bbox):
         return tuple(round(v * scale) for v in bbox)
@@ -278,18 +243,15 @@ def draw_page(image: Image.Image, page: int, cells: pd.DataFrame, boxes: list[_B
     for (p, bbox), marks in footnote_cells.items():
         if p == page:
             draw.rectangle(px(bbox), outline=FOOTNOTE_COLOR, width=2)
-    on_page = [b for b in boxes if b.page == page]
-    # Outlines first, then labels, so a neighbour's outline never crosses a label.
-    for box in on_page:
+    for box in (b for b in boxes if b.page == page):
         draw.rectangle(px(box.bbox), outline=COLORS[box.dataset], width=2)
-    for box in on_page:
-        _tag(draw, font, box.label(), px(box.bbox), COLORS[box.dataset])
     return out
 
 
 def png_bytes(image: Image.Image) -> bytes:
     buf = io.BytesIO()
-    image.save(buf, format="PNG", optimize=True)
+    # zlib's default level: optimize=True (level 9 and a filter search) took 0.15 s a page for 4% fewer bytes
+    image.save(buf, format="PNG", compress_level=6)
     return buf.getvalue()
 
 
@@ -306,18 +268,21 @@ h3 { font-size: 15px; margin: 14px 0 4px; }
 .legend span { display: inline-block; margin-right: 14px; }
 .legend i { display: inline-block; width: 12px; height: 12px; border: 2px solid; vertical-align: -2px;
             margin-right: 4px; }
-.page-row { display: grid; grid-template-columns: minmax(0, 816px) minmax(0, 1fr); gap: 24px;
-            align-items: start; }
-@media (max-width: 1300px) { .page-row { grid-template-columns: minmax(0, 1fr); } }
+.page-row { display: grid; grid-template-columns: minmax(0, 4fr) minmax(0, 3fr); gap: 20px;
+            align-items: start; max-width: 1480px; }
+@media (max-width: 999px) { .page-row { grid-template-columns: minmax(0, 1fr); } }
 figure { margin: 0; }
-.pic { position: relative; max-width: 816px; outline: 1px solid #bbb; }
+.pic { position: relative; max-width: 816px; outline: 1px solid #bbb; container-type: inline-size; }
+.pic .tag { position: absolute; box-sizing: border-box; overflow: hidden; white-space: pre; color: #fff;
+            font-family: "DejaVu Sans Condensed", "Arial Narrow", Arial, sans-serif; text-align: right;
+            pointer-events: none; }
 .pic img { display: block; width: 100%; height: auto; }
 .pic a { position: absolute; display: block; }
 .pic a:hover { background: rgba(255, 214, 0, 0.35); outline: 2px solid #e0a800; }
 figcaption { color: #555; font-size: 12px; margin-top: 4px; }
 .tables { min-width: 0; overflow-x: auto; }
-table { border-collapse: collapse; margin-bottom: 8px; font-size: 12.5px; }
-th, td { border: 1px solid #ccc; padding: 2px 5px; text-align: left; vertical-align: top; }
+table { border-collapse: collapse; margin-bottom: 8px; font-size: 12px; }
+th, td { border: 1px solid #ccc; padding: 2px 4px; text-align: left; vertical-align: top; }
 th { background: #f1f3f6; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.null { color: #999; }
@@ -395,7 +360,7 @@ def _value_overlay(box: _Box, width: float, height: float) -> str:
 
 def _data_table(dataset: str, frame: pd.DataFrame, prov: dict[tuple, dict]) -> str:
     columns = _value_columns(dataset)
-    head = "".join(f"<th>{_e(c)}</th>" for c in columns)
+    head = "".join(f"<th>{_breakable(c)}</th>" for c in columns)
     body = []
     for row in frame.to_dict("records"):
         key = _row_key(row, dataset)
@@ -412,16 +377,43 @@ def _data_table(dataset: str, frame: pd.DataFrame, prov: dict[tuple, dict]) -> s
             f"<table><tr>{head}</tr>{''.join(body)}</table>")
 
 
+def _rects(frame: pd.DataFrame | None, page: int) -> list[Rect]:
+    if frame is None:
+        return []
+    return [Rect(*_bbox(row)) for row in frame[frame["page"] == page].to_dict("records")]
+
+
+def _tag(label, color, width: float, height: float) -> str:
+    """A label over the picture, placed and sized in % of it, its type in % of the picture's width."""
+    r = label.rect
+    font = 100 * LABEL_POINTS / width
+    style = (f"left:{100 * r.x0 / width:.3f}%;top:{100 * r.top / height:.3f}%;"
+             f"width:{100 * r.width / width:.3f}%;height:{100 * r.height / height:.3f}%;"
+             f"padding:{100 * PAD / width:.3f}cqw;font-size:{font:.3f}cqw;line-height:{font * LINE_HEIGHT:.3f}cqw;"
+             f"background:rgba{(*color, 0.92)}")
+    b = label.box
+    return (f'<span class="tag" data-box="{b.x0:g} {b.top:g} {b.x1:g} {b.bottom:g}" style="{style}">'
+            + "<br>".join(_e(line) for line in label.lines) + "</span>")
+
+
 def _page_section(page: int, image: Image.Image, resolution: float, tables, boxes, prov, footnotes,
-                  footnote_cells) -> str:
+                  footnote_cells, cells: pd.DataFrame, lines: pd.DataFrame | None) -> str:
     scale = resolution / 72
     width, height = image.size[0] / scale, image.size[1] / scale
     overlays = "".join(_value_overlay(b, width, height) for b in boxes if b.page == page)
     overlays += "".join(_overlay(bbox, width, height, f"footnote mark {', '.join(marks)}", f"#footnotes-{page}")
                         for (p, bbox), marks in footnote_cells.items() if p == page)
     on_page = [b for b in boxes if b.page == page]
+    placed, unplaced = page_labels(image, scale, [(Rect(*b.bbox), b.label()) for b in on_page],
+                                   _rects(cells, page) + [Rect(*b.bbox) for b in on_page], _rects(lines, page))
+    overlays += "".join(_tag(label, COLORS[box.dataset], width, height)
+                        for label, box in zip(placed, [b for i, b in enumerate(on_page) if i not in unplaced]))
     caption = (f"{len(on_page)} boxes fed {sum(len(b.feeds) for b in on_page)} published values. "
                "Hover a box for what it fed; click it to jump to its row. ")
+    if unplaced:
+        caption += (f"{len(unplaced)} label(s) had no room clear of the print: "
+                    + "; ".join(f"the box at {on_page[i].bbox[0]:g}, {on_page[i].bbox[1]:g} pt fed "
+                                f"{', '.join(on_page[i].label())}" for i in unplaced) + ". ")
     src = f"{INSPECT_IMAGES}/{image_name(page)}"
     # Shown at print size (96 CSS px per inch) where the window allows.
     pic = (f'<figure><div class="pic"><img src="{src}" width="{width * 4 / 3:g}" height="{height * 4 / 3:g}" '
@@ -445,22 +437,28 @@ def _page_section(page: int, image: Image.Image, resolution: float, tables, boxe
 
 
 def render_report(manifest: dict, tables: dict[str, pd.DataFrame], failures: pd.DataFrame,
-                  cells: pd.DataFrame, images: dict[int, Image.Image], resolution: float = RESOLUTION) -> Report:
+                  cells: pd.DataFrame, images: dict[int, Image.Image], resolution: float = RESOLUTION,
+                  on_step=None, lines: pd.DataFrame | None = None) -> Report:
     """The report for one published year, as bytes. Pure: no file is read or written.
 
     `images` are the pictures of the report's pages at `resolution` pixels per
     inch (from `extract.page_images`); `cells` are the extract stage's raw cells.
+    `on_step(n, page)` is told as the n-th page picture is drawn; `lines` (the
+    extract stage's lines of text outside tables) are print the labels keep clear of.
     """
     boxes = value_boxes(tables)
     prov = {(r["dataset"], r["key"], r["field"]): r for r in tables["provenance"].to_dict("records")}
     footnote_cells = _footnote_cells(cells, manifest.get("footnotes", []))
     pages = sorted(images)
-    pngs = {image_name(p): png_bytes(draw_page(images[p], p, cells, boxes, footnote_cells, resolution))
-            for p in pages}
+    pngs = {}
+    for n, p in enumerate(pages, start=1):
+        if on_step:
+            on_step(n, p)
+        pngs[image_name(p)] = png_bytes(draw_page(images[p], p, cells, boxes, footnote_cells, resolution))
     title = manifest.get("title") or f"{manifest['guide_year']} guide"
     nav = " · ".join(f'<a href="#page-{p}">page {p}</a>' for p in pages)
     body = "".join(_page_section(p, images[p], resolution, tables, boxes, prov, manifest.get("footnotes", []),
-                                 footnote_cells) for p in pages)
+                                 footnote_cells, cells, lines) for p in pages)
     doc = (
         "<!doctype html>\n"
         f'<html lang="en"><head><meta charset="utf-8"><title>{_e(title)}: extraction report</title>'

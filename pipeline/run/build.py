@@ -40,7 +40,7 @@ from pipeline.digest import sha256_file
 from pipeline.errors import GuideError, PasswordRequired, ValidationFailed, YearConflict, from_parser
 from pipeline.run import buildstate
 from pipeline.run.interrupt import Interrupted, held
-from pipeline.run.progress import Progress
+from pipeline.run.progress import Progress, Reading
 from pipeline.run.sandbox import Limits, run_all, start_server
 
 REPORTS = "reports"
@@ -104,11 +104,19 @@ def find_sources(sources: Path) -> list[Path]:
 
 
 def check_folder_year(path: Path, sources_root: Path, year: int) -> None:
-    """A folder named like a year must agree with the year printed in the document."""
+    """A folder named like a year must agree with the year printed in the document.
+
+    The folders between `sources_root` and the file are checked; when
+    `sources_root` is the file itself (`--sources sources/2023/guide.pdf`), the
+    folder it sits in is, so naming the file does not skip the check.
+    """
+    root = Path(sources_root)
     try:
-        parts = Path(path).resolve().relative_to(Path(sources_root).resolve()).parts[:-1]
+        parts = Path(path).resolve().relative_to(root.resolve()).parts[:-1]
     except ValueError:
-        parts = Path(path).parts[:-1][-1:]
+        parts = ()
+    if not parts:
+        parts = Path(path).resolve().parts[:-1][-1:]
     for part in parts:
         if _YEAR_FOLDER.match(part) and int(part) != year:
             raise YearConflict(f"it is in folder {part}/ but the document is the {year} guide "
@@ -226,6 +234,8 @@ def build(sources: Path, outputs: Path, *, passwords=(), fail_fast: bool = False
                                             "(source and pipeline unchanged since the last build)", years[p])
                     for p in paths]
 
+    if on_progress:  # before the imports below, so a terminal shows the build has started at once
+        on_progress(Progress(0, len(paths), 0, 0, 0, 0.0))
     start_server(_PRELOAD)
     # Meanwhile this process imports what it needs to take the parsed guides
     # back (normalize's `Guide`) and to publish them, on another core.
@@ -340,9 +350,10 @@ def _parse_all(paths, sources, outputs, passwords, fail_fast, jobs, limits, debu
     def report() -> None:
         if on_progress:
             share = sum(d / t for d, t in (pages[i] for i in running if i in pages) if t)
+            reading = tuple(Reading(paths[i].name, *pages.get(i, (0, None))) for i in sorted(running))
             on_progress(Progress(len(outcomes), len(paths), sum(d for d, _ in pages.values()),
                                  sum(t for _, t in pages.values()), len(running),
-                                 (len(outcomes) + share) / len(paths)))
+                                 (len(outcomes) + share) / len(paths), reading))
 
     def started(index: int) -> None:
         running.add(index)

@@ -1,0 +1,131 @@
+"""The documentation tells the truth: every command documented, every link and path real, the README short.
+
+As sqlite-utils' `test_docs.py` does, the command reference is checked against
+the click commands themselves: a new command or option that is not in
+docs/commands.md fails here, and so does a stale docs/commands.md.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from conftest import ROOT
+from pipeline import cli_docs
+from pipeline.cli import main
+from test_yearly import BAD_DOWNLOAD, GUIDE_2023_PATH
+
+DOCS = ROOT / "docs"
+PAGES = [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
+#: Pages other engineers write on their own branches; linked before they land, required once they have.
+WRITTEN_ELSEWHERE = {"visibility.md", "integrity.md", "warehouses.md", "producers.md", "architecture.md"}
+#: The Makefile's own plumbing, not commands for users.
+NOT_USER_TARGETS = {"after-build", "after-build-reports", "help"}
+
+
+def text(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def test_the_command_reference_is_current():
+    assert not cli_docs.stale(), "docs/commands.md is stale: run `make docs` and commit it"
+    result = CliRunner().invoke(main, ["docs", "--check"])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("name", sorted(main.commands))
+def test_every_command_and_option_is_documented(name):
+    reference = text(cli_docs.COMMANDS_MD)
+    command = main.commands[name]
+    section = reference.split(f"\n## {name}\n", 1)[1].split("\n## ", 1)[0]
+    assert f"{cli_docs.PROGRAM} {name} " in section
+    for param in command.params:
+        if isinstance(param, click.Argument):
+            assert f"| `{param.human_readable_name}` | argument" in section
+        else:
+            for opt in (*param.opts, *param.secondary_opts):
+                assert f"`{opt}`" in section, f"{name} {opt} is not in docs/commands.md"
+            if param.help:
+                assert " ".join(param.help.split()) in section
+
+
+def test_a_new_option_makes_the_reference_stale(tmp_path):
+    group = click.Group("main", commands={"build": click.Command("build", params=[click.Option(["--fast"])])})
+    assert "`--fast`" in cli_docs.render_commands(group)
+    assert cli_docs.render_commands(group) != cli_docs.render_commands()
+    copy = tmp_path / "commands.md"
+    copy.write_text(cli_docs.render_commands(), encoding="utf-8")
+    assert not cli_docs.stale(copy)
+    copy.write_text(text(copy).replace("--fail-fast", "--fail-slow"), encoding="utf-8")
+    assert cli_docs.stale(copy)
+    assert cli_docs.write_commands(copy) and not cli_docs.stale(copy)
+
+
+def test_the_readme_is_a_front_door():
+    readme = text(ROOT / "README.md")
+    words = len(re.findall(r"\S+", readme))
+    assert words < 1500, f"README.md has {words} words"
+    headings = [line for line in readme.splitlines() if line.startswith("## ")]
+    assert headings[:2] == ["## Set up", "## Each year"]
+    assert "tests/test_yearly.py" in readme.split("## Each year")[0]  # the quick start names the loop's test
+    assert "python -m pipeline" not in readme  # needs the venv; commands are written as the venv runs them
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_every_link_leads_somewhere(page):
+    for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text(page)):
+        if target.startswith(("http://", "https://")):
+            continue
+        path = (page.parent / target).resolve()
+        if path.name in WRITTEN_ELSEWHERE and not path.exists():
+            continue
+        assert path.exists(), f"{page.name} links to {target}, which does not exist"
+
+
+#: Files the docs show a user adding; tests/test_yearly.py makes each of them and runs the loop on it.
+ADDED_BY_THE_USER = {GUIDE_2023_PATH, BAD_DOWNLOAD}
+#: Repository paths as the docs write them in backticks.
+_PATH = re.compile(r"`((?:pipeline|tests|tools|schemas|sources|docs|\.ci)/[^`\s]*)`")
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_every_path_named_exists(page):
+    for name in _PATH.findall(text(page)):
+        if any(ch in name for ch in "<>*{}") or name in ADDED_BY_THE_USER:  # a pattern, or the user's own file
+            continue
+        assert (ROOT / name).exists(), f"{page.name} names {name}, which does not exist"
+
+
+def _make_targets() -> set[str]:
+    return set(re.findall(r"^([a-z][a-z-]*):", text(ROOT / "Makefile"), re.M))
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_every_make_target_and_command_named_exists(page):
+    body = text(page)
+    for target in re.findall(r"`make ([a-z][a-z-]*)", body):
+        assert target in _make_targets(), f"{page.name} names make {target}, which the Makefile lacks"
+    for command in re.findall(r"nanoknife-pipeline ([a-z][a-z-]*)", body):
+        assert command in main.commands, f"{page.name} names the command {command}, which does not exist"
+
+
+def test_every_user_target_is_in_the_readme_and_has_its_comment():
+    readme = text(ROOT / "README.md")
+    makefile = text(ROOT / "Makefile").splitlines()
+    for target in sorted(_make_targets() - NOT_USER_TARGETS):
+        assert f"| `make {target}` |" in readme, f"make {target} is not in the README's table"
+        line = next(i for i, row in enumerate(makefile) if row.startswith(f"{target}:"))
+        comments = [row for row in makefile[max(0, line - 4):line] if row.startswith("# ")]
+        assert comments, f"make {target} has no comment saying what it does"
+
+
+def test_make_help_lists_the_targets():
+    done = subprocess.run(["make", "--no-print-directory", "help"], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    listed = {line.split()[1] for line in done.stdout.splitlines()}
+    assert listed >= _make_targets() - NOT_USER_TARGETS
