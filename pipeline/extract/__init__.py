@@ -58,7 +58,8 @@ def extract(path: Path, password: str | None = None, on_page=None) -> RawGuide:
             chars = [c for c in page.chars if c["text"] is not None]
             chars_seen += sum(1 for c in chars if not c["text"].isspace())
             found = page_tables(number, chars, _ruled_tables(page),
-                                       ruled.band_edges(page.lines, page.rects), page.height, carry)
+                                       ruled.band_edges(page.lines, page.rects), page.height, carry,
+                                       ruled.fill_boxes(page.rects))
             for cells in found.tables:
                 cell_rows += [{"page": number, "table": table_id, **cell} for cell in cells]
                 table_id += 1

@@ -40,12 +40,14 @@ class PageLayout:
 # ---------------------------------------------------------------- one page
 
 def page_tables(page: int, chars: list[dict], ruled: list[list[tuple]], bands: list[tuple[float, float, float]],
-                height: float, carry: Carry | RuledCarry | None) -> PageLayout:
+                height: float, carry: Carry | RuledCarry | None,
+                fills: list[tuple[float, float, float, float]] = ()) -> PageLayout:
     """Every table on one page and the lines of text outside them.
 
     `chars` are the page's chars; `ruled` the cell boxes of each table pdfplumber
     built from `rule_edges`; `bands` the page's `band_edges`; `carry` the table
-    left open at the foot of the previous page.
+    left open at the foot of the previous page; `fills` the page's `fill_boxes`
+    (a cell's own background gives its span in a table without rules).
     """
     out = PageLayout()
     grids = [cells for cells in ruled if is_grid(cells)]
@@ -74,7 +76,8 @@ def page_tables(page: int, chars: list[dict], ruled: list[list[tuple]], bands: l
         out.tables.append(grid_cells(cells, inside[k], columns))
 
     grouped = page_lines(rest)
-    tables, used, out.carry = unruled.find(grouped, bands, page, height, carry if isinstance(carry, Carry) else None)
+    tables, used, out.carry = unruled.find(grouped, bands, page, height, carry if isinstance(carry, Carry) else None,
+                                         fills)
     out.tables += tables
     out.tables.sort(key=lambda cells: min(c["top"] for c in cells))  # reading order, for continuations
     out.lines = [line_row(n, g) for n, g in enumerate(g for g, taken in zip(grouped, used) if not taken)]

@@ -80,6 +80,16 @@ def band_edges(lines: list[dict], rects: list[dict]) -> list[tuple[float, float,
     return out
 
 
+def fill_boxes(rects: list[dict]) -> list[tuple[float, float, float, float]]:
+    """(x0, top, x1, bottom) of every filled rectangle wider and taller than a hairline.
+
+    A cell's own background box tells a table without rules how far the cell reaches
+    (`pipeline.extract.tables.unruled`), where its words may not.
+    """
+    return [(r["x0"], r["top"], r["x1"], r["bottom"]) for r in rects
+            if r.get("fill") and min(r["width"], r["height"]) > HAIRLINE]
+
+
 # ---------------------------------------------------------------- ruled grids
 
 def distinct(values) -> list[float]:

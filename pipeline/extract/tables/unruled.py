@@ -280,6 +280,40 @@ def _centred_span(c0: int, c1: int, chars: list[dict], edges: list[float], group
     return best[1], best[2]
 
 
+def _extent(chars: list[dict]) -> tuple[float, float, float, float]:
+    return (min(c["x0"] for c in chars), min(c["top"] for c in chars),
+            max(c["x1"] for c in chars), max(c["bottom"] for c in chars))
+
+
+def _own_box(fills: list[tuple], extent: tuple, others: list[tuple], edges: list[float]) -> tuple | None:
+    """The filled box a cell is printed in, when it has one of its own.
+
+    A producer that paints each cell's background (Chromium, a DTP tool, a word processor's
+    cell shading) draws a box exactly as wide as the cell, merged columns included. It is
+    the cell's own when it holds the cell's text and the middle of no other cell's text,
+    and lies within the table (a band behind a whole row or header, or the page's own
+    background, is no cell's box). The smallest such box wins.
+    """
+    x0, top, x1, bottom = extent
+    best = None
+    for f in fills:
+        if not (f[0] - 1 <= x0 and x1 <= f[2] + 1 and f[1] - 1 <= top and bottom <= f[3] + 1):
+            continue
+        if f[0] < edges[0] - 2 * ALIGN_TOLERANCE or f[2] > edges[-1] + 2 * ALIGN_TOLERANCE:
+            continue
+        if any(f[0] < (o[0] + o[2]) / 2 < f[2] and f[1] < (o[1] + o[3]) / 2 < f[3] for o in others):
+            continue
+        if best is None or (f[2] - f[0]) * (f[3] - f[1]) < (best[2] - best[0]) * (best[3] - best[1]):
+            best = f
+    return best
+
+
+def _box_span(box: tuple, edges: list[float]) -> tuple[int, int] | None:
+    """First and last column whose middle lies inside `box`."""
+    inside = [c for c in range(len(edges) - 1) if box[0] < (edges[c] + edges[c + 1]) / 2 < box[2]]
+    return (inside[0], inside[-1]) if inside else None
+
+
 def _span(seps: list[float], ch: _Chunk) -> tuple[int, int]:
     return bisect_right(seps, ch.cx0), bisect_right(seps, ch.cx1)
 
@@ -297,9 +331,10 @@ class _TextTables:
     """Finds the tables without rules among a page's lines (see the module docstring)."""
 
     def __init__(self, lines: list[_Line], bands: list[tuple[float, float, float]], page: int,
-                 height: float):
+                 height: float, fills: list[tuple[float, float, float, float]] = ()):
         self.lines = lines
         self.bands = bands
+        self.fills = list(fills)
         self.page = page
         self.height = height
         self.used = [False] * len(lines)
@@ -447,7 +482,8 @@ class _TextTables:
 
         body_gaps = _gaps(body, max(ln.bottom for ln in header) if header else None)
         rows, top_aligned = self._rows(body, body_gaps, starts, seps, x0, x1, carry, open_at_foot)
-        cells = self._header_cells(blocks, seps, size) if header else []
+        edges = [x0] + seps + [x1]
+        cells = self._header_cells(blocks, seps, size, edges) if header else []
         levels = 1 + max((c["row"] + c["row_span"] - 1 for c in cells), default=-1)
         cells += self._body_cells(body, rows, seps, x0, x1, levels)
         if not cells:
@@ -585,7 +621,8 @@ class _TextTables:
                 width[key] = width.get(key, 0.0) + cover
         return sorted(y for y, w in width.items() if w >= BAND_EDGE_SHARE * (x1 - x0))
 
-    def _header_cells(self, blocks: list[_Block], seps: list[float], size: float) -> list[dict]:
+    def _header_cells(self, blocks: list[_Block], seps: list[float], size: float,
+                      edges: list[float]) -> list[dict]:
         tops: list[float] = []
         for b in sorted(blocks, key=lambda b: b.top):
             if not tops or b.top - tops[-1] > PARAGRAPH_GAP_RATIO * size:
@@ -598,6 +635,10 @@ class _TextTables:
             span = max(1, bisect_left(tops, b.bottom) - row)
             c0 = bisect_right(seps, min(ch.cx0 for ch in b.chunks))
             c1 = bisect_right(seps, max(ch.cx1 for ch in b.chunks))
+            # a header cell's own filled box gives its span, not how far its words reach
+            box = _own_box(self.fills, (b.x0, b.top, b.x1, b.bottom),
+                           [(o.x0, o.top, o.x1, o.bottom) for o in blocks if o is not b], edges)
+            c0, c1 = (_box_span(box, edges) if box is not None else None) or (c0, c1)
             out.append(self._cell(b.chunks, row, c0, span, c1 - c0 + 1))
             covered.update((r, c) for r in range(row, row + span) for c in range(c0, c1 + 1))
         top, bottom = min(b.top for b in blocks), max(b.bottom for b in blocks)
@@ -626,6 +667,13 @@ class _TextTables:
             for g in groups:
                 if g[1] > g[0]:
                     g[0], g[1] = _centred_span(g[0], g[1], g[2], edges, groups)
+            for g in groups:
+                box = _own_box(self.fills, _extent(g[2]), [_extent(o[2]) for o in groups if o is not g], edges)
+                span = _box_span(box, edges) if box is not None else None
+                if span is not None:
+                    a, b = span
+                    if not any(o is not g and o[0] <= b and a <= o[1] for o in groups):
+                        g[0], g[1] = a, b
             covered = set()
             for c0, c1, _, chunks in groups:
                 out.append(self._cell(chunks, offset + r, c0, 1, c1 - c0 + 1))
@@ -689,13 +737,15 @@ class _Columns:
 
 
 def find(page_lines: list[list[dict]], bands: list[tuple[float, float, float]], page: int, height: float,
-         carry: Carry | None) -> tuple[list[list[dict]], list[bool], Carry | None]:
+         carry: Carry | None, fills: list[tuple[float, float, float, float]] = ()
+         ) -> tuple[list[list[dict]], list[bool], Carry | None]:
     """The tables without rules among a page's printed lines (`pipeline.extract.lines.page_lines`).
 
     Returns each table's cells, which lines the tables took, and the table left
     open at the foot of the page. `bands` are the page's rule and band edges,
-    `carry` the table left open at the foot of the page before.
+    `carry` the table left open at the foot of the page before, `fills` the boxes of
+    the page's filled rectangles (`pipeline.extract.tables.ruled.fill_boxes`).
     """
-    found = _TextTables([_line(g, k) for k, g in enumerate(page_lines)], bands, page, height)
+    found = _TextTables([_line(g, k) for k, g in enumerate(page_lines)], bands, page, height, fills)
     found.run(carry)
     return found.tables, found.used, found.carry
