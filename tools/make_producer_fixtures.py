@@ -26,7 +26,7 @@ read, so `make test` needs none of these producers.
                                                      # are skipped and named)
 
 Reproducible bytes: the DTP fixtures (this script), pdfLaTeX and LuaLaTeX (SOURCE_DATE_EPOCH,
-`\\pdftrailerid{}` / `\\pdfvariable trailerid{}`), qpdf (`--deterministic-id`), Ghostscript (its
+`\\pdftrailerid{}`, a fixed `\\pdfvariable trailerid` for LuaTeX), qpdf (`--deterministic-id`), Ghostscript (its
 dates and ID fixed by `-dOmitInfoDate -dOmitID -dOmitXMP`) and pdftocairo (SOURCE_DATE_EPOCH) make the
 same bytes twice. Chromium does not: it stamps each PDF with the time and a random document ID, so
 `--check` compares a Chromium fixture by what the pipeline reads from it, not by its bytes.
@@ -286,14 +286,223 @@ def make_chromium(target: Path) -> list[Path]:
             for name, (guide, style, font) in CHROMIUM.items()]
 
 
+# ---------------------------------------------------------------- pdfLaTeX and LuaLaTeX
+
+_TEX_SPECIAL = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+                "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+                "®": r"\textsuperscript{\textregistered}"}
+
+
+def _tex(text: str) -> str:
+    return "".join(_TEX_SPECIAL.get(ch, ch) for ch in text)
+
+
+def _tex_runs(runs) -> str:
+    return "".join(rf"\textsuperscript{{{_tex(t)}}}" if sup else _tex(t) for t, sup in runs)
+
+
+def _tex_cell(cell: Cell, width: float) -> str:
+    """A cell's paragraphs in a box `width` points wide (spans already summed)."""
+    align = {"left": r"\raggedright", "right": r"\raggedleft", "center": r"\centering"}[cell.align]
+    body = r"\par ".join(_tex_runs(p) for p in cell.text)
+    if cell.header:
+        body = rf"\textbf{{{body}}}"
+    return rf"\parbox[c]{{{width:.1f}pt}}{{{align} {body}}}"
+
+
+#: The running foot longtable prints under each page's part of a table, and the head of a
+#: continued part: wording a producer adds that belongs to no cell (pipeline/vocab/running_text.csv).
+CONTINUED = "Continued on next page"
+
+
+def payment_longtable(guide: Guide, *, rules: str) -> str:
+    """The payment table as a longtable: head repeated on every page, a "continued" foot.
+
+    `rules`: "grid" (vertical and horizontal rules, \\hline and |) or "booktabs" (horizontal
+    rules only: \\toprule, \\cmidrule, \\midrule, \\bottomrule).
+    """
+    cells, widths = payment_cells(guide)
+    pad = 6.0  # \tabcolsep on both sides
+    bar = "|" if rules == "grid" else ""
+    spec = bar + bar.join(f"p{{{w - pad:.1f}pt}}" for w in widths) + bar
+    rows: dict[int, list[Cell]] = {}
+    for cell in cells:
+        rows.setdefault(cell.row, []).append(cell)
+
+    def row_tex(r: int) -> str:
+        out, col = [], 0
+        by_col = {c.col: c for c in rows[r]}
+        covered = {k for c in cells if c.row < r < c.row + c.row_span for k in range(c.col, c.col + c.col_span)}
+        while col < 9:
+            cell = by_col.get(col)
+            if cell is None:
+                out.append("")
+                col += 1
+                continue
+            width = sum(widths[col:col + cell.col_span]) - pad
+            tex = _tex_cell(cell, width) if cell.text else ""
+            if cell.row_span > 1:
+                tex = rf"\multirow{{{cell.row_span}}}{{{width:.1f}pt}}{{{tex}}}"
+            if cell.col_span > 1 or (rules == "grid" and cell.row_span == 1):
+                spec_ = f"{bar}p{{{width:.1f}pt}}{bar if col + cell.col_span == 9 or True else ''}"
+                left = bar if col == 0 else ""
+                tex = rf"\multicolumn{{{cell.col_span}}}{{{left}p{{{width:.1f}pt}}{bar}}}{{{tex}}}"
+            out.append(tex)
+            col += cell.col_span
+        del covered
+        return " & ".join(out) + r" \\"
+
+    def rule_under(r: int) -> str:
+        if rules == "grid":
+            # under a row, a rule only below cells that end there (a multirow cell goes on)
+            spans = [c for c in cells if c.row <= r < c.row + c.row_span and c.row + c.row_span - 1 == r]
+            ends = sorted({k for c in spans for k in range(c.col, c.col + c.col_span)})
+            if len(ends) == 9:
+                return r"\hline"
+            return " ".join(rf"\cline{{{k + 1}-{k + 1}}}" for k in ends)
+        groups = [c for c in rows.get(r, []) if c.header and c.col_span > 1 and c.text]
+        return " ".join(rf"\cmidrule(lr){{{c.col + 1}-{c.col + c.col_span}}}" for c in groups)
+
+    top = r"\hline" if rules == "grid" else r"\toprule"
+    mid = r"\hline" if rules == "grid" else r"\midrule"
+    bottom = r"\hline" if rules == "grid" else r"\bottomrule"
+    head = top + "\n" + "\n".join(row_tex(r) + " " + (rule_under(r) if r < 3 else "") for r in range(4))
+    head += "\n" + mid
+    body = "\n".join(row_tex(r) + (" " + mid if rules == "grid" else r" \addlinespace[2pt]")
+                     for r in sorted(rows) if r >= 4)
+    return rf"""\begin{{longtable}}{{{spec}}}
+{head}
+\endfirsthead
+{head}
+\endhead
+{bottom}
+\multicolumn{{9}}{{r}}{{\footnotesize\itshape {CONTINUED}}} \\
+\endfoot
+{bottom}
+\endlastfoot
+{body}
+\end{{longtable}}"""
+
+
+def glossary_longtable(guide: Guide, *, rules: str) -> str:
+    """The glossary: booktabs rules, rows a single line apart (no rule, no space between them)."""
+    term = _tex_runs(_runs(DEFAULT_HEADERS["term"], guide.year))
+    desc = _tex_runs(_runs(DEFAULT_HEADERS["description"], guide.year))
+    bar = "|" if rules.startswith("grid") else ""
+    top, mid, bottom = ((r"\hline",) * 3) if bar else (r"\toprule", r"\midrule", r"\bottomrule")
+    head = rf"{top}" + "\n" + rf"\textbf{{{term}}} & \textbf{{{desc}}} \\ {mid}"
+    between = r" \hline" if rules == "grid" else ""  # "grid-open": vertical rules, none between rows
+    body = "\n".join(rf"{_tex(t)} & {_tex(d)} \\{between}" for t, d in guide.terms)
+    return rf"""\begin{{longtable}}{{{bar}p{{84pt}}{bar}p{{394pt}}{bar}}}
+{head}
+\endfirsthead
+{head}
+\endhead
+{bottom}
+\multicolumn{{2}}{{r}}{{\footnotesize\itshape {CONTINUED}}} \\
+\endfoot
+{bottom}
+\endlastfoot
+{body}
+\end{{longtable}}"""
+
+
+def guide_tex(guide: Guide, *, engine: str, rules: str, glossary_rules: str | None = None,
+              after_terms: str = "") -> str:
+    """The guide as a LaTeX document: cover, payment table, glossary (each from a new page)."""
+    if engine == "lualatex":
+        fonts = (r"\usepackage{fontspec}" "\n"
+                 r"\setmainfont{Liberation Sans}[Ligatures=NoCommon]" "\n"
+                 r"\pdfvariable trailerid {[<6E616E6F6B6E696665> <6E616E6F6B6E696665>]}")
+    else:
+        fonts = (r"\usepackage[T1]{fontenc}" "\n" r"\usepackage{helvet}" "\n"
+                 r"\renewcommand{\familydefault}{\sfdefault}" "\n" r"\pdftrailerid{}")
+    title = _tex(guide.title.format(year=guide.year))
+    return rf"""\documentclass[10pt]{{article}}
+\usepackage[letterpaper,left=0.6in,right=0.6in,top=0.7in,bottom=0.8in]{{geometry}}
+{fonts}
+\usepackage{{longtable,multirow,booktabs,array}}
+\setlength{{\tabcolsep}}{{3pt}}
+\pagestyle{{plain}}
+\begin{{document}}
+\begin{{center}}
+\vspace*{{2in}}
+{{\fontsize{{26}}{{32}}\selectfont\bfseries {title}\par}}
+\vspace{{18pt}}
+{{\large AngioDynamics, Inc.\par}}
+\vspace{{8pt}}
+{{\large {_tex(guide.document_number or "")}\par}}
+\end{{center}}
+\newpage
+{{\large\bfseries CATEGORY III CPT BILLING CODES FOR PERCUTANEOUS AND OPEN IRE\par}}
+\medskip
+{_tex(effective(guide))}
+
+{{\footnotesize
+{payment_longtable(guide, rules=rules)}
+}}
+\newpage
+{{\large\bfseries REIMBURSEMENT TERMINOLOGY\par}}
+\medskip
+{{\small
+{glossary_longtable(guide, rules=glossary_rules or rules)}
+}}
+{after_terms}
+\end{{document}}
+"""
+
+
+def latex(tex: str, engine: str, target: Path) -> Path:
+    """Typeset `tex` with `engine` (pdflatex or lualatex), reproducibly: SOURCE_DATE_EPOCH fixes
+    the dates, an empty trailer ID (in the source) the /ID; run twice so longtable settles."""
+    exe = shutil.which(engine)
+    if exe is None:
+        raise Missing(engine)
+    env = {**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH, "FORCE_SOURCE_DATE": "1"}
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "guide.tex").write_text(tex, encoding="utf-8")
+        for _ in range(3):
+            done = subprocess.run([exe, "-interaction=nonstopmode", "-halt-on-error", "guide.tex"], cwd=tmp,
+                                  env=env, capture_output=True, text=True, timeout=300)
+            if done.returncode != 0:
+                raise RuntimeError(f"{engine} failed:\n{done.stdout[-3000:]}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(Path(tmp) / "guide.pdf", target)
+    return target
+
+
+#: A bold heading set a few points under the glossary: it ends the table, it is no term.
+HEADING_AFTER_TERMS = (r"\vspace{-14pt}" "\n" r"{\small\bfseries OTHER RESOURCES\par}" "\n"
+                       r"For inpatient reimbursement information, please refer to the NanoKnife System "
+                       r"Inpatient Hospital IRE Reimbursement Guidelines.")
+
+#: name -> (guide, engine, rules of the payment table, rules of the glossary, after the glossary)
+LATEX = {
+    "pdflatex-longtable-grid-2025.pdf": (BREAK_2025, "pdflatex", "grid", "grid", ""),
+    "pdflatex-longtable-booktabs-2025.pdf": (BREAK_2025, "pdflatex", "booktabs", "booktabs", HEADING_AFTER_TERMS),
+    "lualatex-booktabs-2023.pdf": (GUIDE_2023, "lualatex", "booktabs", "booktabs", HEADING_AFTER_TERMS),
+    # a ruled glossary with no rule between its rows: the rows cannot be told apart as drawn
+    "pdflatex-grid-glossary-without-row-rules-2023.pdf": (GUIDE_2023, "pdflatex", "grid", "grid-open", ""),
+}
+
+
+def make_latex(target: Path) -> list[Path]:
+    return [latex(guide_tex(guide, engine=engine, rules=rules, glossary_rules=glossary, after_terms=after),
+                  engine, target / name)
+            for name, (guide, engine, rules, glossary, after) in LATEX.items()]
+
+
 # ---------------------------------------------------------------- main
 
-PRODUCERS = {"chromium": make_chromium}
+PRODUCERS = {"chromium": make_chromium, "latex": make_latex}
 
 
 def main(argv: list[str]) -> int:
     TARGET.mkdir(parents=True, exist_ok=True)
+    only = [a for a in argv[1:] if not a.startswith("--")]
     for name, make in PRODUCERS.items():
+        if only and name not in only:
+            continue
         try:
             for path in make(TARGET):
                 print(path.relative_to(ROOT))

@@ -56,6 +56,8 @@ INSIDE_CELL_COST = 20.0
 BAND_EDGE_SHARE = 0.5
 #: Wrapped lines of one header cell share a centre, left or right edge within this many points.
 ALIGN_TOLERANCE = 3.0
+#: A word space is about a quarter em; a wider gap between two chars ends a word.
+SPACE_GAP = 0.2
 #: A separator never cuts through a leaf header: it counts as this many crossing cells.
 _LEAF_WEIGHT = 10_000
 #: Share of the page height at its foot where page numbers and footers sit: no table
@@ -280,6 +282,95 @@ def _centred_span(c0: int, c1: int, chars: list[dict], edges: list[float], group
     return best[1], best[2]
 
 
+def _first_column(line: _Line, seps: list[float]) -> list[_Chunk]:
+    return [ch for ch in line.chunks if _span(seps, ch)[0] == 0]
+
+
+_HEAVY = re.compile(r"bold|black|heavy|semibold|demi", re.I)
+
+
+def _is_bold(line: _Line) -> bool:
+    return all(_HEAVY.search(c.get("fontname") or "") for c in line.chars)
+
+
+def _sets_off(line: _Line, body: list[_Line]) -> bool:
+    """Is `line` set off from the table rows above it by its type: bold where no row line is,
+    or larger than every row line? Then it is a heading after the table, not a row."""
+    if not body:
+        return False
+    if line.size > max(ln.size for ln in body) + 0.5:
+        return True
+    return _is_bold(line) and not any(_is_bold(ln) for ln in body)
+
+
+def _first_word_width(chunk: _Chunk) -> float:
+    chars = chunk.chars
+    last = chars[0]
+    for prev, c in zip(chars, chars[1:]):
+        if c["x0"] - prev["x1"] > SPACE_GAP * c["size"]:
+            break
+        last = c
+    return last["x1"] - chars[0]["x0"]
+
+
+def _column_rights(body: list[_Line], seps: list[float]) -> dict[int, float]:
+    """How far right each column's text reaches anywhere in the body (where its lines wrap),
+    and under -1 where the second column's text starts (how far the first may reach)."""
+    out: dict[int, float] = {}
+    for line in body:
+        for ch in line.chunks:
+            c0, c1 = _span(seps, ch)
+            if c0 == c1:
+                out[c0] = max(out.get(c0, ch.x1), ch.x1)
+            if c0 == 1:
+                out[-1] = min(out.get(-1, ch.x0), ch.x0)
+    return out
+
+
+def _could_wrap(above: _Line, line: _Line, seps: list[float], x0: float, rights: dict[int, float]) -> bool:
+    """Could `line` (holding a first-column cell) be the wrapped rest of the row above it?
+
+    A paragraph wraps only when its next word does not fit. `line` starts a new entry (a
+    glossary whose rows sit a single line apart) when it prints a cell beside its
+    first-column text and either that text's first word would have fitted on the line
+    above, inside the first column, or the text of another column on the line above
+    ended there: its next word, on `line`, would have fitted after it. The first column
+    reaches at most a space short of where the second column's text starts anywhere in
+    the table (`rights[-1]`).
+    """
+    upper, lower = _first_column(above, seps), _first_column(line, seps)
+    if not upper or not lower or not seps:
+        return True
+    beside = [ch for ch in line.chunks if _span(seps, ch)[0] > 0]
+    if not beside:
+        return True
+    space = SPACE_GAP * line.size
+    width = max(ch.x1 for ch in upper) - min(ch.x0 for ch in upper)
+    # the first column's text reaches at most to where the second column's text starts
+    limit = rights.get(-1, seps[0]) - space
+    if min(ch.x0 for ch in upper) + width + space + _first_word_width(lower[0]) <= limit:
+        return False
+    for ch in beside:
+        c0, c1 = _span(seps, ch)
+        ends = [o for o in above.chunks if _span(seps, o) == (c0, c1)]
+        if c0 == c1 and ends and max(o.x1 for o in ends) + space + _first_word_width(ch) <= rights.get(c0, 0.0):
+            return False
+    return True
+
+
+def _single_spaced_top_aligned(body: list[_Line], gaps: list[float], anchors: list[list[int]], seps: list[float],
+                               para: float) -> bool:
+    """Rows set a single line apart, each starting with its first-column cell.
+
+    With no row-sized gap to go by, rows are top-aligned when every row's first line holds
+    its first-column cell and a cell of another column beside it, and no line sits above
+    the first row start (a centred row would reach above its first-column cell).
+    """
+    if len(anchors) < 2 or any(gaps[a[0]] > para for a in anchors[1:]):
+        return False
+    return all(any(_span(seps, ch)[0] > 0 for ch in body[a[0]].chunks) for a in anchors)
+
+
 def _extent(chars: list[dict]) -> tuple[float, float, float, float]:
     return (min(c["x0"] for c in chars), min(c["top"] for c in chars),
             max(c["x1"] for c in chars), max(c["bottom"] for c in chars))
@@ -446,6 +537,8 @@ class _TextTables:
                     end > hend and first_heading is not None
                     and sum(len(c["text"]) for c in line.chars) == first_len and line.text == first_heading):
                 break
+            if end > hend and _sets_off(line, lines[hend:end]):
+                break  # a heading after the table ends it, however close it is set
             if low is not None:
                 gap = line.top - low
                 if started and gap > max(END_GAP_FACTOR * max_gap, MIN_END_GAP_RATIO * size):
@@ -512,10 +605,12 @@ class _TextTables:
             return any(low - 1 <= y <= body[k].top + 1 for y in bands)
 
         # Row starts that are one cell wrapped over several lines (a long term) stay one start.
+        rights = _column_rights(body, seps)
         anchors: list[list[int]] = []
         for k in starts:
             if anchors and anchors[-1][1] == k - 1 and gaps[k] <= para \
-                    and not (self._is_code(body[k - 1], seps) and self._is_code(body[k], seps)):
+                    and not (self._is_code(body[k - 1], seps) and self._is_code(body[k], seps)) \
+                    and _could_wrap(body[k - 1], body[k], seps, x0, rights):
                 anchors[-1][1] = k
             else:
                 anchors.append([k, k])
@@ -527,7 +622,9 @@ class _TextTables:
         else:
             # top-aligned rows print their first-column cell on their first line, so a
             # row-sized gap (or a band edge) sits right above every row start
-            top_aligned = anchors[0][0] == 0 and all(gaps[a[0]] > para or banded(a[0]) for a in anchors[1:])
+            top_aligned = anchors[0][0] == 0 and (
+                all(gaps[a[0]] > para or banded(a[0]) for a in anchors[1:])
+                or _single_spaced_top_aligned(body, gaps, anchors, seps, para))
         if top_aligned:
             firsts = [a[0] for a in anchors]
             head = [0] if firsts[0] > 0 else []  # the rest of a row broken by the page break
