@@ -492,9 +492,49 @@ def make_latex(target: Path) -> list[Path]:
             for name, (guide, engine, rules, glossary, after) in LATEX.items()]
 
 
+# ---------------------------------------------------------------- re-distilled copies
+
+FIXTURES = ROOT / "tests" / "fixtures"
+
+#: producer -> command line, with {src} and {out}; each rewrites every object of the PDF its own way
+#: (Ghostscript re-encodes fonts and content streams, cairo re-draws every page, qpdf packs the
+#: objects into object streams).
+REDISTILLERS = {
+    "gs-pdfwrite": ["gs", "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=pdfwrite", "-dOmitInfoDate",
+                    "-dOmitID", "-dOmitXMP", "-sOutputFile={out}", "{src}"],
+    "pdftocairo": ["pdftocairo", "-pdf", "{src}", "{out}"],
+    "qpdf-object-streams": ["qpdf", "--object-streams=generate", "--deterministic-id", "{src}", "{out}"],
+}
+
+#: name -> (re-distiller, committed fixture it re-distills)
+REDISTILLED = {
+    f"{tool}-of-{src}": (tool, src)
+    for tool in REDISTILLERS
+    for src in ("libreoffice-ruled-break-repeated-header-2025.pdf", "reportlab-shaded-2023.pdf")
+}
+
+
+def redistill(tool: str, src: Path, target: Path) -> Path:
+    command = REDISTILLERS[tool]
+    if shutil.which(command[0]) is None:
+        raise Missing(command[0])
+    env = {**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH}
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "out.pdf"
+        subprocess.run([a.format(src=src, out=out) for a in command], check=True, capture_output=True,
+                       env=env, timeout=300)
+        shutil.copyfile(out, target)
+    return target
+
+
+def make_redistilled(target: Path) -> list[Path]:
+    return [redistill(tool, FIXTURES / src, target / name) for name, (tool, src) in REDISTILLED.items()]
+
+
 # ---------------------------------------------------------------- main
 
-PRODUCERS = {"chromium": make_chromium, "latex": make_latex}
+PRODUCERS = {"chromium": make_chromium, "latex": make_latex, "redistill": make_redistilled}
 
 
 def main(argv: list[str]) -> int:
