@@ -532,9 +532,310 @@ def make_redistilled(target: Path) -> list[Path]:
     return [redistill(tool, FIXTURES / src, target / name) for name, (tool, src) in REDISTILLED.items()]
 
 
+# ---------------------------------------------------------------- DTP: content streams written by hand
+
+#: Liberation Sans (Arial's metrics), embedded as an Identity-H CID font.
+_TTF = {False: Path("/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf"),
+        True: Path("/usr/share/fonts/truetype/liberation2/LiberationSans-Bold.ttf")}
+#: Every char the guide prints (ASCII and "®"): the embedded subset, in this order.
+_CHARSET = [chr(c) for c in range(32, 127)] + ["®"]
+_DARK = "0.122 0.247 0.431"  # header fill, #1f3f6e
+PAGE_HEIGHT = 792.0
+
+
+class _Font:
+    """A font as a DTP tool uses it: its metrics, and how it writes a run of text."""
+
+    def __init__(self, resource: str, bold: bool, cid: bool):
+        self.resource, self.bold, self.cid = resource, bold, cid
+        if cid:
+            from reportlab.pdfbase.ttfonts import TTFontFile
+
+            self.ttf = TTFontFile(str(_TTF[bold]))
+            self.glyph: dict[str, int] = {}
+            seen: dict[int, int] = {0: 0}
+            for ch in _CHARSET:  # the subset numbers glyphs in order of first use, as makeSubset does
+                old = self.ttf.charToGlyph.get(ord(ch), 0)
+                seen.setdefault(old, len(seen))
+                self.glyph[ch] = seen[old]
+        else:
+            from reportlab.pdfbase import pdfmetrics
+
+            self.name = "Helvetica-Bold" if bold else "Helvetica"
+            self._metrics = pdfmetrics
+
+    def width(self, text: str, size: float) -> float:
+        if self.cid:
+            return sum(self.ttf.charWidths.get(ord(ch), 0) for ch in text) * size / 1000
+        return self._metrics.stringWidth(text, self.name, size)
+
+    def code(self, text: str) -> bytes:
+        """How `text` is written in a string operand."""
+        if self.cid:
+            return b"<" + "".join(f"{self.glyph[ch]:04X}" for ch in text).encode() + b">"
+        escaped = text.encode("cp1252").replace(b"\\", b"\\\\").replace(b"(", b"\\(").replace(b")", b"\\)")
+        return b"(" + escaped + b")"
+
+
+@dataclass(frozen=True)
+class _Style:
+    """How a DTP fixture writes text: one glyph per text matrix, or TJ arrays with offsets for spaces."""
+
+    glyphs: bool
+    cid: bool
+
+
+def _show(out: list[bytes], font: _Font, style: _Style, text: str, x: float, y: float, size: float) -> None:
+    """Write `text` with its baseline at (x, y) in PDF space."""
+    out.append(b"BT /%s %.2f Tf\n" % (font.resource.encode(), size))
+    if style.glyphs:
+        # one positioned glyph at a time; a space is no glyph, only the next glyph's position
+        for ch in text:
+            if ch != " ":
+                out.append(b"1 0 0 1 %.3f %.3f Tm %s Tj\n" % (x, y, font.code(ch)))
+            x += font.width(ch, size)
+    else:
+        # one TJ array per run; word gaps are offsets, no space glyph is written
+        space = font.width(" ", size) * 1000 / size
+        parts = []
+        for k, word in enumerate(text.split(" ")):
+            if k:
+                parts.append(b"%.0f" % -space)
+            if word:
+                parts.append(font.code(word))
+        out.append(b"1 0 0 1 %.3f %.3f Tm [%s] TJ\n" % (x, y, b" ".join(parts)))
+    out.append(b"ET\n")
+
+
+def _wrap(font: _Font, text: str, size: float, width: float) -> list[str]:
+    lines, line = [], ""
+    for word in text.split(" "):
+        trial = f"{line} {word}" if line else word
+        if line and font.width(trial, size) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = trial
+    return lines + [line] if line else lines
+
+
+class _Canvas:
+    """A page's content stream, laid out from the top of the page down."""
+
+    def __init__(self, style: _Style, fonts: dict[bool, _Font]):
+        self.style, self.fonts, self.out = style, fonts, []
+
+    def fill(self, x0: float, top: float, x1: float, bottom: float, rgb: str) -> None:
+        self.out.append(b"%s rg %.2f %.2f %.2f %.2f re f\n"
+                        % (rgb.encode(), x0, PAGE_HEIGHT - bottom, x1 - x0, bottom - top))
+
+    def text(self, runs, x: float, baseline: float, size: float, bold: bool, white: bool = False) -> None:
+        """Runs of (text, superscript) from x; superscripts smaller and raised."""
+        font = self.fonts[bold]
+        self.out.append(b"1 g\n" if white else b"0 g\n")
+        for text, sup in runs:
+            s = size * 0.65 if sup else size
+            _show(self.out, font, self.style, text, x, PAGE_HEIGHT - baseline + (size * 0.33 if sup else 0), s)
+            x += font.width(text, s)
+
+    def width(self, runs, size: float, bold: bool) -> float:
+        return sum(self.fonts[bold].width(t, size * 0.65 if sup else size) for t, sup in runs)
+
+    def paragraph(self, text: str, x: float, top: float, width: float, size: float, bold: bool = False,
+                  leading: float | None = None) -> float:
+        leading = leading or size * 1.3
+        for k, line in enumerate(_wrap(self.fonts[bold], text, size, width)):
+            self.text(((line, False),), x, top + size + k * leading, size, bold)
+        return top + leading * max(1, len(_wrap(self.fonts[bold], text, size, width)))
+
+
+def _cell_lines(canvas: _Canvas, cell: Cell, width: float, size: float) -> list[tuple]:
+    """A cell's printed lines, each runs of (text, superscript), wrapped to `width`."""
+    out = []
+    for paragraph in cell.text:
+        if any(sup for _, sup in paragraph):  # a header wording with its footnote mark: wrap the words
+            words, line = [], []
+            for text, sup in paragraph:
+                if sup:
+                    line.append((text, True))
+                    continue
+                for k, word in enumerate(text.split(" ")):
+                    if k and line:
+                        words.append(line)
+                        line = []
+                    if word:
+                        line.append((word, False))
+            words.append(line)
+            current: list = []
+            for word in words:
+                trial = current + ([(" ", False)] if current else []) + word
+                if current and canvas.width(trial, size, cell.header) > width:
+                    out.append(tuple(current))
+                    current = list(word)
+                else:
+                    current = trial
+            out.append(tuple(current))
+        else:
+            text = "".join(t for t, _ in paragraph)
+            out += [((line, False),) for line in _wrap(canvas.fonts[cell.header], text, size, width)]
+    return out
+
+
+def _draw_table(canvas: _Canvas, cells: list[Cell], widths: list[float], header_rows: int, x: float, top: float,
+                size: float = 8.0) -> float:
+    """Lay a table out: dark header cells with white text, each its own filled box; body rows
+    top-aligned, money right-aligned. Returns the table's bottom."""
+    leading, pad, gap = size * 1.25, 3.0, 1.0
+    lefts = [x + sum(widths[:c]) for c in range(len(widths) + 1)]
+    laid = {id(c): _cell_lines(canvas, c, lefts[c.col + c.col_span] - lefts[c.col] - 2 * pad, size) for c in cells}
+    nrows = max(c.row + c.row_span for c in cells)
+    heights = [2 * leading + 2 * pad if r < header_rows else 0.0 for r in range(nrows)]
+    for c in cells:
+        if c.row >= header_rows:
+            heights[c.row] = max(heights[c.row], len(laid[id(c)]) * leading + 2 * pad)
+    tops = [top + sum(heights[:r]) for r in range(nrows + 1)]
+    for c in cells:
+        x0, x1 = lefts[c.col], lefts[c.col + c.col_span]
+        y0, y1 = tops[c.row], tops[c.row + c.row_span]
+        lines = laid[id(c)]
+        if c.header:
+            canvas.fill(x0 + gap / 2, y0 + gap / 2, x1 - gap / 2, y1 - gap / 2, _DARK)
+            first = (y0 + y1) / 2 - len(lines) * leading / 2  # centred in its box
+        else:
+            first = y0 + pad
+        for k, runs in enumerate(lines):
+            w = canvas.width(runs, size, c.header)
+            lx = {"left": x0 + pad, "right": x1 - pad - w, "center": (x0 + x1 - w) / 2}[c.align]
+            canvas.text(runs, lx, first + k * leading + size * 0.8, size, c.header, white=c.header)
+    return tops[-1]
+
+
+def _glossary_cells(guide: Guide) -> tuple[list[Cell], list[float]]:
+    cells = [Cell(0, 0, (_runs(DEFAULT_HEADERS["term"], guide.year),), header=True, align="left"),
+             Cell(0, 1, (_runs(DEFAULT_HEADERS["description"], guide.year),), header=True, align="left")]
+    for r, (term, description) in enumerate(guide.terms, start=1):
+        cells += [Cell(r, 0, _plain(term), align="left"), Cell(r, 1, _plain(description), align="left")]
+    return cells, [90, 400]
+
+
+def dtp_pages(guide: Guide, style: _Style, fonts: dict[bool, _Font]) -> list[bytes]:
+    """The guide's three pages as content streams: cover, payment table, glossary."""
+    pages = []
+    cover = _Canvas(style, fonts)
+    title = guide.title.format(year=guide.year)
+    cover.text(((title, False),), (612 - cover.width(((title, False),), 24, True)) / 2, 220, 24, True)
+    for k, text in enumerate(("AngioDynamics, Inc.", guide.document_number or "")):
+        cover.text(((text, False),), (612 - cover.width(((text, False),), 12, False)) / 2, 260 + 18 * k, 12, False)
+    pages.append(cover)
+    table = _Canvas(style, fonts)
+    y = table.paragraph("CATEGORY III CPT BILLING CODES FOR PERCUTANEOUS AND OPEN IRE", 43.2, 50, 525, 14, True)
+    y = table.paragraph(effective(guide), 43.2, y + 6, 525, 9.5)
+    cells, widths = payment_cells(guide, money_align="right")
+    _draw_table(table, cells, widths, 4, 43.2, y + 12)
+    pages.append(table)
+    terms = _Canvas(style, fonts)
+    y = terms.paragraph("REIMBURSEMENT TERMINOLOGY", 43.2, 50, 525, 14, True)
+    cells, widths = _glossary_cells(guide)
+    _draw_table(terms, cells, widths, 1, 43.2, y + 12)
+    pages.append(terms)
+    return [b"".join(page.out) for page in pages]
+
+
+def _cid_font_objects(pdf: "_Writer", font: _Font) -> int:
+    """Type0 font, Identity-H, over an embedded TrueType subset, with a ToUnicode map."""
+    ttf = font.ttf
+    program = ttf.makeSubset([ord(ch) for ch in _CHARSET])
+    name = ("NKBOLD+" if font.bold else "NKREGU+") + ttf.name.decode()
+    file2 = pdf.stream(f"/Length1 {len(program)}", program)
+    bbox = " ".join(f"{v:.0f}" for v in ttf.bbox)
+    descriptor = pdf.add(f"<< /Type /FontDescriptor /FontName /{name} /Flags 32 /FontBBox [{bbox}] /ItalicAngle 0 "
+                         f"/Ascent {ttf.ascent:.0f} /Descent {ttf.descent:.0f} /CapHeight {ttf.capHeight:.0f} "
+                         f"/StemV {ttf.stemV} /FontFile2 {file2} 0 R >>")
+    glyphs = sorted({(g, ch) for ch, g in font.glyph.items()})
+    widths = " ".join(f"{g} [{ttf.charWidths.get(ord(ch), 0):.0f}]" for g, ch in glyphs)
+    cidfont = pdf.add(f"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /{name} /CIDSystemInfo << /Registry (Adobe) "
+                      f"/Ordering (Identity) /Supplement 0 >> /FontDescriptor {descriptor} 0 R /W [{widths}] "
+                      f"/CIDToGIDMap /Identity >>")
+    bfchar = "\n".join(f"<{g:04X}> <{ord(ch):04X}>" for g, ch in glyphs)
+    cmap = ("/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CIDSystemInfo << /Registry (Adobe) "
+            "/Ordering (UCS) /Supplement 0 >> def /CMapName /Adobe-Identity-UCS def /CMapType 2 def "
+            "1 begincodespacerange <0000> <FFFF> endcodespacerange\n"
+            f"{len(glyphs)} beginbfchar\n{bfchar}\nendbfchar endcmap CMapName currentdict /CMap defineresource pop "
+            "end end").encode()
+    to_unicode = pdf.stream("", cmap)
+    return pdf.add(f"<< /Type /Font /Subtype /Type0 /BaseFont /{name} /Encoding /Identity-H "
+                   f"/DescendantFonts [{cidfont} 0 R] /ToUnicode {to_unicode} 0 R >>")
+
+
+class _Writer:
+    """The PDF file: numbered objects, a cross-reference table, a trailer. Same input, same bytes."""
+
+    def __init__(self):
+        self.objects: list[bytes] = []
+
+    def add(self, body: str | bytes) -> int:
+        self.objects.append(body.encode("latin-1") if isinstance(body, str) else body)
+        return len(self.objects)
+
+    def stream(self, entries: str, data: bytes) -> int:
+        import zlib
+
+        packed = zlib.compress(data, 9)
+        return self.add(b"<< /Filter /FlateDecode /Length %d %s >>\nstream\n" % (len(packed), entries.encode())
+                        + packed + b"\nendstream")
+
+    def bytes(self, root: int, info: int) -> bytes:
+        out = bytearray(b"%PDF-1.6\n%\xe2\xe3\xcf\xd3\n")
+        offsets = []
+        for number, body in enumerate(self.objects, start=1):
+            offsets.append(len(out))
+            out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+        xref = len(out)
+        out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(self.objects) + 1)
+        out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+        out += (b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n"
+                % (len(self.objects) + 1, root, info, xref))
+        return bytes(out)
+
+
+def dtp_pdf(guide: Guide, style: _Style, target: Path) -> Path:
+    """Write `guide` the way a DTP tool's PDF export writes it (see `_Style`)."""
+    pdf = _Writer()
+    fonts = {bold: _Font("F%d" % bold, bold, style.cid) for bold in (False, True)}
+    if style.cid:
+        refs = {bold: _cid_font_objects(pdf, font) for bold, font in fonts.items()}
+    else:
+        refs = {bold: pdf.add(f"<< /Type /Font /Subtype /Type1 /BaseFont /{font.name} /Encoding /WinAnsiEncoding >>")
+                for bold, font in fonts.items()}
+    resources = "<< /Font << " + " ".join(f"/F{int(b)} {refs[b]} 0 R" for b in (False, True)) + " >> >>"
+    contents = [pdf.stream("", page) for page in dtp_pages(guide, style, fonts)]
+    pages_ref = len(pdf.objects) + len(contents) + 1
+    kids = [pdf.add(f"<< /Type /Page /Parent {pages_ref} 0 R /MediaBox [0 0 612 792] /Resources {resources} "
+                    f"/Contents {c} 0 R >>") for c in contents]
+    assert pdf.add(f"<< /Type /Pages /Kids [{' '.join(f'{k} 0 R' for k in kids)}] /Count {len(kids)} >>") == pages_ref
+    root = pdf.add(f"<< /Type /Catalog /Pages {pages_ref} 0 R >>")
+    info = pdf.add("<< /Producer (tools/make_producer_fixtures.py, written as a DTP export writes) >>")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(pdf.bytes(root, info))
+    return target
+
+
+#: name -> (guide, how its text is written)
+DTP = {
+    "dtp-positioned-glyphs-2023.pdf": (GUIDE_2023, _Style(glyphs=True, cid=False)),
+    "dtp-identity-h-tj-offsets-2023.pdf": (GUIDE_2023, _Style(glyphs=False, cid=True)),
+}
+
+
+def make_dtp(target: Path) -> list[Path]:
+    if not all(path.exists() for path in _TTF.values()):
+        raise Missing("Liberation Sans (fonts-liberation2)")
+    return [dtp_pdf(guide, style, target / name) for name, (guide, style) in DTP.items()]
+
+
 # ---------------------------------------------------------------- main
 
-PRODUCERS = {"chromium": make_chromium, "latex": make_latex, "redistill": make_redistilled}
+PRODUCERS = {"chromium": make_chromium, "latex": make_latex, "redistill": make_redistilled, "dtp": make_dtp}
 
 
 def main(argv: list[str]) -> int:
