@@ -583,6 +583,10 @@ class _Style:
 
     glyphs: bool
     cid: bool
+    #: Cells ruled with stroked boxes instead of dark fills.
+    ruled: bool = False
+    #: On a continuation page, the repeated header's tallest cell loses its last line.
+    clip_repeated_header: bool = False
 
 
 def _show(out: list[bytes], font: _Font, style: _Style, text: str, x: float, y: float, size: float) -> None:
@@ -619,11 +623,23 @@ def _wrap(font: _Font, text: str, size: float, width: float) -> list[str]:
     return lines + [line] if line else lines
 
 
-class _Canvas:
-    """A page's content stream, laid out from the top of the page down."""
+#: Where a DTP fixture's page starts and ends (points from the top): its margins.
+DTP_TOP, DTP_BOTTOM = 50.0, 734.0
 
-    def __init__(self, style: _Style, fonts: dict[bool, _Font]):
-        self.style, self.fonts, self.out = style, fonts, []
+
+class _Canvas:
+    """A page's content stream, laid out from the top of the page down; `pages` holds them all."""
+
+    def __init__(self, style: _Style, fonts: dict[bool, _Font], pages: list):
+        self.style, self.fonts, self.out, self.pages = style, fonts, [], pages
+        pages.append(self)
+
+    def next_page(self) -> "_Canvas":
+        return _Canvas(self.style, self.fonts, self.pages)
+
+    def box(self, x0: float, top: float, x1: float, bottom: float) -> None:
+        """A cell's ruled box: four stroked sides."""
+        self.out.append(b"0 G 0.5 w %.2f %.2f %.2f %.2f re S\n" % (x0, PAGE_HEIGHT - bottom, x1 - x0, bottom - top))
 
     def fill(self, x0: float, top: float, x1: float, bottom: float, rgb: str) -> None:
         self.out.append(b"%s rg %.2f %.2f %.2f %.2f re f\n"
@@ -681,10 +697,11 @@ def _cell_lines(canvas: _Canvas, cell: Cell, width: float, size: float) -> list[
     return out
 
 
-def _draw_table(canvas: _Canvas, cells: list[Cell], widths: list[float], header_rows: int, x: float, top: float,
-                size: float = 8.0) -> float:
-    """Lay a table out: dark header cells with white text, each its own filled box; body rows
-    top-aligned, money right-aligned. Returns the table's bottom."""
+def _draw_table(canvas: "_Canvas", cells: list[Cell], widths: list[float], header_rows: int, x: float, top: float,
+                size: float = 8.0) -> "_Canvas":
+    """Lay a table out from `top`, on as many pages as it needs (`canvas.next_page`): header
+    cells each their own filled box (dark, white text) or ruled box, body rows top-aligned,
+    money right-aligned, the header repeated on each new page. Returns the last page."""
     leading, pad, gap = size * 1.25, 3.0, 1.0
     lefts = [x + sum(widths[:c]) for c in range(len(widths) + 1)]
     laid = {id(c): _cell_lines(canvas, c, lefts[c.col + c.col_span] - lefts[c.col] - 2 * pad, size) for c in cells}
@@ -693,21 +710,40 @@ def _draw_table(canvas: _Canvas, cells: list[Cell], widths: list[float], header_
     for c in cells:
         if c.row >= header_rows:
             heights[c.row] = max(heights[c.row], len(laid[id(c)]) * leading + 2 * pad)
-    tops = [top + sum(heights[:r]) for r in range(nrows + 1)]
-    for c in cells:
+
+    def draw(c: Cell, y0: float, y1: float, lines: list) -> None:
         x0, x1 = lefts[c.col], lefts[c.col + c.col_span]
-        y0, y1 = tops[c.row], tops[c.row + c.row_span]
-        lines = laid[id(c)]
-        if c.header:
+        if canvas.style.ruled:
+            canvas.box(x0, y0, x1, y1)
+        elif c.header:
             canvas.fill(x0 + gap / 2, y0 + gap / 2, x1 - gap / 2, y1 - gap / 2, _DARK)
-            first = (y0 + y1) / 2 - len(lines) * leading / 2  # centred in its box
-        else:
-            first = y0 + pad
+        first = (y0 + y1) / 2 - len(laid[id(c)]) * leading / 2 if c.header else y0 + pad  # header centred
         for k, runs in enumerate(lines):
             w = canvas.width(runs, size, c.header)
             lx = {"left": x0 + pad, "right": x1 - pad - w, "center": (x0 + x1 - w) / 2}[c.align]
-            canvas.text(runs, lx, first + k * leading + size * 0.8, size, c.header, white=c.header)
-    return tops[-1]
+            canvas.text(runs, lx, first + k * leading + size * 0.8, size, c.header,
+                        white=c.header and not canvas.style.ruled)
+
+    def header(y: float, repeated: bool) -> float:
+        tops = [y + sum(heights[:r]) for r in range(header_rows + 1)]
+        for c in cells:
+            if c.row < header_rows:
+                lines = laid[id(c)]
+                if repeated and canvas.style.clip_repeated_header and len(lines) > 2:
+                    lines = lines[:-1]  # the producer clips the repeated header's tallest cell
+                draw(c, tops[c.row], tops[c.row + c.row_span], lines)
+        return tops[-1]
+
+    y = header(top, False)
+    for r in range(header_rows, nrows):
+        if y + heights[r] > DTP_BOTTOM:
+            canvas = canvas.next_page()
+            y = header(DTP_TOP, True)
+        for c in cells:
+            if c.row == r:
+                draw(c, y, y + heights[r], laid[id(c)])
+        y += heights[r]
+    return canvas
 
 
 def _glossary_cells(guide: Guide) -> tuple[list[Cell], list[float]]:
@@ -719,25 +755,22 @@ def _glossary_cells(guide: Guide) -> tuple[list[Cell], list[float]]:
 
 
 def dtp_pages(guide: Guide, style: _Style, fonts: dict[bool, _Font]) -> list[bytes]:
-    """The guide's three pages as content streams: cover, payment table, glossary."""
-    pages = []
-    cover = _Canvas(style, fonts)
+    """The guide's pages as content streams: cover, payment table, glossary (each from a new page)."""
+    pages: list[_Canvas] = []
+    cover = _Canvas(style, fonts, pages)
     title = guide.title.format(year=guide.year)
     cover.text(((title, False),), (612 - cover.width(((title, False),), 24, True)) / 2, 220, 24, True)
     for k, text in enumerate(("AngioDynamics, Inc.", guide.document_number or "")):
         cover.text(((text, False),), (612 - cover.width(((text, False),), 12, False)) / 2, 260 + 18 * k, 12, False)
-    pages.append(cover)
-    table = _Canvas(style, fonts)
-    y = table.paragraph("CATEGORY III CPT BILLING CODES FOR PERCUTANEOUS AND OPEN IRE", 43.2, 50, 525, 14, True)
+    table = cover.next_page()
+    y = table.paragraph("CATEGORY III CPT BILLING CODES FOR PERCUTANEOUS AND OPEN IRE", 43.2, DTP_TOP, 525, 14, True)
     y = table.paragraph(effective(guide), 43.2, y + 6, 525, 9.5)
     cells, widths = payment_cells(guide, money_align="right")
-    _draw_table(table, cells, widths, 4, 43.2, y + 12)
-    pages.append(table)
-    terms = _Canvas(style, fonts)
-    y = terms.paragraph("REIMBURSEMENT TERMINOLOGY", 43.2, 50, 525, 14, True)
+    last = _draw_table(table, cells, widths, 4, 43.2, y + 12)
+    terms = last.next_page()
+    y = terms.paragraph("REIMBURSEMENT TERMINOLOGY", 43.2, DTP_TOP, 525, 14, True)
     cells, widths = _glossary_cells(guide)
     _draw_table(terms, cells, widths, 1, 43.2, y + 12)
-    pages.append(terms)
     return [b"".join(page.out) for page in pages]
 
 
@@ -824,6 +857,12 @@ def dtp_pdf(guide: Guide, style: _Style, target: Path) -> Path:
 DTP = {
     "dtp-positioned-glyphs-2023.pdf": (GUIDE_2023, _Style(glyphs=True, cid=False)),
     "dtp-identity-h-tj-offsets-2023.pdf": (GUIDE_2023, _Style(glyphs=False, cid=True)),
+    # the payment table and glossary run over pages under a repeated header whose tallest cell
+    # ("ASC Payment (Payment Indicator)") the producer clipped to "ASC Payment (Payment"
+    "dtp-filled-clipped-repeated-header-2025.pdf":
+        (BREAK_2025, _Style(glyphs=False, cid=True, clip_repeated_header=True)),
+    "dtp-ruled-clipped-repeated-header-2025.pdf":
+        (BREAK_2025, _Style(glyphs=True, cid=False, ruled=True, clip_repeated_header=True)),
 }
 
 

@@ -284,6 +284,19 @@ def _header_texts(grid: _Grid, rows: int) -> tuple[tuple[str, ...], ...]:
                        if c["text"].strip()) for r in range(rows))
 
 
+def _repeats(now: tuple[tuple[str, ...], ...], before: tuple[tuple[str, ...], ...]) -> bool:
+    """Do a continued table's top rows repeat the first part's header?
+
+    Row by row the same cells, each with the same text or that text cut short after a
+    whole word: a producer that repeats a header may clip the last line of its tallest
+    cell ("ASC Payment (Payment" for "ASC Payment (Payment Indicator)").
+    """
+    if len(now) != len(before) or any(len(a) != len(b) for a, b in zip(now, before)):
+        return False
+    return all(x == y or (x and y.startswith(x) and y[len(x)] == " ")
+               for a, b in zip(now, before) for x, y in zip(a, b))
+
+
 def _classify(grid: _Grid, previous: _Reading | None) -> _Reading | None:
     """How to read `grid`: a payment table, a terminology table, or None for any other table."""
     first_data = grid.first_data_row()
@@ -293,7 +306,7 @@ def _classify(grid: _Grid, previous: _Reading | None) -> _Reading | None:
     concepts = [vocab.header_concept("payment", w) for _, w in headers]
     names_columns = any(c in ("code", "descriptor", *SETTING_OF) for c in concepts)
     if continues and previous.kind == "payment" and previous.columns.ncols == grid.ncols:
-        repeated = len(previous.header) if _header_texts(grid, len(previous.header)) == previous.header else 0
+        repeated = len(previous.header) if _repeats(_header_texts(grid, len(previous.header)), previous.header) else 0
         if repeated or not names_columns:
             return _Reading("payment", repeated, True, previous.header, grid.last_page, previous.columns)
     if grid.ncols == 2 and first_data is None:

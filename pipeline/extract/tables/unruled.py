@@ -482,13 +482,33 @@ class _TextTables:
             return 0
         columns = _Columns(carry.seps or [(a[1] + b[0]) / 2 for a, b in zip(carry.leaves, carry.leaves[1:])],
                            carry.x0, carry.x1)
-        if tuple(ln.text for ln in self.lines[:n]) == carry.header_texts:
-            taken = self._table(0, n, carry)
+        repeated = self._repeated_header(carry.header_texts)
+        if repeated:
+            taken = self._table(0, repeated, carry)
         elif self._fits(self.lines[0], columns):
             taken = self._table(0, 0, carry)
         else:
             return 0
         return taken if taken is not None else 0
+
+    def _repeated_header(self, texts: tuple[str, ...]) -> int:
+        """How many lines at the top of the page repeat the carried header (0: none).
+
+        Its lines as printed, or the same header clipped by its producer (a cell's last
+        line cut off, "ASC Payment (Payment"): the same first line, then header lines
+        whose words are the carried header's in order, some missing. Normalize checks
+        that each of its cells repeats one of the first page's, whole or cut short.
+        """
+        n = len(texts)
+        if not texts or tuple(ln.text for ln in self.lines[:n]) == texts:
+            return n if texts else 0
+        if not self.lines[0].heading()[0] or self.lines[0].text != texts[0]:
+            return 0
+        end = self._header_run(0)
+        words = iter(" ".join(texts).split())
+        if end > n or not all(w in words for ln in self.lines[:end] for w in ln.text.split()):
+            return 0
+        return end
 
     @staticmethod
     def _fits(line: _Line, columns) -> bool:
