@@ -86,6 +86,8 @@ def build(sources: Path, outputs: Path, passwords: tuple[str, ...], jobs: int | 
                 click.echo(o.traceback.rstrip("\n"), err=True)
         elif not quiet:
             click.echo(f"{o.status} {_display(o.source)}: {o.message}")
+        for warning in o.warnings:
+            click.echo(f"warning: {_display(o.source)}: {warning}", err=True)
     count = {status: sum(o.status == status for o in outcomes) for status in ("built", "unchanged", "failed",
                                                                                "skipped")}
     if count["unchanged"] == len(outcomes):

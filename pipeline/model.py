@@ -41,3 +41,5 @@ class Guide:
     #: Footnote marks split from header and cell text: {table, text, marks, page}.
     footnotes: list[dict]
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    #: What was read but not needed, said once: {page, wording, message} (an unknown group header).
+    warnings: list[dict] = field(default_factory=list)

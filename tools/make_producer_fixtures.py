@@ -99,24 +99,27 @@ def _plain(*paragraphs: str) -> tuple[tuple[tuple[str, bool], ...], ...]:
     return tuple(((p, False),) for p in paragraphs)
 
 
-def payment_cells(guide: Guide, *, money_align: str = "center",
-                  group_align: str = "center") -> tuple[list[Cell], list[float]]:
+def payment_cells(guide: Guide, *, money_align: str = "center", group_align: str = "center",
+                  headers: dict[str, str] | None = None, asc_leaf: str | None = None
+                  ) -> tuple[list[Cell], list[float]]:
     """The payment table as cells (4 header rows with spans, one row per code) and column widths.
 
     The same grid `tools/guide_renderer.py` draws: code, descriptor, physician non-facility and
-    facility (payment, RVUs), OPPS (APC, payment), ASC.
+    facility (payment, RVUs), OPPS (APC, payment), ASC. `headers` rewords concepts;
+    `asc_leaf` prints the ASC column as a group header over a leaf of that wording.
     """
     year = guide.year
+    wordings = {**DEFAULT_HEADERS, **(headers or {})}
 
-    def h(row, col, concept, row_span=1, col_span=1):
+    def h(row, col, concept, row_span=1, col_span=1, wording=None):
         align = group_align if col_span > 1 else "center"  # a group header over several columns
-        return Cell(row, col, (_runs(DEFAULT_HEADERS[concept], year),), row_span, col_span, True, align)
+        return Cell(row, col, (_runs(wording or wordings[concept], year),), row_span, col_span, True, align)
 
     cells = [
         Cell(0, 0, (), col_span=2, header=True),  # empty, above "Service Provided"
         h(0, 2, "title", col_span=7),
         h(1, 0, "service", col_span=2), h(1, 2, "physician", col_span=4), h(1, 6, "opps", col_span=2),
-        h(1, 8, "asc", row_span=3),
+        *([h(1, 8, "asc"), h(2, 8, "payment", row_span=2, wording=asc_leaf)] if asc_leaf else [h(1, 8, "asc", row_span=3)]),
         h(2, 0, "code", row_span=2), h(2, 1, "descriptor", row_span=2), h(2, 2, "non_facility", col_span=2),
         h(2, 4, "facility", col_span=2), h(2, 6, "apc", row_span=2), h(2, 7, "payment", row_span=2),
     ]
@@ -211,11 +214,12 @@ def _html_cell(cell: Cell) -> str:
     return f"<{tag}{attrs}>{body}</{tag}>"
 
 
-def guide_html(guide: Guide, *, style: str, font: str) -> str:
+def guide_html(guide: Guide, *, style: str, font: str, headers: dict[str, str] | None = None,
+               asc_leaf: str | None = None) -> str:
     """The guide as one HTML document: cover, payment table, glossary, each on its own page."""
     zebra = style == "zebra"
     cells, widths = payment_cells(guide, money_align="right" if zebra else "center",
-                                  group_align="left" if zebra else "center")
+                                  group_align="left" if zebra else "center", headers=headers, asc_leaf=asc_leaf)
     rows: dict[int, list[Cell]] = {}
     for cell in cells:
         rows.setdefault(cell.row, []).append(cell)
@@ -272,18 +276,30 @@ class Missing(Exception):
     """A producer is not installed here."""
 
 
-#: name -> (guide, style, font)
+#: The CMS abbreviations for the indicators: "APC (SI)" (status indicator), and the ASC column
+#: as "ASC Payment" over "Payment (PI)" (payment indicator).
+CMS_ABBREVIATIONS = {"headers": {"apc": "APC (SI){fn3}", "asc": "ASC Payment{fn4}"}, "asc_leaf": "Payment (PI)"}
+#: A group header with an unknown wording over columns that name themselves.
+PROCEDURE = {"headers": {"service": "Procedure"}}
+#: A group header with an unknown wording that its columns need: APC and Payment name no setting.
+OPPS_UNKNOWN = "Hospital Outpatient Department"
+NEEDED_UNKNOWN = {"headers": {"opps": OPPS_UNKNOWN + "{fn3}"}}
+
+#: name -> (guide, style, font, header changes)
 CHROMIUM = {
-    "chromium-ruled-carlito-2023.pdf": (GUIDE_2023, "ruled", "Carlito"),
-    "chromium-zebra-carlito-2023.pdf": (GUIDE_2023, "zebra", "Carlito"),
-    "chromium-ruled-sans-2023.pdf": (GUIDE_2023, "ruled", "Liberation Sans"),
-    "chromium-zebra-sans-2023.pdf": (GUIDE_2023, "zebra", "Liberation Sans"),
+    "chromium-ruled-carlito-2023.pdf": (GUIDE_2023, "ruled", "Carlito", {}),
+    "chromium-zebra-carlito-2023.pdf": (GUIDE_2023, "zebra", "Carlito", {}),
+    "chromium-ruled-sans-2023.pdf": (GUIDE_2023, "ruled", "Liberation Sans", {}),
+    "chromium-zebra-sans-2023.pdf": (GUIDE_2023, "zebra", "Liberation Sans", {}),
+    "chromium-ruled-cms-abbreviations-2023.pdf": (GUIDE_2023, "ruled", "Liberation Sans", CMS_ABBREVIATIONS),
+    "chromium-zebra-procedure-group-header-2023.pdf": (GUIDE_2023, "zebra", "Carlito", PROCEDURE),
+    "chromium-zebra-unknown-opps-group-header-2023.pdf": (GUIDE_2023, "zebra", "Carlito", NEEDED_UNKNOWN),
 }
 
 
 def make_chromium(target: Path) -> list[Path]:
-    return [chromium(guide_html(guide, style=style, font=font), target / name)
-            for name, (guide, style, font) in CHROMIUM.items()]
+    return [chromium(guide_html(guide, style=style, font=font, **changes), target / name)
+            for name, (guide, style, font, changes) in CHROMIUM.items()]
 
 
 # ---------------------------------------------------------------- pdfLaTeX and LuaLaTeX

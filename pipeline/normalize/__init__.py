@@ -106,11 +106,13 @@ def normalize(raw: RawGuide) -> Guide:
     _check_no_stray_rows(raw.lines)
     out = _Builder(facts["guide_year"] or 0, words)
     payment_page = None
+    warnings: list[dict] = []
     previous: _Reading | None = None
     for grid in _grids(raw.cells):
         reading = _classify(grid, previous)
         if reading is not None and reading.kind == "payment":
             out.payment_rows(grid, reading)
+            warnings += [w for w in reading.warnings if w not in warnings]
             payment_page = payment_page or grid.first_page
         elif reading is not None:
             out.terminology_rows(grid, reading)
@@ -139,6 +141,7 @@ def normalize(raw: RawGuide) -> Guide:
         page_count=raw.page_count,
         footnotes=out.footnotes,
         tables=tables,
+        warnings=warnings,
     )
 
 
@@ -277,6 +280,8 @@ class _Reading:
     header: tuple[tuple[str, ...], ...]
     page: int
     columns: "_Columns | None" = None
+    #: Unknown group headers left out because the columns under them name themselves.
+    warnings: tuple[dict, ...] = ()
 
 
 def _header_texts(grid: _Grid, rows: int) -> tuple[tuple[str, ...], ...]:
@@ -318,13 +323,50 @@ def _classify(grid: _Grid, previous: _Reading | None) -> _Reading | None:
             return _Reading("terminology", 0, True, previous.header, grid.last_page)
     if not names_columns:
         return None
-    for (cell, wording), concept in zip(headers, concepts):
-        if concept is None:
-            raise LayoutError(f"payment table header {wording!r} is not a known wording; if it is a new "
-                              "wording for a known column, add it to pipeline/vocab/payment_headers.csv",
-                              page=int(cell["page"]))
+    columns, warnings = _place_columns(grid, header_rows, headers, concepts)
     return _Reading("payment", header_rows, False, _header_texts(grid, header_rows), grid.last_page,
-                    _Columns.from_headers(grid, header_rows, headers, concepts))
+                    columns, warnings)
+
+
+def _unknown_wording(cell: dict, wording: str) -> LayoutError:
+    return LayoutError(f"payment table header {wording!r} is not a known wording; if it is a new "
+                       "wording for a known column, add it to pipeline/vocab/payment_headers.csv",
+                       page=int(cell["page"]))
+
+
+def _named_below(cell: dict, known: list[dict]) -> bool:
+    """Does every column under `cell` have a known header cell of its own below it?"""
+    below = cell["row"] + cell["row_span"]
+    return all(any(k["row"] >= below and k["col"] <= c < k["col"] + k["col_span"] for k in known)
+               for c in range(cell["col"], cell["col"] + cell["col_span"]))
+
+
+def _place_columns(grid: _Grid, header_rows: int, headers, concepts) -> tuple["_Columns", tuple[dict, ...]]:
+    """Each leaf column's role, and a warning for each unknown group header that was not needed.
+
+    A header cell with an unknown wording stops the build, unless it is a group header
+    whose every column has a known header of its own below it, and those headers place
+    every column without it ("Procedure" over "CPT Code" and "CPT Descriptor"): then it
+    is left out, and a warning names it. When a column needs it to be placed, the build
+    stops as for any unknown wording.
+    """
+    unknown = [(cell, wording) for (cell, wording), concept in zip(headers, concepts) if concept is None]
+    known = [(h, c) for h, c in zip(headers, concepts) if c is not None]
+    for cell, wording in unknown:
+        if not _named_below(cell, [h[0] for h, _ in known]):
+            raise _unknown_wording(cell, wording)
+    try:
+        columns = _Columns.from_headers(grid, header_rows, [h for h, _ in known], [c for _, c in known])
+    except LayoutError:
+        if unknown:
+            raise _unknown_wording(*unknown[0]) from None
+        raise
+    warnings = tuple({"page": int(cell["page"]), "wording": wording,
+                      "message": f"page {int(cell['page'])}: payment table group header {wording!r} is not a known "
+                                 "wording; the columns under it are named by their own headers, so it was left out "
+                                 "(add it to pipeline/vocab/payment_headers.csv to say what it means)"}
+                     for cell, wording in unknown)
+    return columns, warnings
 
 
 @dataclass(frozen=True)

@@ -106,6 +106,7 @@ def manifest_for(guide, files: dict[str, bytes]) -> dict:
         "schema_version": F.SCHEMA_VERSION,
         "row_counts": {name: int(len(frame)) for name, frame in guide.tables.items()},
         "footnotes": guide.footnotes,
+        **({"warnings": guide.warnings} if guide.warnings else {}),  # only when there are any (#12)
         "outputs": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
     }
 

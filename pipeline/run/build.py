@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.run import buildstate
@@ -52,6 +52,8 @@ class Outcome:
     peak_mb: float | None = None
     #: Where the failure was raised, for --debug.
     traceback: str | None = None
+    #: What was read but left out, one line each (an unknown group header, #12).
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -193,6 +195,7 @@ def build(sources: Path, outputs: Path, *, passwords=(), fail_fast: bool = False
                 continue
             report_path(outputs, path).unlink(missing_ok=True)
             outcomes[path].message = f"{guide.guide_year} guide -> {folder}"
+            outcomes[path].warnings = [w["message"] for w in guide.warnings]
     write_build_state(outputs, buildstate.state_of(sources, outputs, [
         (p, outcomes[p].status, parsed[p].sha256 if p in parsed else None, outcomes[p].guide_year)
         for p in paths]))
