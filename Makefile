@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: build test clean sources bench diff warehouse docs fixtures
+.PHONY: build test clean sources bench diff warehouse docs fixtures roundtrip
 
 # Build outputs/<year>/ and outputs/dataset/ from every PDF under sources/ (creates .venv first if needed),
 # refresh outputs/warehouse.duckdb, then write each year's report.html.
@@ -34,6 +34,10 @@ docs: $(STAMP)
 # Run the test suite.
 test: $(STAMP)
 	$(PY) -m pytest -q
+
+# The round trip through headless Chromium: 200 drawn guides printed to PDF and read back (needs chromium).
+roundtrip: $(STAMP)
+	ROUNDTRIP_CHROMIUM=200 $(PY) -m pytest -q -p no:cacheprovider tests/test_roundtrip.py -k chromium
 
 # Re-render the reconstructed 2022 source PDF from tools/make_reconstruction.py.
 sources: $(STAMP)

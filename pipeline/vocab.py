@@ -14,8 +14,8 @@ stating its year is a data edit here, not a code edit:
 * `document_facts.csv`: regular expressions for facts printed in the prose
   (guide year, effective date, document number).
 
-Wordings are compared after `header_key`: case, spacing, line breaks, "®" and
-footnote marks do not matter.
+Wordings are compared after `header_key`: case, spacing, line breaks (a break after
+a hyphen too), "®" and footnote marks do not matter.
 
 Extract uses the same wordings to find a table drawn without rules (lines
 printed in header words, `header_words`, naming at least two columns in full);
@@ -35,9 +35,13 @@ VOCAB_DIR = Path(__file__).parent / "vocab"
 _WORD = re.compile(r"[A-Za-z]+")
 
 
+_HYPHEN_BREAK = re.compile(r"-\s+")
+
+
 def header_key(text: str) -> str:
-    """Comparison form of a header wording: casefolded, no ®, single spaces."""
-    return " ".join(text.replace("®", " ").casefold().split())
+    """Comparison form of a header wording: casefolded, no ®, single spaces, and a word
+    broken after its hyphen at a line end ("Non-" / "Facility") kept whole."""
+    return _HYPHEN_BREAK.sub("-", " ".join(text.replace("®", " ").casefold().split()))
 
 
 def _rows(name: str) -> list[dict[str, str]]:

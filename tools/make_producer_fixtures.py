@@ -81,8 +81,8 @@ class Cell:
     align: str = "center"  # center | left | right
 
 
-def _runs(wording: str, year: int) -> tuple[tuple[str, bool], ...]:
-    """A header wording as runs: "{fn2}" is footnote mark 2, printed raised."""
+def _runs(wording: str, year: int, superscripts: bool = True) -> tuple[tuple[str, bool], ...]:
+    """A header wording as runs: "{fn2}" is footnote mark 2, printed raised (or full size)."""
     text = wording.replace("{year}", str(year))
     out, rest = [], text
     while "{fn" in rest:
@@ -90,7 +90,7 @@ def _runs(wording: str, year: int) -> tuple[tuple[str, bool], ...]:
         digit, _, rest = after.partition("}")
         if before:
             out.append((before, False))
-        out.append((digit, True))
+        out.append((digit, superscripts))
     if rest:
         out.append((rest, False))
     return tuple(out)
@@ -106,15 +106,17 @@ def payment_cells(guide: Guide, *, money_align: str = "center", group_align: str
     """The payment table as cells (4 header rows with spans, one row per code) and column widths.
 
     The same grid `tools/guide_renderer.py` draws: code, descriptor, physician non-facility and
-    facility (payment, RVUs), OPPS (APC, payment), ASC. `headers` rewords concepts;
+    facility (payment, RVUs), OPPS (APC, payment), ASC. The header wordings and footnote
+    marks are the guide layout's (`Layout.headers`, `superscripts`); `headers` rewords more;
     `asc_leaf` prints the ASC column as a group header over a leaf of that wording.
     """
-    year = guide.year
-    wordings = {**DEFAULT_HEADERS, **(headers or {})}
+    year, raised = guide.year, guide.layout.superscripts
+    wordings = {**DEFAULT_HEADERS, **guide.layout.headers, **(headers or {})}
 
     def h(row, col, concept, row_span=1, col_span=1, wording=None):
         align = group_align if col_span > 1 else "center"  # a group header over several columns
-        return Cell(row, col, (_runs(wording or wordings[concept], year),), row_span, col_span, True, align)
+        return Cell(row, col, (_runs(wording or wordings[concept], year, raised),), row_span, col_span, True,
+                    align)
 
     cells = [
         Cell(0, 0, (), col_span=2, header=True),  # empty, above "Service Provided"
@@ -229,8 +231,10 @@ def guide_html(guide: Guide, *, style: str, font: str, headers: dict[str, str] |
     body = "".join("<tr>" + "".join(_html_cell(c) for c in sorted(rows[r], key=lambda c: c.col)) + "</tr>"
                    for r in sorted(rows) if r >= 4)
     cols = "".join(f'<col style="width:{w}pt">' for w in widths)
-    term_head = (f'<tr><th class="left">{_html_runs(_runs(DEFAULT_HEADERS["term"], guide.year))}</th>'
-                 f'<th class="left">{_html_runs(_runs(DEFAULT_HEADERS["description"], guide.year))}</th></tr>')
+    raised = guide.layout.superscripts
+    term_head = (f'<tr><th class="left">{_html_runs(_runs(DEFAULT_HEADERS["term"], guide.year, raised))}</th>'
+                 f'<th class="left">{_html_runs(_runs(DEFAULT_HEADERS["description"], guide.year, raised))}'
+                 '</th></tr>')
     terms = "".join(f"<tr><td>{html.escape(t)}</td><td>{html.escape(d)}</td></tr>" for t, d in guide.terms)
     css = _CSS_COMMON % {"font": font} + (_CSS_RULED if style == "ruled" else _CSS_ZEBRA)
     title = html.escape(guide.title.format(year=guide.year))
@@ -302,6 +306,43 @@ def make_chromium(target: Path) -> list[Path]:
     return [chromium(guide_html(guide, style=style, font=font, **changes), target / name)
             for name, (guide, style, font, changes) in CHROMIUM.items()]
 
+
+
+def chromium_guide(guide: Guide, path: Path, *, style: str, font: str) -> Path:
+    """`guide` printed by Chromium (its data, header wordings and footnote marks): the round trip's producer."""
+    return chromium(guide_html(guide, style=style, font=font), path)
+
+
+#: A committed sample of the round trip through Chromium, for `make test` (the property test itself,
+#: 200 drawn guides, runs with `make roundtrip`): name -> (seed, codes, terms, style, font, layout).
+ROUNDTRIP_SAMPLES = {
+    "chromium-zebra-carlito-seed-1.pdf": (1, 12, 15, "zebra", "Carlito", {}),
+    "chromium-ruled-sans-seed-2.pdf": (2, 8, 30, "ruled", "Liberation Sans", {}),
+    "chromium-zebra-sans-reworded-seed-3.pdf": (3, 5, 6, "zebra", "Liberation Sans", {
+        "superscripts": False,
+        "headers": {"title": "CY {year} Medicare National Average Payment", "physician": "Physician (PFS){fn2}",
+                    "opps": "Hospital Outpatient (OPPS){fn3}", "asc": "Ambulatory Surgery Center{fn4}",
+                    "non_facility": "In Office (Non-Facility)", "descriptor": "Description{fn1}",
+                    "apc": "APC (SI){fn3}", "rvus": "RVU"}}),
+    "chromium-ruled-carlito-seed-4.pdf": (4, 3, 4, "ruled", "Carlito", {}),
+}
+ROUNDTRIP = TARGET / "roundtrip"
+
+
+def roundtrip_sample(name: str) -> Guide:
+    """The guide data of one committed round-trip sample."""
+    import random
+
+    from guide_data import random_guide
+    from guide_renderer import Layout
+
+    seed, codes, terms, _, _, layout = ROUNDTRIP_SAMPLES[name]
+    return random_guide(random.Random(seed), codes=codes, terms=terms, year=2026 + seed, layout=Layout(**layout))
+
+
+def make_roundtrip(target: Path) -> list[Path]:
+    return [chromium_guide(roundtrip_sample(name), target / "roundtrip" / name, style=v[3], font=v[4])
+            for name, v in ROUNDTRIP_SAMPLES.items()]
 
 # ---------------------------------------------------------------- pdfLaTeX and LuaLaTeX
 
@@ -891,13 +932,14 @@ def make_dtp(target: Path) -> list[Path]:
 
 # ---------------------------------------------------------------- main
 
-PRODUCERS = {"chromium": make_chromium, "latex": make_latex, "redistill": make_redistilled, "dtp": make_dtp}
+PRODUCERS = {"chromium": make_chromium, "roundtrip": make_roundtrip, "latex": make_latex,
+             "redistill": make_redistilled, "dtp": make_dtp}
 
 
 def _byte_stable(producer: str, name: str) -> bool:
     """Does this producer make the same bytes twice? Chromium stamps the time and a random
     document ID; cairo 1.16 (under pdftocairo) stamps the time and ignores SOURCE_DATE_EPOCH."""
-    if producer == "chromium":
+    if producer in ("chromium", "roundtrip"):
         return False
     return not (producer == "redistill" and name.startswith("pdftocairo-"))
 
@@ -929,7 +971,7 @@ def check(names: list[str]) -> int:
                 print(f"skipped {producer}: {exc} is not installed")
                 continue
             for path in made:
-                committed = TARGET / path.name
+                committed = TARGET / path.relative_to(tmp)
                 if not committed.exists():
                     stale.append(f"{path.name} (not committed)")
                 elif _byte_stable(producer, path.name):
