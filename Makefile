@@ -12,7 +12,7 @@ INSTALL := $(STAMP)
 endif
 PIPELINE := $(PY) -m pipeline
 
-.PHONY: help build after-build test validate report warehouse diff docs sources fixtures bench clean
+.PHONY: help build after-build test validate report warehouse diff docs sources fixtures bench clean roundtrip
 
 # List the targets with their one-line descriptions.
 help:
@@ -73,6 +73,10 @@ docs: $(INSTALL)
 # Run the test suite.
 test: $(INSTALL)
 	$(PY) -m pytest -q
+
+# The round trip through headless Chromium: 200 drawn guides printed to PDF and read back (needs chromium).
+roundtrip: $(INSTALL)
+	ROUNDTRIP_CHROMIUM=200 $(PY) -m pytest -q -p no:cacheprovider tests/test_roundtrip.py -k chromium
 
 # Re-render the reconstructed 2022 source PDF from tools/make_reconstruction.py.
 sources: $(INSTALL)

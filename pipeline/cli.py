@@ -190,6 +190,8 @@ def _report_outcomes(outcomes, quiet: bool, debug: bool) -> None:
                 click.echo(o.traceback.rstrip("\n"), err=True)
         elif not quiet:
             _echo(f"{o.status} {_display(o.source)}: {o.message}")
+        for warning in o.warnings:
+            _echo(f"warning: {_display(o.source)}: {warning}", err=True)
     for (status, error), n in shown.items():
         if n > SHOWN_PER_KIND and not debug:
             word = "FAILED" if status == "failed" else status

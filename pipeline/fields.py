@@ -377,6 +377,10 @@ MANIFEST: tuple[ManifestKey, ...] = (
                 "covered, the colour of what lies under them, off the page), dropped before any table was read: "
                 "counts by reason, by page number. Empty when every character is painted.",
                 example='{"2": {"clipped": 10}}'),
+    ManifestKey("warnings", "array", "What was read but not needed, said once: one object per warning with its page, "
+                "wording and message (an unknown group header over columns that name themselves); empty when "
+                "there are none.",
+                example='[{"page": 3, "wording": "Procedure", "message": "..."}]'),
     ManifestKey("outputs", "object", "SHA-256 (hex) of every other file of the year's folder, by file name; "
                 "readers check a file against it before trusting it.",
                 example='{"codes.csv": "e944ac0f...", ...}'),

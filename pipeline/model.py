@@ -38,6 +38,9 @@ class RawGuide:
     #: Text on the page that a viewer does not paint, one row per run of it
     #: (page, reason, text, chars, box); `pipeline.extract.visible` says why.
     hidden: pd.DataFrame | None = None
+    #: Stops that hold only for a table the guide is read from, by table id: normalize raises
+    #: one when it takes that table for the payment or terminology table.
+    stops: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -56,3 +59,5 @@ class Guide:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     #: Characters not painted, by page then reason: {page: {reason: count}} (the manifest's record).
     hidden: dict[int, dict[str, int]] = field(default_factory=dict)
+    #: What was read but not needed, said once: {page, wording, message} (an unknown group header).
+    warnings: list[dict] = field(default_factory=list)

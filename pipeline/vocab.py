@@ -8,6 +8,8 @@ stating its year is a data edit here, not a code edit:
   `asc`, `payment`, `rvus`, and `title`/`service`, which carry no column).
   `{year}` stands for any four-digit year.
 * `terminology_headers.csv`: the glossary's two header wordings (`term`, `description`).
+* `running_text.csv`: lines a producer prints on every page of a table, inside or under it, that
+  belong to no cell ("Continued on next page", "Page {n} of {n}"; `{n}` stands for a number).
 * `sentinels.csv`: cell wordings that stand for a payment status instead of an amount.
 * `document_facts.csv`: regular expressions for facts printed in the prose
   (guide year, effective date, document number).
@@ -15,8 +17,8 @@ stating its year is a data edit here, not a code edit:
   letters, other hyphens and spaces, zero-width characters dropped, the soft
   hyphen); `pipeline.text` applies them to every extracted character.
 
-Wordings are compared after `header_key`: case, spacing, line breaks, "®" and
-footnote marks do not matter.
+Wordings are compared after `header_key`: case, spacing, line breaks (a break after
+a hyphen too), "®" and footnote marks do not matter.
 
 Extract uses the same wordings to find a table drawn without rules (lines
 printed in header words, `header_words`, naming at least two columns in full);
@@ -36,9 +38,13 @@ VOCAB_DIR = Path(__file__).parent / "vocab"
 _WORD = re.compile(r"[A-Za-z]+")
 
 
+_HYPHEN_BREAK = re.compile(r"-\s+")
+
+
 def header_key(text: str) -> str:
-    """Comparison form of a header wording: casefolded, no ®, single spaces."""
-    return " ".join(text.replace("®", " ").casefold().split())
+    """Comparison form of a header wording: casefolded, no ®, single spaces, and a word
+    broken after its hyphen at a line end ("Non-" / "Facility") kept whole."""
+    return _HYPHEN_BREAK.sub("-", " ".join(text.replace("®", " ").casefold().split()))
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -64,7 +70,7 @@ def use(directory: Path):
 
 
 def _forget() -> None:
-    for loaded in (_header_patterns, _sentinels, fact_patterns, header_words, characters):
+    for loaded in (_header_patterns, _sentinels, fact_patterns, header_words, characters, _running_patterns):
         loaded.cache_clear()
 
 
@@ -98,6 +104,21 @@ def header_words() -> frozenset[str]:
         for row in _rows(f"{kind}_headers.csv"):
             words.update(w.casefold() for w in _WORD.findall(row["wording"].replace("{year}", " ")))
     return frozenset(words)
+
+
+@cache
+def _running_patterns() -> tuple[re.Pattern, ...]:
+    out = []
+    for row in _rows("running_text.csv"):
+        key = re.escape(header_key(row["wording"])).replace(re.escape("{n}"), r"\d{1,4}")
+        out.append(re.compile(rf"^{key}$"))
+    return tuple(out)
+
+
+def is_running_text(text: str) -> bool:
+    """Is this whole printed line a running head or foot ("Continued on next page"), part of no cell?"""
+    key = header_key(text)
+    return any(p.match(key) for p in _running_patterns())
 
 
 @cache

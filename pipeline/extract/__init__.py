@@ -67,6 +67,7 @@ def extract(path: Path, password: str | None = None, on_page=None) -> RawGuide:
     cell_rows: list[dict] = []
     line_rows: list[dict] = []
     hidden_rows: list[dict] = []
+    stops: dict[int, Exception] = {}  # table id -> a stop that holds if normalize reads that table
     table_id = 0
     with _open(path, password) as pdf, _young_collections_only():
         page_count = len(pdf.pages)
@@ -87,8 +88,11 @@ def extract(path: Path, password: str | None = None, on_page=None) -> RawGuide:
                                               page=number)
                     _check_readable(number, chars)
                     found = page_tables(number, chars, _ruled_tables(page),
-                                        ruled.band_edges(page.lines, page.rects), page.height, carry)
+                                        ruled.band_edges(page.lines, page.rects), page.height, carry,
+                                        ruled.fill_boxes(page.rects))
                     for cells in found.tables:
+                        if id(cells) in found.stops:
+                            stops[table_id] = found.stops[id(cells)]
                         read_again(sight, cells)
                         cell_rows += [{"page": number, "table": table_id, **cell} for cell in cells]
                         table_id += 1
@@ -118,6 +122,7 @@ def extract(path: Path, password: str | None = None, on_page=None) -> RawGuide:
         cells=schemas.RAW_CELLS.validate(schemas.coerce(cell_rows, schemas.RAW_CELLS)),
         lines=schemas.RAW_LINES.validate(schemas.coerce(line_rows, schemas.RAW_LINES)),
         hidden=schemas.RAW_HIDDEN.validate(schemas.coerce(hidden_rows, schemas.RAW_HIDDEN)),
+        stops=stops,
     )
 
 

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pipeline.extract.lines import line_row, page_lines
+from pipeline import vocab
+from pipeline.errors import LayoutError
+from pipeline.extract.lines import line_row, line_text, page_lines
 from pipeline.extract.tables import unruled
 from pipeline.extract.tables.ruled import RuledCarry, distinct, grid_cells, is_grid
 from pipeline.extract.tables.unruled import FOOT_SHARE, Carry
@@ -33,6 +35,10 @@ class PageLayout:
     tables: list[list[dict]] = field(default_factory=list)
     #: Lines of text outside every table (line, text, sup_mask, size, box).
     lines: list[dict] = field(default_factory=list)
+    #: Stops that hold only if the table is one the guide is read from, by `id()` of its cell list: a ruled
+    #: table whose rows cannot be told apart is an error in a payment table, and nothing in a page of
+    #: something else (normalize decides which table is which, and raises these then).
+    stops: dict[int, Exception] = field(default_factory=dict)
     #: The table left open at the foot of the page, if any.
     carry: Carry | RuledCarry | None = None
 
@@ -40,12 +46,14 @@ class PageLayout:
 # ---------------------------------------------------------------- one page
 
 def page_tables(page: int, chars: list[dict], ruled: list[list[tuple]], bands: list[tuple[float, float, float]],
-                height: float, carry: Carry | RuledCarry | None) -> PageLayout:
+                height: float, carry: Carry | RuledCarry | None,
+                fills: list[tuple[float, float, float, float]] = ()) -> PageLayout:
     """Every table on one page and the lines of text outside them.
 
     `chars` are the page's chars; `ruled` the cell boxes of each table pdfplumber
     built from `rule_edges`; `bands` the page's `band_edges`; `carry` the table
-    left open at the foot of the previous page.
+    left open at the foot of the previous page; `fills` the page's `fill_boxes`
+    (a cell's own background gives its span in a table without rules).
     """
     out = PageLayout()
     grids = [cells for cells in ruled if is_grid(cells)]
@@ -71,16 +79,27 @@ def page_tables(page: int, chars: list[dict], ruled: list[list[tuple]], bands: l
         if k == first and isinstance(carry, RuledCarry) and abs(carry.xs[0] - boxes[k][0]) < 1 \
                 and abs(carry.xs[-1] - boxes[k][2]) < 1:
             columns = carry.xs
-        out.tables.append(grid_cells(cells, inside[k], columns))
+        try:
+            out.tables.append(grid_cells(cells, inside[k], columns, page))
+        except LayoutError as exc:
+            out.tables.append(grid_cells(cells, inside[k], columns))
+            out.stops[id(out.tables[-1])] = exc
 
     grouped = page_lines(rest)
-    tables, used, out.carry = unruled.find(grouped, bands, page, height, carry if isinstance(carry, Carry) else None)
+    # Running heads and feet ("Continued on next page") belong to no cell: tables are found
+    # without them, and they stay lines of the page.
+    running = [vocab.is_running_text(line_text(g)[0]) for g in grouped]
+    printed = [g for g, r in zip(grouped, running) if not r]
+    tables, taken_printed, out.carry = unruled.find(printed, bands, page, height,
+                                                    carry if isinstance(carry, Carry) else None, fills)
+    taken = iter(taken_printed)
+    used = [False if r else next(taken) for r in running]
     out.tables += tables
     out.tables.sort(key=lambda cells: min(c["top"] for c in cells))  # reading order, for continuations
     out.lines = [line_row(n, g) for n, g in enumerate(g for g, taken in zip(grouped, used) if not taken)]
     if boxes and out.carry is None:
         last = max(range(len(boxes)), key=lambda k: boxes[k][3])
-        below = [ln for ln in out.lines if ln["top"] > boxes[last][3]]
+        below = [ln for ln in out.lines if ln["top"] > boxes[last][3] and not vocab.is_running_text(ln["text"])]
         below += [c for cells in tables for c in cells if c["top"] > boxes[last][3]]
         if all(item["top"] > (1 - FOOT_SHARE) * height for item in below):
             out.carry = RuledCarry(distinct([v for b in grids[last] for v in (b[0], b[2])]))

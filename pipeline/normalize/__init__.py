@@ -110,11 +110,15 @@ def normalize(raw: RawGuide) -> Guide:
     _check_no_stray_rows(raw.lines)
     out = _Builder(facts["guide_year"] or 0, words)
     payment_page = None
+    warnings: list[dict] = []
     previous: _Reading | None = None
     for grid in _grids(raw.cells):
         reading = _classify(grid, previous)
+        if reading is not None and grid.table in raw.stops:
+            raise raw.stops[grid.table]
         if reading is not None and reading.kind == "payment":
             out.payment_rows(grid, reading)
+            warnings += [w for w in reading.warnings if w not in warnings]
             payment_page = payment_page or grid.first_page
         elif reading is not None:
             out.terminology_rows(grid, reading)
@@ -143,6 +147,7 @@ def normalize(raw: RawGuide) -> Guide:
         page_count=raw.page_count,
         footnotes=out.footnotes,
         tables=tables,
+        warnings=warnings,
     )
 
 
@@ -281,11 +286,26 @@ class _Reading:
     header: tuple[tuple[str, ...], ...]
     page: int
     columns: "_Columns | None" = None
+    #: Unknown group headers left out because the columns under them name themselves.
+    warnings: tuple[dict, ...] = ()
 
 
 def _header_texts(grid: _Grid, rows: int) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(squash(c["text"]) for c in sorted(grid.row_cells(r), key=lambda c: c["col"])
                        if c["text"].strip()) for r in range(rows))
+
+
+def _repeats(now: tuple[tuple[str, ...], ...], before: tuple[tuple[str, ...], ...]) -> bool:
+    """Do a continued table's top rows repeat the first part's header?
+
+    Row by row the same cells, each with the same text or that text cut short after a
+    whole word: a producer that repeats a header may clip the last line of its tallest
+    cell ("ASC Payment (Payment" for "ASC Payment (Payment Indicator)").
+    """
+    if len(now) != len(before) or any(len(a) != len(b) for a, b in zip(now, before)):
+        return False
+    return all(x == y or (x and y.startswith(x) and y[len(x)] == " ")
+               for a, b in zip(now, before) for x, y in zip(a, b))
 
 
 def _classify(grid: _Grid, previous: _Reading | None) -> _Reading | None:
@@ -297,7 +317,7 @@ def _classify(grid: _Grid, previous: _Reading | None) -> _Reading | None:
     concepts = [vocab.header_concept("payment", w) for _, w in headers]
     names_columns = any(c in ("code", "descriptor", *SETTING_OF) for c in concepts)
     if continues and previous.kind == "payment" and previous.columns.ncols == grid.ncols:
-        repeated = len(previous.header) if _header_texts(grid, len(previous.header)) == previous.header else 0
+        repeated = len(previous.header) if _repeats(_header_texts(grid, len(previous.header)), previous.header) else 0
         if repeated or not names_columns:
             return _Reading("payment", repeated, True, previous.header, grid.last_page, previous.columns)
     if grid.ncols == 2 and first_data is None:
@@ -309,13 +329,50 @@ def _classify(grid: _Grid, previous: _Reading | None) -> _Reading | None:
             return _Reading("terminology", 0, True, previous.header, grid.last_page)
     if not names_columns:
         return None
-    for (cell, wording), concept in zip(headers, concepts):
-        if concept is None:
-            raise LayoutError(f"payment table header {wording!r} is not a known wording; if it is a new "
-                              "wording for a known column, add it to pipeline/vocab/payment_headers.csv",
-                              page=int(cell["page"]))
+    columns, warnings = _place_columns(grid, header_rows, headers, concepts)
     return _Reading("payment", header_rows, False, _header_texts(grid, header_rows), grid.last_page,
-                    _Columns.from_headers(grid, header_rows, headers, concepts))
+                    columns, warnings)
+
+
+def _unknown_wording(cell: dict, wording: str) -> LayoutError:
+    return LayoutError(f"payment table header {wording!r} is not a known wording; if it is a new "
+                       "wording for a known column, add it to pipeline/vocab/payment_headers.csv",
+                       page=int(cell["page"]))
+
+
+def _named_below(cell: dict, known: list[dict]) -> bool:
+    """Does every column under `cell` have a known header cell of its own below it?"""
+    below = cell["row"] + cell["row_span"]
+    return all(any(k["row"] >= below and k["col"] <= c < k["col"] + k["col_span"] for k in known)
+               for c in range(cell["col"], cell["col"] + cell["col_span"]))
+
+
+def _place_columns(grid: _Grid, header_rows: int, headers, concepts) -> tuple["_Columns", tuple[dict, ...]]:
+    """Each leaf column's role, and a warning for each unknown group header that was not needed.
+
+    A header cell with an unknown wording stops the build, unless it is a group header
+    whose every column has a known header of its own below it, and those headers place
+    every column without it ("Procedure" over "CPT Code" and "CPT Descriptor"): then it
+    is left out, and a warning names it. When a column needs it to be placed, the build
+    stops as for any unknown wording.
+    """
+    unknown = [(cell, wording) for (cell, wording), concept in zip(headers, concepts) if concept is None]
+    known = [(h, c) for h, c in zip(headers, concepts) if c is not None]
+    for cell, wording in unknown:
+        if not _named_below(cell, [h[0] for h, _ in known]):
+            raise _unknown_wording(cell, wording)
+    try:
+        columns = _Columns.from_headers(grid, header_rows, [h for h, _ in known], [c for _, c in known])
+    except LayoutError:
+        if unknown:
+            raise _unknown_wording(*unknown[0]) from None
+        raise
+    warnings = tuple({"page": int(cell["page"]), "wording": wording,
+                      "message": f"page {int(cell['page'])}: payment table group header {wording!r} is not a known "
+                                 "wording; the columns under it are named by their own headers, so it was left out "
+                                 "(add it to pipeline/vocab/payment_headers.csv to say what it means)"}
+                     for cell, wording in unknown)
+    return columns, warnings
 
 
 @dataclass(frozen=True)

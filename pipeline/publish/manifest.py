@@ -50,6 +50,8 @@ def manifest_for(guide, files: dict[str, bytes], dataset: dict[str, bytes] | Non
         "footnotes": guide.footnotes,
         # characters on the page a viewer does not paint, dropped before any table was read
         "hidden_characters": {str(page): counts for page, counts in sorted(guide.hidden.items())},
+        # what was read but not needed, said once (an unknown group header over columns that name themselves)
+        "warnings": guide.warnings,
         "outputs": {name: sha256(data) for name, data in sorted(files.items())},
         "dataset": {path: sha256(data) for path, data in sorted((dataset or {}).items())},
     }

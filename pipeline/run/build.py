@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pipeline.digest import sha256_file
@@ -89,6 +89,8 @@ class Outcome:
     peak_mb: float | None = None
     #: Where the failure was raised, for --debug.
     traceback: str | None = None
+    #: What was read but left out, one line each (an unknown group header, #12).
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -305,6 +307,7 @@ def _publish(sources: Path, outputs: Path, paths: list[Path], outcomes: dict, pa
             for path, folder in zip(good, folders):
                 report_path(outputs, path).unlink(missing_ok=True)
                 outcomes[path].message = f"{parsed[path].guide_year} guide -> {folder}"
+                outcomes[path].warnings = [w["message"] for w in parsed[path].warnings]
             write_build_state(Path(outputs) / buildstate.STATE_FILE, buildstate.state_of(sources, outputs, [
                 (p, outcomes[p].status, parsed[p].sha256 if p in parsed else None, outcomes[p].guide_year)
                 for p in paths]))

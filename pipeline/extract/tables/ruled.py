@@ -14,7 +14,13 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
-from pipeline.extract.lines import text_block
+import re
+
+from pipeline import fields
+from pipeline.errors import LayoutError
+from pipeline.extract.lines import SPACE_GAP_RATIO, group_lines, line_text, text_block
+
+_CPT_CODE = re.compile(fields.CPT_CODE_PATTERN)
 
 #: A rectangle this thin (points) is a rule drawn as a fill, not a band of shading.
 HAIRLINE = 2.0
@@ -80,6 +86,16 @@ def band_edges(lines: list[dict], rects: list[dict]) -> list[tuple[float, float,
     return out
 
 
+def fill_boxes(rects: list[dict]) -> list[tuple[float, float, float, float]]:
+    """(x0, top, x1, bottom) of every filled rectangle wider and taller than a hairline.
+
+    A cell's own background box tells a table without rules how far the cell reaches
+    (`pipeline.extract.tables.unruled`), where its words may not.
+    """
+    return [(r["x0"], r["top"], r["x1"], r["bottom"]) for r in rects
+            if r.get("fill") and min(r["width"], r["height"]) > HAIRLINE]
+
+
 # ---------------------------------------------------------------- ruled grids
 
 def distinct(values) -> list[float]:
@@ -99,13 +115,16 @@ def _nearest(edges: list[float], v: float) -> int:
     return i
 
 
-def grid_cells(boxes: list[tuple], chars: list[dict], columns: list[float] = ()) -> list[dict]:
+def grid_cells(boxes: list[tuple], chars: list[dict], columns: list[float] = (), page: int | None = None
+               ) -> list[dict]:
     """One row per cell box of a ruled table: grid position and spans, text and superscript mask.
 
     pdfplumber reports a merged cell as one box covering several grid columns
     or rows; the spans are recovered from the distinct edges of all boxes, and
     of `columns` (the column edges of the same table on the page before: where
     every row on this page merges two columns, no rule between them is drawn).
+    A first-column cell that holds two entries (a rule missing between two rows) stops
+    the read on `page` (`_check_one_entry`): its rows cannot be told apart as drawn.
     """
     xs = distinct([b[0] for b in boxes] + [b[2] for b in boxes] + list(columns))
     ys = distinct([b[1] for b in boxes] + [b[3] for b in boxes])
@@ -127,11 +146,38 @@ def grid_cells(boxes: list[tuple], chars: list[dict], columns: list[float] = ())
     rows = []
     for k, (x0, top, x1, bottom) in enumerate(boxes):
         r0, c0, rs, cs = placed[k]
+        if c0 == 0 and page is not None:
+            _check_one_entry(inside[k], (x0, top, x1, bottom), page)
         text, mask = text_block(inside[k])
         rows.append({"row": r0, "col": c0, "row_span": rs, "col_span": cs,
                      "text": text, "sup_mask": mask, "x0": x0, "top": top, "x1": x1, "bottom": bottom})
     rows.sort(key=lambda r: (r["row"], r["col"]))
     return rows
+
+
+def _check_one_entry(chars: list[dict], box: tuple, page: int) -> None:
+    """Stop when a ruled table's first-column cell holds two entries: two CPT codes, or a
+    left-aligned line whose first word would have fitted on the line above (so it is no
+    wrapped line of one entry). The rule between the two rows is missing, and the cells
+    beside them cannot be split between the rows as drawn."""
+    lines = [ln for ln in group_lines(chars) if ln]
+    for upper, lower in zip(lines, lines[1:]):
+        a, b = line_text(upper)[0].strip(), line_text(lower)[0].strip()
+        two_codes = bool(_CPT_CODE.match(a)) and bool(_CPT_CODE.match(b))
+        lefts = [ln[0]["x0"] for ln in lines]
+        fits = False
+        if max(lefts) - min(lefts) < 1.0:  # left-aligned: the padding on the right is the same
+            limit = box[2] - (min(lefts) - box[0])
+            word = [lower[0]]
+            for prev, c in zip(lower, lower[1:]):
+                if c["x0"] - prev["x1"] > SPACE_GAP_RATIO * c["size"]:
+                    break
+                word.append(c)
+            width = word[-1]["x1"] - word[0]["x0"]
+            fits = upper[-1]["x1"] + SPACE_GAP_RATIO * upper[-1]["size"] + width < limit
+        if two_codes or fits:
+            raise LayoutError(f"a ruled table cell holds two entries, {a!r} and {b!r}, with no rule between "
+                              "them: its rows cannot be told apart as drawn", page=page)
 
 
 def is_grid(boxes: list[tuple]) -> bool:

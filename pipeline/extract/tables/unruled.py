@@ -56,6 +56,8 @@ INSIDE_CELL_COST = 20.0
 BAND_EDGE_SHARE = 0.5
 #: Wrapped lines of one header cell share a centre, left or right edge within this many points.
 ALIGN_TOLERANCE = 3.0
+#: A word space is about a quarter em; a wider gap between two chars ends a word.
+SPACE_GAP = 0.2
 #: A separator never cuts through a leaf header: it counts as this many crossing cells.
 _LEAF_WEIGHT = 10_000
 #: Share of the page height at its foot where page numbers and footers sit: no table
@@ -280,6 +282,132 @@ def _centred_span(c0: int, c1: int, chars: list[dict], edges: list[float], group
     return best[1], best[2]
 
 
+def _first_column(line: _Line, seps: list[float]) -> list[_Chunk]:
+    return [ch for ch in line.chunks if _span(seps, ch)[0] == 0]
+
+
+_HEAVY = re.compile(r"bold|black|heavy|semibold|demi", re.I)
+
+
+def _is_bold(line: _Line) -> bool:
+    return all(_HEAVY.search(c.get("fontname") or "") for c in line.chars)
+
+
+def _sets_off(line: _Line, body: list[_Line]) -> bool:
+    """Is `line` set off from the table rows above it by its type: bold where no row line is,
+    or larger than every row line? Then it is a heading after the table, not a row."""
+    if not body:
+        return False
+    if line.size > max(ln.size for ln in body) + 0.5:
+        return True
+    return _is_bold(line) and not any(_is_bold(ln) for ln in body)
+
+
+def _first_word_width(chunk: _Chunk) -> float:
+    chars = chunk.chars
+    last = chars[0]
+    for prev, c in zip(chars, chars[1:]):
+        if c["x0"] - prev["x1"] > SPACE_GAP * c["size"]:
+            break
+        last = c
+    return last["x1"] - chars[0]["x0"]
+
+
+def _column_rights(body: list[_Line], seps: list[float]) -> dict[int, float]:
+    """How far right each column's text reaches anywhere in the body (where its lines wrap),
+    and under -1 where the second column's text starts (how far the first may reach)."""
+    out: dict[int, float] = {}
+    for line in body:
+        for ch in line.chunks:
+            c0, c1 = _span(seps, ch)
+            if c0 == c1:
+                out[c0] = max(out.get(c0, ch.x1), ch.x1)
+            if c0 == 1:
+                out[-1] = min(out.get(-1, ch.x0), ch.x0)
+    return out
+
+
+def _could_wrap(above: _Line, line: _Line, seps: list[float], x0: float, rights: dict[int, float]) -> bool:
+    """Could `line` (holding a first-column cell) be the wrapped rest of the row above it?
+
+    A paragraph wraps only when its next word does not fit. `line` starts a new entry (a
+    glossary whose rows sit a single line apart) when it prints a cell beside its
+    first-column text and either that text's first word would have fitted on the line
+    above, inside the first column, or the text of another column on the line above
+    ended there: its next word, on `line`, would have fitted after it. The first column
+    reaches at most a space short of where the second column's text starts anywhere in
+    the table (`rights[-1]`).
+    """
+    upper, lower = _first_column(above, seps), _first_column(line, seps)
+    if not upper or not lower or not seps:
+        return True
+    beside = [ch for ch in line.chunks if _span(seps, ch)[0] > 0]
+    if not beside:
+        return True
+    space = SPACE_GAP * line.size
+    width = max(ch.x1 for ch in upper) - min(ch.x0 for ch in upper)
+    # the first column's text reaches at most to where the second column's text starts
+    limit = rights.get(-1, seps[0]) - space
+    if min(ch.x0 for ch in upper) + width + space + _first_word_width(lower[0]) <= limit:
+        return False
+    for ch in beside:
+        c0, c1 = _span(seps, ch)
+        ends = [o for o in above.chunks if _span(seps, o) == (c0, c1)]
+        if c0 == c1 and ends and max(o.x1 for o in ends) + space + _first_word_width(ch) <= rights.get(c0, 0.0):
+            return False
+    return True
+
+
+def _single_spaced_top_aligned(body: list[_Line], gaps: list[float], anchors: list[list[int]], seps: list[float],
+                               para: float) -> bool:
+    """Rows set a single line apart, each starting with its first-column cell.
+
+    With no row-sized gap anywhere in the body to go by, rows are top-aligned when every
+    row's first line holds its first-column cell and a cell of another column beside it
+    (the caller checks that no line sits above the first row start: a centred row would
+    reach above its first-column cell). A body with row-sized gaps is not single-spaced:
+    its gaps say where rows start, even when they fall above lines that precede a
+    first-column cell (rows centred on it).
+    """
+    if len(anchors) < 2 or any(gap > para for gap in gaps[1:]):
+        return False
+    return all(any(_span(seps, ch)[0] > 0 for ch in body[a[0]].chunks) for a in anchors)
+
+
+def _extent(chars: list[dict]) -> tuple[float, float, float, float]:
+    return (min(c["x0"] for c in chars), min(c["top"] for c in chars),
+            max(c["x1"] for c in chars), max(c["bottom"] for c in chars))
+
+
+def _own_box(fills: list[tuple], extent: tuple, others: list[tuple], edges: list[float]) -> tuple | None:
+    """The filled box a cell is printed in, when it has one of its own.
+
+    A producer that paints each cell's background (Chromium, a DTP tool, a word processor's
+    cell shading) draws a box exactly as wide as the cell, merged columns included. It is
+    the cell's own when it holds the cell's text and the middle of no other cell's text,
+    and lies within the table (a band behind a whole row or header, or the page's own
+    background, is no cell's box). The smallest such box wins.
+    """
+    x0, top, x1, bottom = extent
+    best = None
+    for f in fills:
+        if not (f[0] - 1 <= x0 and x1 <= f[2] + 1 and f[1] - 1 <= top and bottom <= f[3] + 1):
+            continue
+        if f[0] < edges[0] - 2 * ALIGN_TOLERANCE or f[2] > edges[-1] + 2 * ALIGN_TOLERANCE:
+            continue
+        if any(f[0] < (o[0] + o[2]) / 2 < f[2] and f[1] < (o[1] + o[3]) / 2 < f[3] for o in others):
+            continue
+        if best is None or (f[2] - f[0]) * (f[3] - f[1]) < (best[2] - best[0]) * (best[3] - best[1]):
+            best = f
+    return best
+
+
+def _box_span(box: tuple, edges: list[float]) -> tuple[int, int] | None:
+    """First and last column whose middle lies inside `box`."""
+    inside = [c for c in range(len(edges) - 1) if box[0] < (edges[c] + edges[c + 1]) / 2 < box[2]]
+    return (inside[0], inside[-1]) if inside else None
+
+
 def _span(seps: list[float], ch: _Chunk) -> tuple[int, int]:
     return bisect_right(seps, ch.cx0), bisect_right(seps, ch.cx1)
 
@@ -297,9 +425,10 @@ class _TextTables:
     """Finds the tables without rules among a page's lines (see the module docstring)."""
 
     def __init__(self, lines: list[_Line], bands: list[tuple[float, float, float]], page: int,
-                 height: float):
+                 height: float, fills: list[tuple[float, float, float, float]] = ()):
         self.lines = lines
         self.bands = bands
+        self.fills = list(fills)
         self.page = page
         self.height = height
         self.used = [False] * len(lines)
@@ -351,18 +480,37 @@ class _TextTables:
         The page's first line either repeats the table's header, or is a row of it (it fits
         the carried columns), or the table ended with the last page.
         """
-        n = len(carry.header_texts)
         if not self.lines:
             return 0
         columns = _Columns(carry.seps or [(a[1] + b[0]) / 2 for a, b in zip(carry.leaves, carry.leaves[1:])],
                            carry.x0, carry.x1)
-        if tuple(ln.text for ln in self.lines[:n]) == carry.header_texts:
-            taken = self._table(0, n, carry)
+        repeated = self._repeated_header(carry.header_texts)
+        if repeated:
+            taken = self._table(0, repeated, carry)
         elif self._fits(self.lines[0], columns):
             taken = self._table(0, 0, carry)
         else:
             return 0
         return taken if taken is not None else 0
+
+    def _repeated_header(self, texts: tuple[str, ...]) -> int:
+        """How many lines at the top of the page repeat the carried header (0: none).
+
+        Its lines as printed, or the same header clipped by its producer (a cell's last
+        line cut off, "ASC Payment (Payment"): the same first line, then header lines
+        whose words are the carried header's in order, some missing. Normalize checks
+        that each of its cells repeats one of the first page's, whole or cut short.
+        """
+        n = len(texts)
+        if not texts or tuple(ln.text for ln in self.lines[:n]) == texts:
+            return n if texts else 0
+        if not self.lines[0].heading()[0] or self.lines[0].text != texts[0]:
+            return 0
+        end = self._header_run(0)
+        words = iter(" ".join(texts).split())
+        if end > n or not all(w in words for ln in self.lines[:end] for w in ln.text.split()):
+            return 0
+        return end
 
     @staticmethod
     def _fits(line: _Line, columns) -> bool:
@@ -411,6 +559,8 @@ class _TextTables:
                     end > hend and first_heading is not None
                     and sum(len(c["text"]) for c in line.chars) == first_len and line.text == first_heading):
                 break
+            if end > hend and _sets_off(line, lines[hend:end]):
+                break  # a heading after the table ends it, however close it is set
             if low is not None:
                 gap = line.top - low
                 if started and gap > max(END_GAP_FACTOR * max_gap, MIN_END_GAP_RATIO * size):
@@ -447,7 +597,8 @@ class _TextTables:
 
         body_gaps = _gaps(body, max(ln.bottom for ln in header) if header else None)
         rows, top_aligned = self._rows(body, body_gaps, starts, seps, x0, x1, carry, open_at_foot)
-        cells = self._header_cells(blocks, seps, size) if header else []
+        edges = [x0] + seps + [x1]
+        cells = self._header_cells(blocks, seps, size, edges) if header else []
         levels = 1 + max((c["row"] + c["row_span"] - 1 for c in cells), default=-1)
         cells += self._body_cells(body, rows, seps, x0, x1, levels)
         if not cells:
@@ -476,10 +627,12 @@ class _TextTables:
             return any(low - 1 <= y <= body[k].top + 1 for y in bands)
 
         # Row starts that are one cell wrapped over several lines (a long term) stay one start.
+        rights = _column_rights(body, seps)
         anchors: list[list[int]] = []
         for k in starts:
             if anchors and anchors[-1][1] == k - 1 and gaps[k] <= para \
-                    and not (self._is_code(body[k - 1], seps) and self._is_code(body[k], seps)):
+                    and not (self._is_code(body[k - 1], seps) and self._is_code(body[k], seps)) \
+                    and _could_wrap(body[k - 1], body[k], seps, x0, rights):
                 anchors[-1][1] = k
             else:
                 anchors.append([k, k])
@@ -491,7 +644,9 @@ class _TextTables:
         else:
             # top-aligned rows print their first-column cell on their first line, so a
             # row-sized gap (or a band edge) sits right above every row start
-            top_aligned = anchors[0][0] == 0 and all(gaps[a[0]] > para or banded(a[0]) for a in anchors[1:])
+            top_aligned = anchors[0][0] == 0 and (
+                all(gaps[a[0]] > para or banded(a[0]) for a in anchors[1:])
+                or _single_spaced_top_aligned(body, gaps, anchors, seps, para))
         if top_aligned:
             firsts = [a[0] for a in anchors]
             head = [0] if firsts[0] > 0 else []  # the rest of a row broken by the page break
@@ -585,7 +740,8 @@ class _TextTables:
                 width[key] = width.get(key, 0.0) + cover
         return sorted(y for y, w in width.items() if w >= BAND_EDGE_SHARE * (x1 - x0))
 
-    def _header_cells(self, blocks: list[_Block], seps: list[float], size: float) -> list[dict]:
+    def _header_cells(self, blocks: list[_Block], seps: list[float], size: float,
+                      edges: list[float]) -> list[dict]:
         tops: list[float] = []
         for b in sorted(blocks, key=lambda b: b.top):
             if not tops or b.top - tops[-1] > PARAGRAPH_GAP_RATIO * size:
@@ -598,6 +754,10 @@ class _TextTables:
             span = max(1, bisect_left(tops, b.bottom) - row)
             c0 = bisect_right(seps, min(ch.cx0 for ch in b.chunks))
             c1 = bisect_right(seps, max(ch.cx1 for ch in b.chunks))
+            # a header cell's own filled box gives its span, not how far its words reach
+            box = _own_box(self.fills, (b.x0, b.top, b.x1, b.bottom),
+                           [(o.x0, o.top, o.x1, o.bottom) for o in blocks if o is not b], edges)
+            c0, c1 = (_box_span(box, edges) if box is not None else None) or (c0, c1)
             out.append(self._cell(b.chunks, row, c0, span, c1 - c0 + 1))
             covered.update((r, c) for r in range(row, row + span) for c in range(c0, c1 + 1))
         top, bottom = min(b.top for b in blocks), max(b.bottom for b in blocks)
@@ -626,6 +786,13 @@ class _TextTables:
             for g in groups:
                 if g[1] > g[0]:
                     g[0], g[1] = _centred_span(g[0], g[1], g[2], edges, groups)
+            for g in groups:
+                box = _own_box(self.fills, _extent(g[2]), [_extent(o[2]) for o in groups if o is not g], edges)
+                span = _box_span(box, edges) if box is not None else None
+                if span is not None:
+                    a, b = span
+                    if not any(o is not g and o[0] <= b and a <= o[1] for o in groups):
+                        g[0], g[1] = a, b
             covered = set()
             for c0, c1, _, chunks in groups:
                 out.append(self._cell(chunks, offset + r, c0, 1, c1 - c0 + 1))
@@ -689,13 +856,15 @@ class _Columns:
 
 
 def find(page_lines: list[list[dict]], bands: list[tuple[float, float, float]], page: int, height: float,
-         carry: Carry | None) -> tuple[list[list[dict]], list[bool], Carry | None]:
+         carry: Carry | None, fills: list[tuple[float, float, float, float]] = ()
+         ) -> tuple[list[list[dict]], list[bool], Carry | None]:
     """The tables without rules among a page's printed lines (`pipeline.extract.lines.page_lines`).
 
     Returns each table's cells, which lines the tables took, and the table left
     open at the foot of the page. `bands` are the page's rule and band edges,
-    `carry` the table left open at the foot of the page before.
+    `carry` the table left open at the foot of the page before, `fills` the boxes of
+    the page's filled rectangles (`pipeline.extract.tables.ruled.fill_boxes`).
     """
-    found = _TextTables([_line(g, k) for k, g in enumerate(page_lines)], bands, page, height)
+    found = _TextTables([_line(g, k) for k, g in enumerate(page_lines)], bands, page, height, fills)
     found.run(carry)
     return found.tables, found.used, found.carry
