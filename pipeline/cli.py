@@ -371,7 +371,7 @@ def docs(check: bool) -> None:
     from pipeline import cli_docs
     from pipeline.contract import stale, write_docs
 
-    generated = "the contract, schemas/, docs/data-dictionary.md and docs/commands.md"
+    generated = "the contract, schemas/, docs/data-dictionary.md, docs/vocabulary.md and docs/commands.md"
     if check:
         out_of_date = stale() + ([cli_docs.COMMANDS_MD] if cli_docs.stale() else [])
         for path in out_of_date:

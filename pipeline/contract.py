@@ -36,6 +36,7 @@ import pyarrow as pa
 
 from pipeline import fields as F
 from pipeline import sql
+from pipeline import vocab
 from pipeline.errors import ContractChanged
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +46,7 @@ DESCRIPTOR = Path(__file__).resolve().with_name("contract.json")
 #: The repository's copies for readers: schemas/datapackage.json, postgres.sql, bigquery/<table>.json.
 SCHEMAS = ROOT / "schemas"
 DICTIONARY = ROOT / "docs" / "data-dictionary.md"
+VOCABULARY = ROOT / "docs" / "vocabulary.md"
 #: The name of each year's own data package in outputs/<year>/.
 YEAR_PACKAGE = "datapackage.json"
 
@@ -422,6 +424,7 @@ def generated() -> dict[Path, str]:
              SCHEMAS / "postgres.sql": postgres_sql()}
     files.update((SCHEMAS / "bigquery" / f"{name}.json", bigquery_text(table)) for name, table in F.TABLES.items())
     files[DICTIONARY] = data_dictionary()
+    files[VOCABULARY] = vocab.markdown()
     return files
 
 

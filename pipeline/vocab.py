@@ -3,11 +3,11 @@
 A new year's guide that rewords a header, prints a new sentinel or a new way of
 stating its year is a data edit here, not a code edit:
 
-* `payment_headers.csv`: payment-table header wordings, each mapped to a concept
-  (`code`, `descriptor`, `physician`, `non_facility`, `facility`, `opps`, `apc`,
-  `asc`, `payment`, `rvus`, and `title`/`service`, which carry no column).
+* `concepts.csv`: what a header can stand for, per table kind, with its meaning
+  (listed in `docs/vocabulary.md`, which `pipeline docs` generates from these files).
+* `payment_headers.csv`: payment-table header wordings, each mapped to a payment concept.
   `{year}` stands for any four-digit year.
-* `terminology_headers.csv`: the glossary's two header wordings (`term`, `description`).
+* `terminology_headers.csv`: the glossary's header wordings (`term`, `description`).
 * `running_text.csv`: lines a producer prints on every page of a table, inside or under it, that
   belong to no cell ("Continued on next page", "Page {n} of {n}"; `{n}` stands for a number).
 * `sentinels.csv`: cell wordings that stand for a payment status instead of an amount.
@@ -24,6 +24,10 @@ Extract uses the same wordings to find a table drawn without rules (lines
 printed in header words, `header_words`, naming at least two columns in full);
 normalize uses them to say which table is which and what each column holds.
 `use` reads them from a copy, to try a new wording before editing the files.
+
+Every file is checked as it is read (`REGISTRY`: its columns, and what each value
+may be); a bad entry raises `VocabularyError` naming the file, the line and what is
+wrong, and `check()` reads them all (the build does so before it starts).
 """
 
 from __future__ import annotations
@@ -31,8 +35,11 @@ from __future__ import annotations
 import csv
 import re
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+
+from pipeline.errors import GuideError
 
 VOCAB_DIR = Path(__file__).parent / "vocab"
 _WORD = re.compile(r"[A-Za-z]+")
@@ -47,9 +54,147 @@ def header_key(text: str) -> str:
     return _HYPHEN_BREAK.sub("-", " ".join(text.replace("®", " ").casefold().split()))
 
 
+class VocabularyError(GuideError):
+    """A vocabulary file with a bad entry: the message names the file and line."""
+
+
+def _one_of(*allowed: str):
+    def check(value: str) -> str | None:
+        return None if value in allowed else f"{value!r} is not one of {', '.join(allowed)}"
+    return check
+
+
+def _present(value: str) -> str | None:
+    return None if value.strip() else "is empty"
+
+
+def _regex(value: str) -> str | None:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        return f"{value!r} is not a regular expression ({exc})"
+    return None
+
+
+def _code_point(value: str) -> str | None:
+    return None if re.fullmatch(r"[0-9A-Fa-f]{4,6}", value) and int(value, 16) <= 0x10FFFF \
+        else f"{value!r} is not a hexadecimal code point"
+
+
+def _concept_of(kind: str):
+    def check(value: str) -> str | None:
+        known = tuple(r["concept"] for r in _rows("concepts.csv") if r["kind"] == kind)
+        return None if value in known else f"{value!r} is not a {kind} concept of concepts.csv ({', '.join(known)})"
+    return check
+
+
+def _number_or_blank(value: str) -> str | None:
+    return None if not value.strip() or re.fullmatch(r"\d+(\.\d+)?", value.strip()) \
+        else f"{value!r} is not a percentage (or blank, for any change)"
+
+
+@dataclass(frozen=True)
+class VocabFile:
+    """One file of the vocabulary: its columns, and a check for each that has one."""
+
+    name: str
+    columns: tuple[str, ...]
+    checks: dict = field(default_factory=dict)
+
+
+_PAYMENT_STATUSES = ("contractor_priced", "not_applicable")
+_CHARACTER_KINDS = ("letters", "hyphen", "space", "drop", "soft_hyphen")
+_FACTS = ("guide_year", "effective_date", "document_number")
+
+#: Every vocabulary file, what its columns are and what each value may be.
+REGISTRY: dict[str, VocabFile] = {f.name: f for f in (
+    VocabFile("concepts.csv", ("kind", "concept", "meaning"),
+              {"kind": _one_of("payment", "terminology"), "concept": _present, "meaning": _present}),
+    VocabFile("payment_headers.csv", ("concept", "wording"),
+              {"concept": _concept_of("payment"), "wording": _present}),
+    VocabFile("terminology_headers.csv", ("concept", "wording"),
+              {"concept": _concept_of("terminology"), "wording": _present}),
+    VocabFile("running_text.csv", ("wording",), {"wording": _present}),
+    VocabFile("sentinels.csv", ("wording", "payment_status"),
+              {"wording": _present, "payment_status": _one_of(*_PAYMENT_STATUSES)}),
+    VocabFile("document_facts.csv", ("fact", "pattern"), {"fact": _one_of(*_FACTS), "pattern": _regex}),
+    VocabFile("characters.csv", ("code_point", "kind", "reads_as", "name"),
+              {"code_point": _code_point, "kind": _one_of(*_CHARACTER_KINDS)}),
+    VocabFile("diff_checks.csv", ("dataset", "field", "beyond_pct"),
+              {"dataset": _present, "field": _present, "beyond_pct": _number_or_blank}),
+)}
+
+
 def _rows(name: str) -> list[dict[str, str]]:
-    with open(VOCAB_DIR / name, newline="", encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
+    """The rows of one vocabulary file, each checked against `REGISTRY`."""
+    spec = REGISTRY[name]
+    path = VOCAB_DIR / name
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        if tuple(reader.fieldnames or ()) != spec.columns:
+            raise VocabularyError(f"{path}: line 1: the columns are {', '.join(reader.fieldnames or ())}; "
+                                  f"they should be {', '.join(spec.columns)}")
+        rows = []
+        for row in reader:
+            if None in row or any(v is None for v in row.values()):
+                raise VocabularyError(f"{path}: line {reader.line_num}: {len(spec.columns)} values expected "
+                                      f"({', '.join(spec.columns)})")
+            for column, check in spec.checks.items():
+                problem = check(row[column])
+                if problem:
+                    raise VocabularyError(f"{path}: line {reader.line_num}: {column} {problem}")
+            rows.append(row)
+    return rows
+
+
+def rows(name: str) -> list[dict[str, str]]:
+    """The checked rows of `pipeline/vocab/<name>` (or of the copy in `use`)."""
+    return _rows(name)
+
+
+#: What each file is for, in the generated reference (`docs/vocabulary.md`).
+_ABOUT = {
+    "concepts.csv": "What a header can stand for, per table kind. A concept normalize does not handle is a code "
+                    "change; every other edit here is data.",
+    "payment_headers.csv": "Payment-table header wordings, each mapped to a payment concept (`{year}`: any year).",
+    "terminology_headers.csv": "The glossary's header wordings, mapped to `term` or `description`.",
+    "running_text.csv": "Lines printed on every page of a table that belong to no cell (`{n}`: a number).",
+    "sentinels.csv": "Cell wordings that stand for a payment status instead of an amount.",
+    "document_facts.csv": "Regular expressions for facts printed in the prose; the named group is the value.",
+    "characters.csv": "Code points read as something else before any pattern is matched.",
+    "diff_checks.csv": "Changes `diff` flags as \"check against the PDF\" (beyond a percentage; blank: any).",
+}
+
+
+def markdown() -> str:
+    """`docs/vocabulary.md`: each file, its columns and allowed values, and the concepts with their meaning."""
+    out = ["# Vocabulary reference", "",
+           "Generated from `pipeline/vocab.py` and `pipeline/vocab/*.csv` by `make docs`; do not edit by hand,",
+           "`make test` fails when it is stale. Every file is checked as it is read: a bad entry stops the build",
+           "with one line naming the file, the line and what is wrong. [layouts.md](layouts.md) says when to add",
+           "a wording.", "", "| file | columns | rows | what it is for |", "|---|---|---|---|"]
+    for name, spec in REGISTRY.items():
+        out.append(f"| `pipeline/vocab/{name}` | {', '.join(f'`{c}`' for c in spec.columns)} | "
+                   f"{len(_rows(name))} | {_ABOUT[name]} |")
+    out += ["", "## Concepts", "", "A header wording in `payment_headers.csv` or `terminology_headers.csv` maps to one "
+            "of these.", "", "| table | concept | meaning |", "|---|---|---|"]
+    out += [f"| {r['kind']} | `{r['concept']}` | {r['meaning']} |" for r in _rows("concepts.csv")]
+    out += ["", "## Allowed values", "",
+            f"- `sentinels.csv` `payment_status`: {', '.join(f'`{v}`' for v in _PAYMENT_STATUSES)}",
+            f"- `document_facts.csv` `fact`: {', '.join(f'`{v}`' for v in _FACTS)}; `pattern` must compile",
+            f"- `characters.csv` `kind`: {', '.join(f'`{v}`' for v in _CHARACTER_KINDS)}; `code_point` in hexadecimal",
+            "- `diff_checks.csv` `beyond_pct`: a number, or blank for any change", ""]
+    return "\n".join(out)
+
+
+def check() -> None:
+    """Read every vocabulary file; the first bad entry raises `VocabularyError`."""
+    for name in REGISTRY:
+        _rows(name)
+    for kind in ("payment", "terminology"):
+        _header_patterns(kind)
+    _running_patterns()
+    characters()
 
 
 @contextmanager

@@ -38,7 +38,6 @@ printed on in both years (from provenance).
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -219,9 +218,8 @@ class Check:
 
 def checks() -> tuple[Check, ...]:
     """The rules of `pipeline/vocab/diff_checks.csv`, in file order."""
-    with open(vocab.VOCAB_DIR / CHECKS_FILE, newline="", encoding="utf-8") as fh:
-        return tuple(Check(r["dataset"], r["field"], Decimal(r["beyond_pct"]) if r["beyond_pct"].strip() else None)
-                     for r in csv.DictReader(fh))
+    return tuple(Check(r["dataset"], r["field"], Decimal(r["beyond_pct"]) if r["beyond_pct"].strip() else None)
+                 for r in vocab.rows(CHECKS_FILE))
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from pipeline import vocab
 from pipeline.digest import sha256_file
 from pipeline.errors import GuideError, PasswordRequired, ValidationFailed, YearConflict, from_parser
 from pipeline.run import buildstate
@@ -229,6 +230,7 @@ def build(sources: Path, outputs: Path, *, passwords=(), fail_fast: bool = False
     paths = find_sources(sources)
     if not paths:
         return []
+    vocab.check()  # a bad entry in pipeline/vocab/ stops the build before any guide, naming file and line
     if not force:
         years = buildstate.up_to_date(sources, paths, outputs)
         if years is not None:
