@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from conftest import OUTPUTS, SOURCE_2022, SOURCES
+from conftest import FIXTURES, OUTPUTS, SOURCE_2022, SOURCES
 from pipeline.readers import inspect as report
 from pipeline.cli import main
 from pipeline.extract import extract, page_images, sha256_of
@@ -193,3 +193,42 @@ def test_headless_browser_shows_the_page_picture(folder, tmp_path):
     x, y = found
     assert y + height <= screen.size[1]
     assert screen.crop((x, y, x + width, y + height)).tobytes() == page.tobytes()
+
+
+def test_hidden_text_is_counted_and_outlined_dashed_where_it_was(tmp_path):
+    """The clipped-header fixture builds with 10 hidden characters on page 2 ("Indicator)", clipped by
+    its header cell, lying over the APC cell below): the report says so on page 2 and outlines the run."""
+    fixture = FIXTURES / "visibility" / "clipped-header-line-2023.pdf"
+    sources = tmp_path / "sources" / "2023"
+    sources.mkdir(parents=True)
+    shutil.copy(fixture, sources)
+    built = CliRunner().invoke(main, ["build", "--sources", str(tmp_path / "sources"),
+                                      "--outputs", str(tmp_path / "outputs"), "--quiet"])
+    assert built.exit_code == 0, built.output
+    result = run("2023", "--outputs", tmp_path / "outputs", "--sources", tmp_path / "sources")
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "outputs" / "2023"
+    text = (folder / "report.html").read_text(encoding="utf-8")
+    [run_box] = extract(fixture).hidden[["x0", "top", "x1", "bottom"]].itertuples(index=False)
+    assert tuple(round(v, 2) for v in run_box) == (398.1, 228.72, 439.54, 236.72)
+
+    # the count per page, as the manifest records it
+    assert read_manifest(folder)["hidden_characters"] == {"2": {"clipped": 10}}
+    assert re.findall(r'<p class="hidden-note" id="hidden-(\d+)"><strong>([^<]*)</strong>', text) == [
+        ("2", "10 characters hidden (clipped: 10)"),
+        ("3", "No character hidden: the extract stage read every character this page shows.")]
+    assert ("<li>clipped (text outside its clipping path): “Indicator)”, 10 characters, "
+            "box 398.1, 228.72, 439.54, 236.72 pt</li>") in text
+    # the outline element over the run's box, its reason in the hover text
+    assert re.findall(r'<span class="hidden-run"[^>]*>', text) == [
+        '<span class="hidden-run" data-reason="clipped" data-box="398.1 228.72 439.54 236.72" '
+        'style="left:65.049%;top:28.879%;width:6.771%;height:1.010%" '
+        'title="hidden, not read: text outside its clipping path (clipped)\n'
+        '“Indicator)” · 10 characters · box 398.1, 228.72, 439.54, 236.72 pt">']
+    # and on the picture: a dashed outline at twice the box's points, dashes of 6 pixels, gaps of 4
+    clean = page_images(fixture, [2], report.RESOLUTION)[2]
+    with Image.open(folder / "report" / "page-2.png") as drawn:
+        top = [drawn.getpixel((x, 457)) == report.HIDDEN_COLOR for x in range(796, 816)]
+        assert top == [True] * 6 + [False] * 4 + [True] * 6 + [False] * 4
+        assert drawn.getpixel((796, 470)) == report.HIDDEN_COLOR  # left edge, lower down
+        assert clean.getpixel((796, 457)) != report.HIDDEN_COLOR

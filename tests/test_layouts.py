@@ -15,6 +15,7 @@ import json
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -29,6 +30,7 @@ from pipeline.run.build import parse_source
 from pipeline.cli import main
 from pipeline.errors import LayoutError, ValueNotParsed
 from pipeline.extract import extract
+from pipeline.normalize import normalize
 from pipeline.text import split_footnotes, squash
 
 
@@ -265,6 +267,47 @@ def test_a_row_broken_by_the_page_break_is_one_row():
         ("23864", "physician_facility", "contractor_priced", None, None, None, None),
         ("23864", "physician_non_facility", "contractor_priced", None, None, None, None),
     ]
+
+
+def _moved(raw, table: int, row: int, cols: set[int]):
+    """`raw` with table `table` cut below `row`: the cells of `cols` in `row` stay in it, the rest of
+    that row and every row below move one row down (one code's cells split over two rows)."""
+    cells = raw.cells.copy()
+    below = (cells["table"] == table) & ((cells["row"] > row) | ((cells["row"] == row) & ~cells["col"].isin(cols)))
+    cells.loc[below, "row"] += 1
+    return replace(raw, cells=cells)
+
+
+def test_a_codes_values_from_two_rows_of_one_table_stop_the_build():
+    """Post-condition: every code's values come from one printed row. Here 0600T's code, descriptor and
+    physician cells are in row 5 of the ruled table and its OPPS and ASC cells in row 6 below it."""
+    raw = extract(FIXTURES / "reportlab-ruled-2023.pdf")
+    assert normalize(raw).tables["codes"]["cpt_code"].tolist()[:1] == ["0600T"]  # as printed, it builds
+    split = _moved(raw, 0, 4, {0, 1, 2})
+    with pytest.raises(LayoutError) as exc:
+        normalize(split)
+    assert str(exc.value) == (
+        "page 2: 0600T: its values come from rows 5 and 6 of the table: code, descriptor, "
+        "physician_non_facility amount, physician_non_facility rvus, physician_facility amount, "
+        "physician_facility rvus from row 5; hospital_outpatient apc, hospital_outpatient amount, "
+        "ambulatory_surgical_center amount from row 6")
+
+
+def test_a_row_broken_by_the_page_break_may_span_two_tables_but_not_two_rows_of_one():
+    """23864's row is cut by the page break (its code below it, on page 3): the last row of page 2's table
+    and the first of page 3's make one row and build. Split page 3's part in two rows and it stops."""
+    raw = extract(FIXTURES / "reportlab-borderless-centred-break-2025.pdf")
+    assert "23864" in set(normalize(raw).tables["codes"]["cpt_code"])
+    split = _moved(raw, 1, 0, {6, 7, 8})
+    with pytest.raises(LayoutError) as exc:
+        normalize(split)
+    assert str(exc.value) == (
+        "page 3: 23864: its values come from row 13 of the table on page 2 and rows 1 and 2 of the table on "
+        "page 3: descriptor, physician_non_facility amount, physician_non_facility rvus, physician_facility "
+        "amount, physician_facility rvus from row 13 on page 2; hospital_outpatient apc, hospital_outpatient "
+        "amount, ambulatory_surgical_center amount from row 1 on page 3; code, descriptor, "
+        "physician_non_facility amount, physician_non_facility rvus, physician_facility amount, "
+        "physician_facility rvus from row 2 on page 3")
 
 
 def test_hundreds_of_codes_over_tens_of_pages():

@@ -20,6 +20,12 @@ where they sit on the page:
   term finishing the description above it.
 * a line outside every table that reads like a payment row (a CPT code and a
   dollar amount) stops the build: the table around it could not be placed.
+* post-condition: each code's values come from one printed row of one table
+  (each `Piece` knows the page, table and row it was read from). The only
+  exception is the row a page break cuts: the last row of one page's table and
+  the first of the next page's. A code whose cells come from two rows of one
+  table (a row below printing what the code's row left empty) stops the build,
+  naming page, code and rows.
 
 Every value is parsed strictly: money to exact `Decimal`, sentinels by
 `vocab/sentinels.csv`, "5362 (J1)" into APC and indicator, the descriptor split
@@ -71,9 +77,12 @@ class Piece:
     sup_mask: str
     page: int
     box: tuple[float, float, float, float]
+    #: The printed row(s) of the extracted tables it was read from: (page, table, row) each.
+    rows: tuple[tuple[int, int, int], ...] = ()
 
     def extend(self, other: "Piece") -> "Piece":
-        return Piece(f"{self.text}\n{other.text}", f"{self.sup_mask}\n{other.sup_mask}", self.page, self.box)
+        return Piece(f"{self.text}\n{other.text}", f"{self.sup_mask}\n{other.sup_mask}", self.page, self.box,
+                     tuple(dict.fromkeys(self.rows + other.rows)))
 
 
 def _join(first: dict[int, Piece], then: dict[int, Piece]) -> dict[int, Piece]:
@@ -99,6 +108,25 @@ def _join(first: dict[int, Piece], then: dict[int, Piece]) -> dict[int, Piece]:
             out[k] = base.extend(p) if base is not None and base.text.strip() else p
         done |= columns
     return out
+
+
+def _fills_gaps(first: dict[int, Piece], then: dict[int, Piece]) -> bool:
+    """Is every printed cell of `then` under a column `first` (a row of the same table) left empty?"""
+    tables = {t for p in first.values() for _, t, _ in p.rows}
+    return all(not p.text.strip() or ((q := first.get(c)) is None or not q.text.strip())
+               and {t for _, t, _ in p.rows} <= tables for c, p in then.items())
+
+
+def _numbered(noun: str, numbers: list[int]) -> str:
+    """"row 3", "rows 3 and 4", "rows 3, 4 and 5"."""
+    if len(numbers) == 1:
+        return f"{noun.rstrip('s')} {numbers[0]}"
+    return f"{noun.rstrip('s')}s {', '.join(map(str, numbers[:-1]))} and {numbers[-1]}"
+
+
+def _role_label(role: tuple[str | None, str]) -> str:
+    setting, kind = role
+    return kind if setting is None else f"{setting} {kind}"
 
 
 # ---------------------------------------------------------------- entry point
@@ -258,7 +286,8 @@ def _grids(cells: pd.DataFrame) -> list[_Grid]:
 
 def _piece(cell: dict) -> Piece:
     return Piece(cell["text"], cell["sup_mask"], int(cell["page"]),
-                 (float(cell["x0"]), float(cell["top"]), float(cell["x1"]), float(cell["bottom"])))
+                 (float(cell["x0"]), float(cell["top"]), float(cell["x1"]), float(cell["bottom"])),
+                 ((int(cell["page"]), int(cell["table"]), int(cell["row"])),))
 
 
 # ---------------------------------------------------------------- classification
@@ -497,6 +526,9 @@ class _Builder:
         self._pending: tuple[dict[int, Piece], _Columns] | None = None
         #: The top part of a row broken by a page break whose code is printed on the next page.
         self._orphan: dict[int, Piece] | None = None
+        #: Each payment table's first and last printed data rows, by table id: where a row broken
+        #: by a page break may end (the last) and go on (the first of the next page's table).
+        self._printed: dict[int, tuple[int, int]] = {}
 
     # -- provenance: one row per published value (every column but guide_year
     # and source_page), pointing at the printed cell the value was read from.
@@ -525,6 +557,9 @@ class _Builder:
             if start > 0:
                 self._note_footnotes("payments", grid, start)
         code_col = cols.roles.index((None, "code"))
+        printed_rows = [r for r in range(start, grid.nrows) if any(c["text"].strip() for c in grid.row_cells(r))]
+        if printed_rows:
+            self._printed[grid.table] = (printed_rows[0], printed_rows[-1])
         for r in range(start, grid.nrows):
             pieces = {c: _piece(cell) for c in range(grid.ncols)
                       if (cell := grid.at(r, c)) is not None and cell["row"] == r}
@@ -546,6 +581,10 @@ class _Builder:
                 # the top of a row the page break cut off; its code comes on the next page
                 self.finish()
                 self._orphan = pieces
+            elif self._pending is not None and _fills_gaps(self._pending[0], pieces):
+                # the cells the code's row left empty, printed in the row below: taken as its row's,
+                # so that `_emit_code` names both rows and stops (a code's values come from one row)
+                self._pending = (_join(self._pending[0], pieces), cols)
             else:
                 raise LayoutError(f"payment table row with no CPT code: {squash(printed[0].text)!r}",
                                   page=printed[0].page)
@@ -568,6 +607,7 @@ class _Builder:
         code = squash(split_footnotes(code_piece.text, code_piece.sup_mask)[0])
         if not CPT_CODE.match(code):
             raise ValueNotParsed(f"{code!r} is not a CPT code (5 digits, or 4 digits and T)", page=code_piece.page)
+        self._check_one_row(code, code_piece.page, pieces, cols)
         desc_piece = pieces.get(role[(None, "descriptor")])
         if desc_piece is None:
             raise LayoutError(f"code {code} has no descriptor cell", page=code_piece.page)
@@ -586,6 +626,39 @@ class _Builder:
             self._prov("exclusions", f"{code}|{other}", "excluded_code", desc_piece)
         for setting in F.SETTINGS:
             self._payment(code, code_piece, setting, pieces, role)
+
+    def _check_one_row(self, code: str, page: int, pieces: dict[int, Piece], cols: _Columns) -> None:
+        """Post-condition: a code's values come from one printed row of the extracted tables.
+
+        The one exception is a row cut by page breaks: one row of each of tables on consecutive
+        pages, where every row but the last is its table's last printed row and every row but the
+        first its table's first printed row. Anything else stops the build, naming the rows.
+        """
+        origins = sorted({o for p in pieces.values() for o in p.rows})
+        if len(origins) <= 1:
+            return
+        by_table: dict[tuple[int, int], list[int]] = {}
+        for o_page, table, row in origins:
+            by_table.setdefault((o_page, table), []).append(row)
+        tables = sorted(by_table)
+        bounds = {t: self._printed.get(t[1], (None, None)) for t in tables}
+        if all(len(rows) == 1 for rows in by_table.values()) and all(
+                b[0] == a[0] + 1 and by_table[a][0] == bounds[a][1] and by_table[b][0] == bounds[b][0]
+                for a, b in zip(tables, tables[1:])):
+            return
+        if len(tables) == 1:
+            where = f"{_numbered('rows', [r + 1 for r in by_table[tables[0]]])} of the table"
+        else:
+            where = " and ".join(f"{_numbered('row', [r + 1 for r in by_table[t]])} of the table on page {t[0]}"
+                                 for t in tables)
+        held = []
+        for o_page, table, row in origins:
+            labels = [_role_label(cols.roles[c]) for c, p in sorted(pieces.items())
+                      if p.text.strip() and (o_page, table, row) in p.rows]
+            if labels:
+                page_of = f" on page {o_page}" if len(tables) > 1 else ""
+                held.append(f"{', '.join(labels)} from row {row + 1}{page_of}")
+        raise LayoutError(f"{code}: its values come from {where}: {'; '.join(held)}", page=page)
 
     def _payment(self, code: str, code_piece: Piece, setting: str, pieces: dict[int, Piece], role: dict) -> None:
         what = f"{code} {setting}"

@@ -10,8 +10,10 @@ Not a stage of the flow but a look back over it, for one published year:
 For each page holding a table, the report shows a picture of the page with
 every cell the extract stage found outlined: grey for cells that fed nothing
 (headers, prose), coloured by dataset and labelled with the fields they fed for
-the rest. Beside it are the published rows read from that page, the footnote
-marks found there, and at the top the validation result. The HTML uses
+the rest. Text a viewer does not paint (the extract stage's hidden runs) is
+outlined dashed in magenta, its reason in the hover text, and each page says
+how many characters were hidden and why. Beside it are the published rows read
+from that page, the footnote marks found there, and at the top the validation result. The HTML uses
 relative image paths and inline CSS only, so it opens from disk with no server
 and no network.
 
@@ -29,6 +31,7 @@ from __future__ import annotations
 import html
 import io
 from dataclasses import dataclass
+from types import SimpleNamespace
 from pathlib import Path
 
 import pandas as pd
@@ -38,12 +41,13 @@ from pipeline import __version__
 from pipeline import fields as F
 from pipeline.run.build import find_sources
 from pipeline.errors import GuideError
+from pipeline.model import HIDDEN_REASONS
 from pipeline.readers.labels import LABEL_POINTS, LINE_HEIGHT, PAD, Rect, page_labels
 from pipeline.extract import extract, page_images, sha256_of
 from pipeline.publish import INSPECT_HTML, INSPECT_IMAGES, MANIFEST, read_manifest, read_tables, write_inspect_report
 from pipeline.run.sandbox import Limits, run_all
 from pipeline.text import split_footnotes, squash
-from pipeline.validate import find_failures
+from pipeline.validate import find_failures, hidden_counts
 
 #: Pixels per inch of the page pictures: 2 pixels per PDF point, so labels
 #: stay legible when zoomed and a letter page is 150-300 KB of PNG.
@@ -58,6 +62,10 @@ COLORS = {
 }
 FOOTNOTE_COLOR = (230, 120, 0)
 CELL_COLOR = (150, 150, 150)  # a cell the extract stage found that fed no value
+#: Text a viewer does not paint: a dashed outline in a colour no dataset has.
+HIDDEN_COLOR = (230, 0, 230)
+#: Dash and gap of the hidden-text outline, in pixels of the picture.
+HIDDEN_DASH = (6, 4)
 
 
 class ReportInputError(GuideError):
@@ -119,9 +127,10 @@ def find_source(manifest: dict, sources: Path, manifest_path: Path) -> Path:
                            "the outputs were built from another version of this PDF (rebuild with make build)")
 
 
-def report_pages(cells: pd.DataFrame, provenance: pd.DataFrame) -> list[int]:
-    """Pages holding a table, or a box a published value came from."""
-    return sorted({int(p) for p in cells["page"]} | {int(p) for p in provenance["page"]})
+def report_pages(cells: pd.DataFrame, provenance: pd.DataFrame, hidden: pd.DataFrame | None = None) -> list[int]:
+    """Pages holding a table, a box a published value came from, or text a viewer does not paint."""
+    pages = {int(p) for p in cells["page"]} | {int(p) for p in provenance["page"]}
+    return sorted(pages | ({int(p) for p in hidden["page"]} if hidden is not None else set()))
 
 
 def inspect_year(year: int, outputs: Path, sources: Path, *, password: str | None = None,
@@ -156,8 +165,9 @@ def inspect_year(year: int, outputs: Path, sources: Path, *, password: str | Non
 def _report_of(source: Path, password, manifest, tables, failures, resolution, on_page=None) -> Report:
     """In the sandboxed child: read the PDF, picture its table pages, render the report's bytes."""
     raw = extract(source, password=password, on_page=on_page)
-    images = page_images(source, report_pages(raw.cells, tables["provenance"]), resolution, password)
-    return render_report(manifest, tables, failures, raw.cells, images, resolution, lines=raw.lines)
+    images = page_images(source, report_pages(raw.cells, tables["provenance"], raw.hidden), resolution, password)
+    return render_report(manifest, tables, failures, raw.cells, images, resolution, lines=raw.lines,
+                         hidden=raw.hidden)
 
 
 # ---------------------------------------------------------------- values and boxes
@@ -224,9 +234,46 @@ def _footnote_cells(cells: pd.DataFrame, footnotes: list[dict]) -> dict[tuple, l
 
 # ---------------------------------------------------------------- page pictures
 
+def _hidden_on(hidden: pd.DataFrame | None, page: int) -> list[dict]:
+    """The hidden runs of one page, top to bottom (the extract stage's `RawGuide.hidden` rows)."""
+    if hidden is None or not len(hidden):
+        return []
+    runs = hidden[hidden["page"] == page].to_dict("records")
+    return sorted(runs, key=lambda r: (float(r["top"]), float(r["x0"])))
+
+
+def _on_picture(bbox, width: float, height: float):
+    """`bbox` cut to the page picture (0, 0, width, height) in points; None when none of it is on it."""
+    x0, top, x1, bottom = max(bbox[0], 0), max(bbox[1], 0), min(bbox[2], width), min(bbox[3], height)
+    return (x0, top, x1, bottom) if x0 < x1 and top < bottom else None
+
+
+def _dashed_rectangle(draw: ImageDraw.ImageDraw, box, color, width: int = 2, dash=HIDDEN_DASH) -> None:
+    """A rectangle outline in dashes: `dash` = (on, off) pixels, starting on at each corner."""
+    x0, y0, x1, y1 = box
+    on, off = dash
+
+    def line(a, b, fixed, horizontal):
+        start = a
+        while start <= b:
+            end = min(start + on - 1, b)
+            if horizontal:
+                draw.rectangle((start, fixed, end, fixed + width - 1), fill=color)
+            else:
+                draw.rectangle((fixed, start, fixed + width - 1, end), fill=color)
+            start += on + off
+
+    line(x0, x1, y0, True)
+    line(x0, x1, y1 - width + 1, True)
+    line(y0, y1, x0, False)
+    line(y0, y1, x1 - width + 1, False)
+
+
 def draw_page(image: Image.Image, page: int, cells: pd.DataFrame, boxes: list[_Box],
-              footnote_cells: dict[tuple, list[str]], resolution: float) -> Image.Image:
-    """The page picture with every extracted cell outlined, value boxes in their dataset's colour.
+              footnote_cells: dict[tuple, list[str]], resolution: float,
+              hidden: pd.DataFrame | None = None) -> Image.Image:
+    """The page picture with every extracted cell outlined, value boxes in their dataset's colour,
+    and each run of hidden text (`hidden`, the extract stage's) outlined dashed in `HIDDEN_COLOR`.
 
     The labels are not drawn here but laid over the picture in the HTML (`labels`), where they
     are placed clear of the print and a browser can be asked where they are.
@@ -245,6 +292,11 @@ def draw_page(image: Image.Image, page: int, cells: pd.DataFrame, boxes: list[_B
             draw.rectangle(px(bbox), outline=FOOTNOTE_COLOR, width=2)
     for box in (b for b in boxes if b.page == page):
         draw.rectangle(px(box.bbox), outline=COLORS[box.dataset], width=2)
+    for run in _hidden_on(hidden, page):
+        shown = _on_picture(_bbox(run), out.size[0] / scale, out.size[1] / scale)
+        if shown is not None:
+            x0, y0, x1, y1 = px(shown)
+            _dashed_rectangle(draw, (x0, y0, min(x1, out.size[0] - 1), min(y1, out.size[1] - 1)), HIDDEN_COLOR)
     return out
 
 
@@ -279,6 +331,9 @@ figure { margin: 0; }
 .pic img { display: block; width: 100%; height: auto; }
 .pic a { position: absolute; display: block; }
 .pic a:hover { background: rgba(255, 214, 0, 0.35); outline: 2px solid #e0a800; }
+.pic .hidden-run { position: absolute; display: block; box-sizing: border-box; }
+.pic .hidden-run:hover { background: rgba(230, 0, 230, 0.2); }
+.hidden-note { margin: 4px 0 8px; } .hidden-note strong { color: rgb(150, 0, 150); }
 figcaption { color: #555; font-size: 12px; margin-top: 4px; }
 .tables { min-width: 0; overflow-x: auto; }
 table { border-collapse: collapse; margin-bottom: 8px; font-size: 12px; }
@@ -339,7 +394,55 @@ def _legend() -> str:
     items += [(FOOTNOTE_COLOR, "header with a footnote mark"), (CELL_COLOR, "cell that fed no value")]
     return '<p class="legend">' + "".join(
         f'<span><i style="border-color: rgb{c}"></i>{_e(t)}</span>' for c, t in items) + \
+        f'<span><i style="border-color: rgb{HIDDEN_COLOR}; border-style: dashed"></i>text a viewer does not ' \
+        "paint (hidden, not read)</span>" \
         "<span>(a box that fed several datasets takes the first one's colour)</span></p>"
+
+
+def hidden_statement(counts: dict[str, int]) -> str:
+    """One page's hidden characters in words: "10 characters hidden (clipped: 10)"."""
+    total = sum(counts.values())
+    if not total:
+        return "No character hidden: the extract stage read every character this page shows."
+    reasons = ", ".join(f"{r}: {counts[r]}" for r in HIDDEN_REASONS if counts.get(r))
+    return f"{total} character{'s' if total != 1 else ''} hidden ({reasons})"
+
+
+def _hidden_title(run: dict) -> str:
+    x0, top, x1, bottom = _bbox(run)
+    return (f"hidden, not read: {HIDDEN_REASONS[run['reason']]} ({run['reason']})\n"
+            f"“{squash(run['text'])}” · {int(run['chars'])} characters · box {x0:g}, {top:g}, {x1:g}, {bottom:g} pt")
+
+
+def _hidden_overlay(run: dict, width: float, height: float) -> str:
+    """The hover target of one hidden run: its box (in points, as `data-box`) and its reason as the title."""
+    shown = _on_picture(_bbox(run), width, height)
+    if shown is None:
+        return ""
+    x0, top, x1, bottom = shown
+    b = _bbox(run)
+    style = (f"left:{100 * x0 / width:.3f}%;top:{100 * top / height:.3f}%;"
+             f"width:{100 * (x1 - x0) / width:.3f}%;height:{100 * (bottom - top) / height:.3f}%")
+    return (f'<span class="hidden-run" data-reason="{_e(run["reason"])}" '
+            f'data-box="{b[0]:g} {b[1]:g} {b[2]:g} {b[3]:g}" style="{style}" title="{_e(_hidden_title(run))}"></span>')
+
+
+def _hidden_section(page: int, runs: list[dict], width: float, height: float) -> str:
+    """The page's statement of what was hidden, and each run with its reason and box."""
+    counts: dict[str, int] = {}
+    for run in runs:
+        counts[run["reason"]] = counts.get(run["reason"], 0) + int(run["chars"])
+    out = f'<p class="hidden-note" id="hidden-{page}"><strong>{_e(hidden_statement(counts))}</strong>'
+    if not runs:
+        return out + "</p>"
+    items = []
+    for run in runs:
+        x0, top, x1, bottom = _bbox(run)
+        off = "" if _on_picture((x0, top, x1, bottom), width, height) else " (off the picture: not outlined)"
+        items.append(f"<li>{_e(run['reason'])} ({_e(HIDDEN_REASONS[run['reason']])}): “{_e(squash(run['text']))}”, "
+                     f"{int(run['chars'])} characters, box {x0:g}, {top:g}, {x1:g}, {bottom:g} pt{off}</li>")
+    return (out + ", outlined dashed on the picture; none of it was read.</p>"
+            f"<ul>{''.join(items)}</ul>")
 
 
 def _overlay(bbox, width: float, height: float, title: str, href: str) -> str:
@@ -397,10 +500,13 @@ def _tag(label, color, width: float, height: float) -> str:
 
 
 def _page_section(page: int, image: Image.Image, resolution: float, tables, boxes, prov, footnotes,
-                  footnote_cells, cells: pd.DataFrame, lines: pd.DataFrame | None) -> str:
+                  footnote_cells, cells: pd.DataFrame, lines: pd.DataFrame | None,
+                  hidden: pd.DataFrame | None = None) -> str:
     scale = resolution / 72
     width, height = image.size[0] / scale, image.size[1] / scale
+    runs = _hidden_on(hidden, page)
     overlays = "".join(_value_overlay(b, width, height) for b in boxes if b.page == page)
+    overlays += "".join(_hidden_overlay(run, width, height) for run in runs)
     overlays += "".join(_overlay(bbox, width, height, f"footnote mark {', '.join(marks)}", f"#footnotes-{page}")
                         for (p, bbox), marks in footnote_cells.items() if p == page)
     on_page = [b for b in boxes if b.page == page]
@@ -419,7 +525,7 @@ def _page_section(page: int, image: Image.Image, resolution: float, tables, boxe
     pic = (f'<figure><div class="pic"><img src="{src}" width="{width * 4 / 3:g}" height="{height * 4 / 3:g}" '
            f'alt="Page {page} of the source PDF with each extracted cell outlined">{overlays}</div>'
            f'<figcaption>{_e(caption)}<a href="{src}">Picture at full size</a>.</figcaption></figure>')
-    parts = []
+    parts = [_hidden_section(page, runs, width, height)]
     for dataset in F.DATASETS:
         frame = tables[dataset]
         frame = frame[frame["source_page"] == page]
@@ -430,22 +536,35 @@ def _page_section(page: int, image: Image.Image, resolution: float, tables, boxe
         items = "".join(f"<li>{_e(f['table'])}: “{_e(f['text'])}” carries mark "
                         f"{_e(', '.join(f['marks']))}</li>" for f in marks)
         parts.append(f'<h3 id="footnotes-{page}">Footnote references</h3><ul>{items}</ul>')
-    if not parts:
+    if len(parts) == 1:
         parts.append("<p>No published value was read from this page.</p>")
     return (f'<section id="page-{page}"><h2>Page {page}</h2><div class="page-row">{pic}'
             f'<div class="tables">{"".join(parts)}</div></div></section>')
 
 
+def _check_hidden(manifest: dict, hidden: pd.DataFrame | None) -> None:
+    """The hidden runs read again from the source add up to the manifest's record, page by page and reason."""
+    if hidden is None or "hidden_characters" not in manifest:
+        return
+    read = {str(page): counts for page, counts in hidden_counts(SimpleNamespace(hidden=hidden)).items()}
+    if read != manifest["hidden_characters"]:
+        raise ReportInputError(f"the source's hidden characters {read} are not the {manifest['hidden_characters']} "
+                               "its manifest records (built by another pipeline version? rebuild with make build)")
+
+
 def render_report(manifest: dict, tables: dict[str, pd.DataFrame], failures: pd.DataFrame,
                   cells: pd.DataFrame, images: dict[int, Image.Image], resolution: float = RESOLUTION,
-                  on_step=None, lines: pd.DataFrame | None = None) -> Report:
+                  on_step=None, lines: pd.DataFrame | None = None, hidden: pd.DataFrame | None = None) -> Report:
     """The report for one published year, as bytes. Pure: no file is read or written.
 
     `images` are the pictures of the report's pages at `resolution` pixels per
     inch (from `extract.page_images`); `cells` are the extract stage's raw cells.
     `on_step(n, page)` is told as the n-th page picture is drawn; `lines` (the
-    extract stage's lines of text outside tables) are print the labels keep clear of.
+    extract stage's lines of text outside tables) are print the labels keep clear of; `hidden`
+    (the extract stage's hidden runs) are outlined dashed and counted page by page. Their counts
+    must be the manifest's `hidden_characters`, else `ReportInputError`.
     """
+    _check_hidden(manifest, hidden)
     boxes = value_boxes(tables)
     prov = {(r["dataset"], r["key"], r["field"]): r for r in tables["provenance"].to_dict("records")}
     footnote_cells = _footnote_cells(cells, manifest.get("footnotes", []))
@@ -454,11 +573,11 @@ def render_report(manifest: dict, tables: dict[str, pd.DataFrame], failures: pd.
     for n, p in enumerate(pages, start=1):
         if on_step:
             on_step(n, p)
-        pngs[image_name(p)] = png_bytes(draw_page(images[p], p, cells, boxes, footnote_cells, resolution))
+        pngs[image_name(p)] = png_bytes(draw_page(images[p], p, cells, boxes, footnote_cells, resolution, hidden))
     title = manifest.get("title") or f"{manifest['guide_year']} guide"
     nav = " · ".join(f'<a href="#page-{p}">page {p}</a>' for p in pages)
     body = "".join(_page_section(p, images[p], resolution, tables, boxes, prov, manifest.get("footnotes", []),
-                                 footnote_cells, cells, lines) for p in pages)
+                                 footnote_cells, cells, lines, hidden) for p in pages)
     doc = (
         "<!doctype html>\n"
         f'<html lang="en"><head><meta charset="utf-8"><title>{_e(title)}: extraction report</title>'
@@ -466,7 +585,8 @@ def render_report(manifest: dict, tables: dict[str, pd.DataFrame], failures: pd.
         f"<h1>{_e(title)}: extraction report</h1>"
         "<p>Each page that holds a table, as the source PDF prints it. Every cell the extract stage found is "
         "outlined; a coloured box fed published values and is labelled with the fields that took a value from "
-        "it. Beside each page are the rows read from it; hover a value for the text it was read from.</p>"
+        "it; text a viewer does not paint is outlined dashed and was not read. Beside each page are the rows "
+        "read from it; hover a value for the text it was read from.</p>"
         f"{_facts(manifest)}{_validation(failures, tables)}{_legend()}<p>Pages: {nav}</p>{body}"
         "</body></html>\n"
     )
