@@ -174,10 +174,13 @@ class Stage:
         folders = set()
         for rel, data in files.items():
             path = self.root / "new" / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            folders.add(path.parent)
             step(f"write {rel}")
-            write_file(path, data)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                folders.add(path.parent)
+                write_file(path, data)
+            except OSError as exc:  # named by the file it was to become: the staging path is removed
+                raise OSError(exc.errno, exc.strerror, str(self.outputs / rel)) from exc
         for folder in sorted(folders):
             fsync_dir(folder)
 

@@ -108,8 +108,11 @@ def hold(outputs: Path, command: str, *, wait: float = 0.0, on_wait=None, displa
                                         f"{wait:g} s (--wait); is another build running? try again later")
                 time.sleep(POLL)
         name = f"pid {os.getpid()} ({command})\n".encode()
-        os.pwrite(fd, name, 0)  # over the previous holder's name, then cut to length: never empty
-        os.ftruncate(fd, len(name))
+        try:
+            os.pwrite(fd, name, 0)  # over the previous holder's name, then cut to length: never empty
+            os.ftruncate(fd, len(name))
+        except OSError as exc:  # a full disk: named by the file, as the failed open would be
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
         yield
     finally:
         os.close(fd)  # releases the lock; the file stays, so waiters never lock a removed inode
