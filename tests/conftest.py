@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -16,6 +17,14 @@ OUTPUTS = ROOT / "outputs"
 CORPUS = ROOT.parent / "shared" / "pdf-corpus"
 #: Small real PDFs of other layouts and producers, made by tools/make_fixtures.py.
 FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def published_copy(to: Path) -> Path:
+    """An outputs folder at `to` holding the committed 2022 year and its dataset partitions, as after a
+    build (the local inspect report left out)."""
+    shutil.copytree(OUTPUTS / "2022", to / "2022", ignore=shutil.ignore_patterns("report*"))
+    shutil.copytree(OUTPUTS / "dataset", to / "dataset")
+    return to
 
 
 @pytest.fixture(scope="session")

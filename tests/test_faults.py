@@ -33,7 +33,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import FIXTURES, OUTPUTS, ROOT, SOURCE_2022
+from conftest import FIXTURES, ROOT, SOURCE_2022, published_copy
 from pipeline.cli import SHOWN_PER_KIND, main
 from pipeline.publish.commit import STAGING
 from pipeline.run.build import NAMED
@@ -50,13 +50,6 @@ TIMEOUT = 120
 
 
 # ---------------------------------------------------------------- helpers
-
-def published_copy(to: Path) -> Path:
-    """An outputs folder holding the committed 2022 year and its dataset partitions, as after a build."""
-    shutil.copytree(OUTPUTS / "2022", to / "2022", ignore=shutil.ignore_patterns("report*"))
-    shutil.copytree(OUTPUTS / "dataset", to / "dataset")
-    return to
-
 
 def hashes(outputs: Path) -> dict[str, str]:
     """The sha256 of every file under `outputs` but the build's bookkeeping."""

@@ -4,21 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
 
-from conftest import OUTPUTS, SOURCE_2022
+from conftest import SOURCE_2022, published_copy
 from pipeline.cli import main
 from pipeline.publish.manifest import manifest_bytes
-
-
-def published_copy(to: Path) -> Path:
-    """An outputs folder holding the committed 2022 year and its partitions."""
-    shutil.copytree(OUTPUTS / "2022", to / "2022", ignore=shutil.ignore_patterns("report*"))
-    shutil.copytree(OUTPUTS / "dataset", to / "dataset")
-    return to
 
 
 def run(*args: str):

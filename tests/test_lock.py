@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import OUTPUTS, ROOT, SOURCE_2022
+from conftest import ROOT, SOURCE_2022, published_copy
 from dataclasses import replace
 from guide_renderer import Amount, render
 from make_reconstruction import GUIDE_2022
@@ -49,10 +49,7 @@ class Holder:
 
 @pytest.fixture
 def outputs(tmp_path) -> Path:
-    out = tmp_path / "outputs"
-    shutil.copytree(OUTPUTS / "2022", out / "2022", ignore=shutil.ignore_patterns("report*"))
-    shutil.copytree(OUTPUTS / "dataset", out / "dataset")
-    return out
+    return published_copy(tmp_path / "outputs")
 
 
 def pipeline(*args: str) -> subprocess.Popen:

@@ -10,7 +10,6 @@ and the warehouse and diff to refuse the year instead of dropping it.
 from __future__ import annotations
 
 import json
-import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from conftest import OUTPUTS
+from conftest import published_copy
 from pipeline.cli import main
 from pipeline.errors import ValidationFailed
 from pipeline.publish import read_parquet
@@ -85,10 +84,7 @@ def test_missing_setting_and_unknown_code_and_float_money(guide_2022):
 @pytest.fixture
 def outputs(tmp_path) -> Path:
     """A copy of the committed outputs: the 2022 year and its dataset partitions."""
-    out = tmp_path / "outputs"
-    shutil.copytree(OUTPUTS / "2022", out / "2022", ignore=shutil.ignore_patterns("report*"))
-    shutil.copytree(OUTPUTS / "dataset", out / "dataset")
-    return out
+    return published_copy(tmp_path / "outputs")
 
 
 def run_validate(outputs: Path):
