@@ -81,9 +81,15 @@ def _code_point(value: str) -> str | None:
         else f"{value!r} is not a hexadecimal code point"
 
 
+@cache
+def concepts(kind: str) -> tuple[str, ...]:
+    """The concepts a `kind` table's header can stand for, from `concepts.csv`, in file order."""
+    return tuple(r["concept"] for r in rows("concepts.csv") if r["kind"] == kind)
+
+
 def _concept_of(kind: str):
     def check(value: str) -> str | None:
-        known = tuple(r["concept"] for r in _rows("concepts.csv") if r["kind"] == kind)
+        known = concepts(kind)
         return None if value in known else f"{value!r} is not a {kind} concept of concepts.csv ({', '.join(known)})"
     return check
 
@@ -125,8 +131,8 @@ REGISTRY: dict[str, VocabFile] = {f.name: f for f in (
 )}
 
 
-def _rows(name: str) -> list[dict[str, str]]:
-    """The rows of one vocabulary file, each checked against `REGISTRY`."""
+def rows(name: str) -> list[dict[str, str]]:
+    """The rows of `pipeline/vocab/<name>` (or of the copy in `use`), each checked against `REGISTRY`."""
     spec = REGISTRY[name]
     path = VOCAB_DIR / name
     with open(path, newline="", encoding="utf-8") as fh:
@@ -145,11 +151,6 @@ def _rows(name: str) -> list[dict[str, str]]:
                     raise VocabularyError(f"{path}: line {reader.line_num}: {column} {problem}")
             rows.append(row)
     return rows
-
-
-def rows(name: str) -> list[dict[str, str]]:
-    """The checked rows of `pipeline/vocab/<name>` (or of the copy in `use`)."""
-    return _rows(name)
 
 
 #: What each file is for, in the generated reference (`docs/vocabulary.md`).
@@ -175,10 +176,10 @@ def markdown() -> str:
            "a wording.", "", "| file | columns | rows | what it is for |", "|---|---|---|---|"]
     for name, spec in REGISTRY.items():
         out.append(f"| `pipeline/vocab/{name}` | {', '.join(f'`{c}`' for c in spec.columns)} | "
-                   f"{len(_rows(name))} | {_ABOUT[name]} |")
+                   f"{len(rows(name))} | {_ABOUT[name]} |")
     out += ["", "## Concepts", "", "A header wording in `payment_headers.csv` or `terminology_headers.csv` maps to one "
             "of these.", "", "| table | concept | meaning |", "|---|---|---|"]
-    out += [f"| {r['kind']} | `{r['concept']}` | {r['meaning']} |" for r in _rows("concepts.csv")]
+    out += [f"| {r['kind']} | `{r['concept']}` | {r['meaning']} |" for r in rows("concepts.csv")]
     out += ["", "## Allowed values", "",
             f"- `sentinels.csv` `payment_status`: {', '.join(f'`{v}`' for v in _PAYMENT_STATUSES)}",
             f"- `document_facts.csv` `fact`: {', '.join(f'`{v}`' for v in _FACTS)}; `pattern` must compile",
@@ -190,7 +191,7 @@ def markdown() -> str:
 def check() -> None:
     """Read every vocabulary file; the first bad entry raises `VocabularyError`."""
     for name in REGISTRY:
-        _rows(name)
+        rows(name)
     for kind in ("payment", "terminology"):
         _header_patterns(kind)
     _running_patterns()
@@ -215,14 +216,15 @@ def use(directory: Path):
 
 
 def _forget() -> None:
-    for loaded in (_header_patterns, _sentinels, fact_patterns, header_words, characters, _running_patterns):
+    for loaded in (_header_patterns, _sentinels, fact_patterns, header_words, characters, _running_patterns,
+                   concepts):
         loaded.cache_clear()
 
 
 @cache
 def _header_patterns(kind: str) -> tuple[tuple[re.Pattern, str], ...]:
     out = []
-    for row in _rows(f"{kind}_headers.csv"):
+    for row in rows(f"{kind}_headers.csv"):
         key = re.escape(header_key(row["wording"])).replace(re.escape("{year}"), r"\d{4}")
         out.append((re.compile(rf"^{key}$"), row["concept"]))
     return tuple(out)
@@ -246,7 +248,7 @@ def header_words() -> frozenset[str]:
     """
     words: set[str] = set()
     for kind in ("payment", "terminology"):
-        for row in _rows(f"{kind}_headers.csv"):
+        for row in rows(f"{kind}_headers.csv"):
             words.update(w.casefold() for w in _WORD.findall(row["wording"].replace("{year}", " ")))
     return frozenset(words)
 
@@ -254,7 +256,7 @@ def header_words() -> frozenset[str]:
 @cache
 def _running_patterns() -> tuple[re.Pattern, ...]:
     out = []
-    for row in _rows("running_text.csv"):
+    for row in rows("running_text.csv"):
         key = re.escape(header_key(row["wording"])).replace(re.escape("{n}"), r"\d{1,4}")
         out.append(re.compile(rf"^{key}$"))
     return tuple(out)
@@ -268,7 +270,7 @@ def is_running_text(text: str) -> bool:
 
 @cache
 def _sentinels() -> dict[str, str]:
-    return {header_key(r["wording"]): r["payment_status"] for r in _rows("sentinels.csv")}
+    return {header_key(r["wording"]): r["payment_status"] for r in rows("sentinels.csv")}
 
 
 def sentinel_status(text: str) -> str | None:
@@ -279,7 +281,7 @@ def sentinel_status(text: str) -> str | None:
 @cache
 def fact_patterns(fact: str) -> tuple[re.Pattern, ...]:
     """Compiled patterns for one document fact, in file order."""
-    return tuple(re.compile(r["pattern"]) for r in _rows("document_facts.csv") if r["fact"] == fact)
+    return tuple(re.compile(r["pattern"]) for r in rows("document_facts.csv") if r["fact"] == fact)
 
 
 @cache
@@ -288,4 +290,4 @@ def characters() -> dict[str, tuple[str, str]]:
 
     kind is `letters` (a ligature), `hyphen`, `space`, `drop` (zero-width) or `soft_hyphen`.
     """
-    return {chr(int(r["code_point"], 16)): (r["kind"], r["reads_as"]) for r in _rows("characters.csv")}
+    return {chr(int(r["code_point"], 16)): (r["kind"], r["reads_as"]) for r in rows("characters.csv")}
