@@ -311,30 +311,53 @@ class _Reading:
     start: int
     #: The table continues the one on the page before.
     continues: bool
-    #: Non-empty header texts, row by row: a continuation that repeats them repeats the header.
-    header: tuple[tuple[str, ...], ...]
+    #: The header's printed cells (first column, text): a continuation whose top cells are these
+    #: repeats the header.
+    header: tuple[tuple[int, str], ...]
     page: int
     columns: "_Columns | None" = None
     #: Unknown group headers left out because the columns under them name themselves.
     warnings: tuple[dict, ...] = ()
 
 
-def _header_texts(grid: _Grid, rows: int) -> tuple[tuple[str, ...], ...]:
-    return tuple(tuple(squash(c["text"]) for c in sorted(grid.row_cells(r), key=lambda c: c["col"])
-                       if c["text"].strip()) for r in range(rows))
+def _header_texts(grid: _Grid, rows: int) -> tuple[tuple[int, str], ...]:
+    """The printed cells of the top `rows` rows: (first column, text), in reading order."""
+    return tuple((int(c["col"]), squash(c["text"]))
+                 for r in range(rows) for c in sorted(grid.row_cells(r), key=lambda c: c["col"])
+                 if c["text"].strip())
 
 
-def _repeats(now: tuple[tuple[str, ...], ...], before: tuple[tuple[str, ...], ...]) -> bool:
-    """Do a continued table's top rows repeat the first part's header?
+def _repeats(now: tuple[tuple[int, str], ...], before: tuple[tuple[int, str], ...]) -> bool:
+    """Do a continued table's top cells repeat the first part's header?
 
-    Row by row the same cells, each with the same text or that text cut short after a
-    whole word: a producer that repeats a header may clip the last line of its tallest
-    cell ("ASC Payment (Payment" for "ASC Payment (Payment Indicator)").
+    The same cells from the same columns, each with the same text or that text cut short
+    after a whole word: a producer that repeats a header may clip the last line of its
+    tallest cell ("ASC Payment (Payment" for "ASC Payment (Payment Indicator)"). Neither
+    the row a cell was put in nor how far it spans matters: a cell centred over several
+    header lines may be placed a row higher on one page than on the other, and a title
+    over the whole table may reach one column less (the columns come from the first part).
     """
-    if len(now) != len(before) or any(len(a) != len(b) for a, b in zip(now, before)):
+    if len(now) != len(before):
         return False
-    return all(x == y or (x and y.startswith(x) and y[len(x)] == " ")
-               for a, b in zip(now, before) for x, y in zip(a, b))
+    left = sorted(before)
+    for col, text in sorted(now):
+        match = next((k for k, (c, t) in enumerate(left)
+                      if c == col and (t == text or (text and t.startswith(text) and t[len(text)] == " "))), None)
+        if match is None:
+            return False
+        del left[match]
+    return True
+
+
+def _repeated_rows(grid: _Grid, before: tuple[tuple[int, str], ...]) -> int:
+    """How many top rows of `grid` repeat the header `before` (0: it is not repeated)."""
+    for rows in range(1, grid.nrows + 1):
+        now = _header_texts(grid, rows)
+        if len(now) > len(before):
+            break
+        if _repeats(now, before):
+            return rows
+    return 0
 
 
 def _classify(grid: _Grid, previous: _Reading | None) -> _Reading | None:
@@ -346,7 +369,7 @@ def _classify(grid: _Grid, previous: _Reading | None) -> _Reading | None:
     concepts = [vocab.header_concept("payment", w) for _, w in headers]
     names_columns = any(c in ("code", "descriptor", *SETTING_OF) for c in concepts)
     if continues and previous.kind == "payment" and previous.columns.ncols == grid.ncols:
-        repeated = len(previous.header) if _repeats(_header_texts(grid, len(previous.header)), previous.header) else 0
+        repeated = _repeated_rows(grid, previous.header)
         if repeated or not names_columns:
             return _Reading("payment", repeated, True, previous.header, grid.last_page, previous.columns)
     if grid.ncols == 2 and first_data is None:
