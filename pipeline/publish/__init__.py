@@ -3,7 +3,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -17,7 +16,7 @@ import pyarrow.parquet as pq
 from pipeline import fields as F
 from pipeline.contract import YEAR_PACKAGE, check_contract, year_datapackage_bytes
 from pipeline.publish.commit import (STAGING, Stage, clear_staging, fsync_dir, pending_journals,  # noqa: F401
-                                     step, write_file, write_folder)
+                                     replace_file, step, write_file, write_folder)
 from pipeline.publish.manifest import MANIFEST, manifest_bytes, manifest_for, parse_manifest  # noqa: F401
 
 DATASET = "dataset"
@@ -224,13 +223,7 @@ def write_report(frame: pd.DataFrame, path: Path) -> Path:
     """Write a failure report (CSV) atomically; used for validation failures."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}")
-    try:
-        write_file(tmp, csv_bytes(frame))
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    return replace_file(path, csv_bytes(frame))
 
 
 # ---------------------------------------------------------------- reading back
@@ -306,15 +299,7 @@ def write_inspect_report(folder: Path, html: bytes, images: dict[str, bytes]) ->
     """
     folder = Path(folder)
     write_folder(images, folder / INSPECT_IMAGES)
-    final = folder / INSPECT_HTML
-    tmp = folder / f".{INSPECT_HTML}.{os.getpid()}"
-    try:
-        write_file(tmp, html)
-        os.replace(tmp, final)
-    finally:
-        tmp.unlink(missing_ok=True)
-    fsync_dir(folder)
-    return final
+    return replace_file(folder / INSPECT_HTML, html)
 
 
 # ---------------------------------------------------------------- build state (local, not the contract)
@@ -327,11 +312,5 @@ def write_build_state(path: Path, state: dict) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        step("write build state")
-        write_file(tmp, (json.dumps(state, indent=2, sort_keys=True) + "\n").encode("utf-8"))
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    step("write build state")
+    return replace_file(path, (json.dumps(state, indent=2, sort_keys=True) + "\n").encode("utf-8"))

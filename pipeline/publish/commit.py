@@ -83,6 +83,23 @@ def write_file(path: Path, data: bytes) -> None:
         os.fsync(fh.fileno())
 
 
+def replace_file(path: Path, data: bytes) -> Path:
+    """Replace the file at `path` with `data` atomically: a reader finds the old file or the new, whole.
+
+    Written to a temporary file beside it, flushed, then renamed over it; on failure the
+    temporary file is removed and `path` is as it was.
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    try:
+        write_file(tmp, data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    fsync_dir(path.parent)
+    return path
+
+
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
