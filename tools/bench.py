@@ -318,8 +318,8 @@ def main() -> int:
         # Many guides: 8 copies of the 200-row guide, each under its own year.
         sources = tmp / "many"
         for i in range(8):
-            year = 2030 + i
-            render(make_guide(200, year=year), sources / str(year) / f"guide-{year}.pdf")
+            guide_year = 2030 + i
+            render(make_guide(200, year=guide_year), sources / str(guide_year) / f"guide-{guide_year}.pdf")
         jobs1 = time_build(sources, tmp / "out1", 1)
         jobs2 = time_build(sources, tmp / "out2", 2)
         print(f"8 guides: --jobs 1 {jobs1:.2f}s, --jobs 2 {jobs2:.2f}s (x{jobs1 / jobs2:.2f})", flush=True)

@@ -18,7 +18,7 @@ through it, checked character by character. A pdfminer char is matched to
 PDFium's char by its origin (both engines place a glyph at the same point of
 the text matrix), and `split` hands extract the visible chars and the hidden
 ones with their reason. No picture is rendered: the object model answers every
-question above, for a few per cent of extract's time (docs/benchmarks.md).
+question above, for a few per cent of extract's time (docs/visibility.md, what it costs).
 
 The same `PageSight` reads any box of the page a second time (`read`), from
 PDFium's own text layer, for the second reading (`pipeline.extract.reread`).
