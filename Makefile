@@ -12,42 +12,20 @@ INSTALL := $(STAMP)
 endif
 PIPELINE := $(PY) -m pipeline
 
-.PHONY: help build after-build test validate report warehouse diff docs sources fixtures bench clean roundtrip
+.PHONY: help build test validate report warehouse diff docs sources fixtures bench clean roundtrip
 
 # List the targets with their one-line descriptions.
 help:
 	@awk '/^# / && !text { text = substr($$0, 3) } /^[a-z-]+:/ && text { sub(/:.*/, "", $$1); \
 	  printf "  make %-10s %s\n", $$1, text } !/^# / { text = "" }' $(MAKEFILE_LIST)
 
-# Build outputs/<year>/ from every PDF under sources/, then refresh the warehouse and every year's report.
-# A guide that fails is its own: the others are still published, the warehouse and the reports of every
-# published year are still refreshed, and make exits 1 at the end. An interrupted build (Ctrl-C, exit 130;
-# SIGTERM, 143) or a usage error (2) stops here with its own status.
+# Build outputs/<year>/ from every PDF under sources/, then refresh the warehouse and every report that is out
+# of date, in the same process (its imports and fork server are paid once). A guide that fails is its own: the
+# others are still published, the warehouse and the reports of every published year are still refreshed, and
+# make exits non-zero at the end. An interrupted build (Ctrl-C, exit 130; SIGTERM, 143) or a usage error (2)
+# stops before the refresh, with its own status. A no-op build refreshes nothing that is up to date.
 build: $(INSTALL)
-	@$(PIPELINE) build --sources sources --outputs outputs; status=$$?; \
-	case $$status in 0|1) ;; *) exit $$status ;; esac; \
-	$(MAKE) --no-print-directory after-build PY="$(PY)" || exit $$?; \
-	if [ $$status -ne 0 ]; then echo "make build: a guide failed (see FAILED above); the other years are published" >&2; fi; \
-	exit $$status
-
-# The build rewrites outputs/.build-state.json only when it rebuilt something, so the warehouse and the
-# reports are redone only then (or when missing): a no-op `make build` stays a no-op. The warehouse and then the
-# reports are refreshed (one after the other: both take the outputs folder's one-writer lock), -k so one
-# failing does not skip the other, and every stale report is written by one process, so the imports are
-# paid once for all of them.
-STATE := outputs/.build-state.json
-PUBLISHED = $(patsubst outputs/%/manifest.json,%,$(wildcard outputs/[0-9][0-9][0-9][0-9]/manifest.json))
-STALE_REPORTS = $(foreach y,$(PUBLISHED),$(if $(shell test outputs/$(y)/report.html -nt $(STATE) && echo ok),,$(y)))
-after-build:
-	@$(MAKE) --no-print-directory -k outputs/warehouse.duckdb after-build-reports PY="$(PY)"
-.PHONY: after-build-reports
-after-build-reports:
-	$(if $(strip $(STALE_REPORTS)),$(PIPELINE) inspect $(strip $(STALE_REPORTS)) --sources sources --outputs outputs)
-# (A build that found no PDF writes no state: then there is nothing newer to refresh from.)
-$(STATE): ;
-outputs/warehouse.duckdb: $(STATE)
-	$(PIPELINE) warehouse --outputs outputs
-	touch $@
+	@$(PIPELINE) build --refresh --sources sources --outputs outputs
 
 # Check every published year under outputs/ against the schemas again.
 validate: $(INSTALL)

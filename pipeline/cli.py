@@ -135,25 +135,30 @@ def main() -> None:
                                                   "failures and the summary still print.")
 @click.option("--debug", is_flag=True, help="Show a traceback for failures, and the parser's warnings; "
                                            "list every failure, however many.")
+@click.option("--refresh", is_flag=True,
+              help="Then, in this process, load the warehouse and write every report that is out of date, for "
+                   "every published year, even when a guide failed (what `make build` runs).")
 @_wait_option
 def build(sources: Path, outputs: Path, passwords: tuple[str, ...], jobs: int | None, time_limit: float,
-          memory_limit: int, force: bool, fail_fast: bool, quiet: bool, debug: bool, wait: float) -> None:
+          memory_limit: int, force: bool, fail_fast: bool, quiet: bool, debug: bool, refresh: bool,
+          wait: float) -> None:
     """Build outputs/<year>/ from every PDF under --sources.
 
     Each guide is built on its own, in a process of its own; a failing one does
     not stop the others. Ends with one line per source and exits 1 if any
     failed. Does nothing when no source and no pipeline code changed since the
-    last build.
+    last build. With --refresh, the warehouse and the reports follow, as
+    `warehouse` and `inspect` would write them, without paying a second start-up.
     """
     from pipeline.run.build import build as run_build
     from pipeline.run.progress import ProgressBar
 
+    limits = Limits(time_limit, memory_limit)
     with _writing(outputs, "build", wait):
         bar = ProgressBar(sys.stderr) if not quiet else None
         try:
             outcomes = run_build(sources, outputs, passwords=passwords, fail_fast=fail_fast, jobs=jobs,
-                                 limits=Limits(time_limit, memory_limit), force=force, debug=debug,
-                                 on_progress=bar.update if bar else None)
+                                 limits=limits, force=force, debug=debug, on_progress=bar.update if bar else None)
         except GuideError as exc:
             if debug:
                 traceback.print_exc()
@@ -161,19 +166,43 @@ def build(sources: Path, outputs: Path, passwords: tuple[str, ...], jobs: int | 
         finally:
             if bar:
                 bar.close()
-    if not outcomes:
-        raise _Failed(f"no PDF found under {_display(sources)}")
-    _report_outcomes(outcomes, quiet, debug)
-    count = {status: sum(o.status == status for o in outcomes) for status in ("built", "unchanged", "failed",
-                                                                               "skipped")}
-    if count["unchanged"] == len(outcomes):
-        click.echo(f"nothing to rebuild: {len(outcomes)} guide(s) unchanged, and the pipeline too, "
-                   "since the last build (--force rebuilds)")
-    else:
-        click.echo(", ".join(f"{n} {status}" for status, n in count.items()
-                             if n or status in ("built", "failed")))
-    if count["failed"] or count["skipped"]:
+        if not outcomes:
+            raise _Failed(f"no PDF found under {_display(sources)}")
+        _report_outcomes(outcomes, quiet, debug)
+        count = {status: sum(o.status == status for o in outcomes) for status in ("built", "unchanged", "failed",
+                                                                                   "skipped")}
+        if count["unchanged"] == len(outcomes):
+            click.echo(f"nothing to rebuild: {len(outcomes)} guide(s) unchanged, and the pipeline too, "
+                       "since the last build (--force rebuilds)")
+        else:
+            click.echo(", ".join(f"{n} {status}" for status, n in count.items()
+                                 if n or status in ("built", "failed")))
+        refresh_failed = refresh and not _refresh(outputs, sources, count["built"] > 0, limits, quiet)
+    if refresh and (count["failed"] or count["skipped"]):
+        _echo("a guide failed (see FAILED above); every other year is published, and refreshed", err=True)
+    if refresh_failed:
+        _echo("the warehouse or a report was not refreshed (see Error above); the published years are as built",
+              err=True)
+    if count["failed"] or count["skipped"] or refresh_failed:
         sys.exit(1)
+
+
+def _refresh(outputs: Path, sources: Path, built: bool, limits: Limits, quiet: bool) -> bool:
+    """`build --refresh`'s second part, under the build's lock: warehouse, then stale reports. True if all went."""
+    from pipeline.readers.refresh import refresh
+    from pipeline.run.progress import ProgressBar
+
+    bar = ProgressBar(sys.stderr) if not quiet else None
+    try:
+        done = refresh(outputs, sources, built=built, limits=limits, on_step=bar.step if bar else None)
+    finally:
+        if bar:
+            bar.close()
+    for line in done.lines:
+        _echo(line)
+    for line in done.failures:
+        _echo(line, err=True)
+    return not done.failures
 
 
 def _report_outcomes(outcomes, quiet: bool, debug: bool) -> None:

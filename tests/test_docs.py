@@ -23,7 +23,7 @@ from test_yearly import BAD_DOWNLOAD, GUIDE_2023_PATH
 DOCS = ROOT / "docs"
 PAGES = [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
 #: The Makefile's own plumbing, not commands for users.
-NOT_USER_TARGETS = {"after-build", "after-build-reports", "help"}
+NOT_USER_TARGETS = {"help"}
 
 
 def text(path: Path) -> str:

@@ -3,7 +3,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
+import shutil
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -17,13 +19,12 @@ from pipeline import fields as F
 from pipeline.contract import YEAR_PACKAGE, check_contract, year_datapackage_bytes
 from pipeline.publish.commit import (STAGING, Stage, clear_staging, fsync_dir, pending_journals,  # noqa: F401
                                      replace_file, step, write_file, write_folder)
+from pipeline.paths import INSPECT_HTML, INSPECT_IMAGES, STATE_FILE, year_folders  # noqa: F401
 from pipeline.publish.manifest import MANIFEST, manifest_bytes, manifest_for, parse_manifest  # noqa: F401
 
 DATASET = "dataset"
 PARTITION_FILE = "part-0.parquet"
 #: The local record of what the last build was made from (`pipeline.run.buildstate` reads it).
-STATE_FILE = ".build-state.json"
-_YEAR = re.compile(r"^\d{4}$")
 
 
 # ---------------------------------------------------------------- encoders
@@ -166,6 +167,7 @@ def commit_years(stage: Stage, years: list[YearFiles]) -> list[Path]:
     """Commit each staged year whole (`pipeline.publish.commit`), then remove the staging. Returns the folders."""
     try:
         for year in years:
+            carry_report(stage.outputs / str(year.guide_year), stage.root / "new" / str(year.guide_year))
             stage.commit(list(year.folders), year.guide_year)
     finally:
         stage.discard()
@@ -228,14 +230,6 @@ def write_report(frame: pd.DataFrame, path: Path) -> Path:
 
 # ---------------------------------------------------------------- reading back
 
-def year_folders(outputs: Path) -> list[int]:
-    """Years with a folder under `outputs` (named by four digits), published whole or not, oldest first."""
-    outputs = Path(outputs)
-    if not outputs.is_dir():
-        return []
-    return sorted(int(p.name) for p in outputs.iterdir() if p.is_dir() and _YEAR.match(p.name))
-
-
 def published_years(outputs: Path) -> list[int]:
     """Years with a published folder (one holding a manifest) under `outputs`, oldest first."""
     return [y for y in year_folders(outputs) if (Path(outputs) / str(y) / MANIFEST).exists()]
@@ -286,20 +280,41 @@ def publish_diff(changes: pd.DataFrame, report: str, outputs: Path, old_year: in
 #: `pipeline inspect` writes these into a published year's folder. They are
 #: local viewing artifacts: the manifest does not list them, .gitignore keeps
 #: them out of the repository, and the byte-for-byte check skips them.
-INSPECT_HTML = "report.html"
-INSPECT_IMAGES = "report"
 
 
 def write_inspect_report(folder: Path, html: bytes, images: dict[str, bytes]) -> Path:
     """Write `report/` (the page pictures) and then `report.html` into year `folder`. Returns the HTML's path.
 
     Each is replaced atomically, pictures first, so the HTML never names a
-    picture that is not there. Rebuilding the year replaces its folder whole,
-    report included; `make build` writes the report again afterwards.
+    picture that is not there. Rebuilding the year carries the report into the
+    new folder (`carry_report`); it is replaced only by its new version.
     """
     folder = Path(folder)
     write_folder(images, folder / INSPECT_IMAGES)
     return replace_file(folder / INSPECT_HTML, html)
+
+
+def carry_report(published: Path, staged: Path) -> None:
+    """Put the report of the `published` year folder into the `staged` one, which replaces it.
+
+    Hard links (a copy where the filesystem has none), so the published folder
+    is not touched before its commit. The report records the manifest it was
+    made from (`pipeline.readers.refresh`): if the year's outputs changed, it is
+    seen as stale and written again after the build, and until then it stays,
+    whole, rather than leaving the year without one.
+    """
+    published, staged = Path(published), Path(staged)
+    if not (published / INSPECT_HTML).is_file() or not staged.is_dir():
+        return
+    pictures = published / INSPECT_IMAGES
+    names = sorted(p.name for p in pictures.iterdir() if p.is_file()) if pictures.is_dir() else []
+    if names:
+        (staged / INSPECT_IMAGES).mkdir(exist_ok=True)
+    for rel in [f"{INSPECT_IMAGES}/{name}" for name in names] + [INSPECT_HTML]:
+        try:
+            os.link(published / rel, staged / rel)
+        except OSError:
+            shutil.copy2(published / rel, staged / rel)
 
 
 # ---------------------------------------------------------------- build state (local, not the contract)

@@ -41,7 +41,8 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-STAGING = ".staging"
+from pipeline.paths import STAGING
+
 JOURNAL_SUFFIX = ".journal"
 
 #: Test seam: "R,W", two inherited file descriptors. At each step the process

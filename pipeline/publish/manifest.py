@@ -23,8 +23,8 @@ import json
 
 from pipeline import __version__
 from pipeline import fields as F
+from pipeline.paths import MANIFEST  # noqa: F401  (re-exported)
 
-MANIFEST = "manifest.json"
 SELF_SHA256 = "self_sha256"
 
 

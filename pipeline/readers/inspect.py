@@ -42,6 +42,7 @@ from pipeline import fields as F
 from pipeline.run.build import find_sources
 from pipeline.errors import GuideError
 from pipeline.model import HIDDEN_REASONS
+from pipeline.readers.refresh import made_from as stamp_of, stamp_tag
 from pipeline.readers.labels import LABEL_POINTS, LINE_HEIGHT, PAD, Rect, page_labels
 from pipeline.extract import extract, page_images, sha256_of
 from pipeline.publish import INSPECT_HTML, INSPECT_IMAGES, MANIFEST, read_manifest, read_tables, write_inspect_report
@@ -152,7 +153,7 @@ def inspect_year(year: int, outputs: Path, sources: Path, *, password: str | Non
     tables = read_tables(folder)
     source = find_source(manifest, Path(sources), manifest_path)
     step(f"report {year}: reading {source.name} and drawing its pages (in the build's sandbox)")
-    call = (source, password, manifest, tables, find_failures(tables, year), resolution)
+    call = (source, password, manifest, tables, find_failures(tables, year), resolution, stamp_of(manifest))
     [(_, result)] = list(run_all(_report_of, [call], workers=1, limits=limits or Limits(),
                                  preload=("pipeline.run._preload", "pipeline.readers.inspect")))
     if result.failure is not None:  # the build names the file in front; so does the report
@@ -162,12 +163,12 @@ def inspect_year(year: int, outputs: Path, sources: Path, *, password: str | Non
     return write_inspect_report(folder, report.html, report.images)
 
 
-def _report_of(source: Path, password, manifest, tables, failures, resolution, on_page=None) -> Report:
+def _report_of(source: Path, password, manifest, tables, failures, resolution, stamp, on_page=None) -> Report:
     """In the sandboxed child: read the PDF, picture its table pages, render the report's bytes."""
     raw = extract(source, password=password, on_page=on_page)
     images = page_images(source, report_pages(raw.cells, tables["provenance"], raw.hidden), resolution, password)
     return render_report(manifest, tables, failures, raw.cells, images, resolution, lines=raw.lines,
-                         hidden=raw.hidden)
+                         hidden=raw.hidden, made_from=stamp)
 
 
 # ---------------------------------------------------------------- values and boxes
@@ -554,7 +555,8 @@ def _check_hidden(manifest: dict, hidden: pd.DataFrame | None) -> None:
 
 def render_report(manifest: dict, tables: dict[str, pd.DataFrame], failures: pd.DataFrame,
                   cells: pd.DataFrame, images: dict[int, Image.Image], resolution: float = RESOLUTION,
-                  on_step=None, lines: pd.DataFrame | None = None, hidden: pd.DataFrame | None = None) -> Report:
+                  on_step=None, lines: pd.DataFrame | None = None, hidden: pd.DataFrame | None = None,
+                  made_from: str | None = None) -> Report:
     """The report for one published year, as bytes. Pure: no file is read or written.
 
     `images` are the pictures of the report's pages at `resolution` pixels per
@@ -562,7 +564,9 @@ def render_report(manifest: dict, tables: dict[str, pd.DataFrame], failures: pd.
     `on_step(n, page)` is told as the n-th page picture is drawn; `lines` (the
     extract stage's lines of text outside tables) are print the labels keep clear of; `hidden`
     (the extract stage's hidden runs) are outlined dashed and counted page by page. Their counts
-    must be the manifest's `hidden_characters`, else `ReportInputError`.
+    must be the manifest's `hidden_characters`, else `ReportInputError`. `made_from`
+    (`pipeline.readers.refresh.made_from`) is recorded in the <head>, so that a build
+    can tell whether the report is still that of the published year.
     """
     _check_hidden(manifest, hidden)
     boxes = value_boxes(tables)
@@ -580,7 +584,8 @@ def render_report(manifest: dict, tables: dict[str, pd.DataFrame], failures: pd.
                                  footnote_cells, cells, lines, hidden) for p in pages)
     doc = (
         "<!doctype html>\n"
-        f'<html lang="en"><head><meta charset="utf-8"><title>{_e(title)}: extraction report</title>'
+        f'<html lang="en"><head><meta charset="utf-8">{stamp_tag(_e(made_from)) if made_from else ""}'
+        f'<title>{_e(title)}: extraction report</title>'
         f"<style>{_CSS}</style></head><body>"
         f"<h1>{_e(title)}: extraction report</h1>"
         "<p>Each page that holds a table, as the source PDF prints it. Every cell the extract stage found is "

@@ -44,10 +44,10 @@ import pyarrow as pa
 from pipeline import fields as F
 from pipeline import sql
 from pipeline.errors import GuideError
+from pipeline.paths import DATABASE  # noqa: F401  (re-exported)
 from pipeline.publish import arrow_table, read_tables, year_folders
 from pipeline.readers.check import OutputsInvalid, verified_year
 
-DATABASE = "warehouse.duckdb"
 #: Load order; deletes run in reverse (children first), though no foreign key requires it today.
 TABLES: tuple[F.Table, ...] = (F.GUIDES, *F.TABLES.values())
 
@@ -201,7 +201,8 @@ def _connect(database: Path) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(str(database), config=_CONFIG)
     except duckdb.IOException as exc:
         first = str(exc).splitlines()[0]
-        raise WarehouseError(f"cannot open {database} (is it open in another process?): {first}") from None
+        held = " (is it open in another process?)" if "lock" in first.lower() else ""
+        raise WarehouseError(f"cannot open {database}{held}: {first}") from None
 
 
 def _catalog(con) -> dict[str, list[tuple]]:

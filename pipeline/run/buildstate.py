@@ -30,11 +30,8 @@ from pathlib import Path
 
 from pipeline import __version__
 from pipeline.digest import sha256_file
+from pipeline.paths import STAGING, STATE_FILE  # noqa: F401  (re-exported)
 
-STATE_FILE = ".build-state.json"
-#: `pipeline.publish.commit.STAGING`, spelled here because importing publish
-#: would import pandas (a test checks the two agree).
-STAGING = ".staging"
 FORMAT = 1
 PACKAGE = Path(__file__).resolve().parent.parent
 #: Libraries whose version changes what is read from a PDF or the bytes written.
