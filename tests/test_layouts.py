@@ -12,6 +12,7 @@ saying where and what.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -24,6 +25,7 @@ from click.testing import CliRunner
 from conftest import FIXTURES, ROOT
 from guide_data import expected, published
 from guide_renderer import Amount, CodeRow, Guide, Layout, render
+import make_fixtures
 from make_fixtures import BREAK_2025, GUIDE_2023, LONG_2026, RENAMED_HEADER
 from pipeline import vocab
 from pipeline.run.build import parse_source
@@ -483,6 +485,19 @@ def test_amounts_used_by_the_fixtures_are_exact():
 
 
 def test_the_reportlab_fixtures_are_what_the_script_renders():
-    done = subprocess.run([sys.executable, str(ROOT / "tools" / "make_fixtures.py"), "--check"],
+    done = subprocess.run([sys.executable, str(ROOT / "tools" / "make_fixtures.py"), "--check", "--reportlab"],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("name", sorted(make_fixtures.LIBREOFFICE))
+def test_a_libreoffice_fixture_is_the_same_bytes_whenever_it_is_made(name):
+    """LibreOffice writes its run's time into the creation date and the file identifier; the script
+    fixes both, so another run's PDF (another date, another identifier) becomes the committed bytes."""
+    committed = (FIXTURES / name).read_bytes()
+    assert make_fixtures.reproducible(committed) == committed
+    another_run = re.sub(rb"/CreationDate\(D:\d{14}", b"/CreationDate(D:20261202153908", committed)
+    another_run = re.sub(rb"/ID \[ <[0-9A-F]{32}>\n<[0-9A-F]{32}>", b"/ID [ <" + b"8" * 32 + b">\n<" + b"8" * 32 + b">",
+                         another_run)
+    assert another_run != committed and len(another_run) == len(committed)
+    assert make_fixtures.reproducible(another_run) == committed

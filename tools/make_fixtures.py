@@ -14,13 +14,18 @@ tests need neither LibreOffice nor this script.
 
     python tools/make_fixtures.py                 # every fixture (needs soffice on PATH)
     python tools/make_fixtures.py --reportlab     # only the reportlab ones
-    python tools/make_fixtures.py --check         # exit 1 if a reportlab fixture differs from what
-                                                  # this script renders (LibreOffice output is not
-                                                  # byte-stable, so those are not checked)
+    python tools/make_fixtures.py --check         # exit 1 if a fixture differs from what this script
+                                                  # renders (the LibreOffice ones too when soffice is
+                                                  # on PATH; --reportlab: those only)
+
+LibreOffice's own run-dependent bytes (creation date, file identifier) are made
+fixed (`reproducible`), so the committed PDFs are what LibreOffice 7.4 with
+fonts-liberation2 and fonts-crosextra-carlito writes, byte for byte, on every run.
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
 import re
 import shutil
@@ -426,19 +431,52 @@ def write_docx(guide: Guide, path: Path, *, style: str = "ruled", repeat_header:
     return path
 
 
+def _soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
 def convert(docx: Path, target: Path) -> Path:
     """PDF of `docx` by LibreOffice, at `target`."""
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    soffice = _soffice()
     if soffice is None:
-        raise SystemExit("LibreOffice (soffice) is not installed: apt-get install libreoffice-writer")
+        raise SystemExit("LibreOffice (soffice) is not installed: apt-get install libreoffice-writer "
+                         "fonts-liberation2 fonts-crosextra-carlito (the fonts the committed fixtures embed)")
     with tempfile.TemporaryDirectory() as tmp:
         profile = Path(tmp) / "profile"
         subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
                         "--outdir", tmp, str(docx)], check=True, capture_output=True, timeout=300)
         produced = Path(tmp) / (docx.stem + ".pdf")
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(produced, target)
+        target.write_bytes(reproducible(produced.read_bytes()))
     return target
+
+
+#: What LibreOffice writes differently on each run (7.4 ignores SOURCE_DATE_EPOCH): the creation
+#: date in the document information, and the file identifier (with the checksum beside it).
+_CREATION_DATE = re.compile(rb"/CreationDate\(D:(\d{14})([^)]*)\)")
+_FILE_ID = re.compile(rb"/ID \[ <([0-9A-F]{32})>\n<([0-9A-F]{32})> \]\n/DocChecksum /([0-9A-F]{32})")
+
+
+def reproducible(pdf: bytes) -> bytes:
+    """LibreOffice's PDF with its run-dependent bytes made fixed, each replaced by as many bytes.
+
+    The creation date becomes 2023-01-01 00:00:00 (its zone as written), and the identifier and
+    checksum an MD5 of the rest of the file, so the same .docx gives the same PDF
+    on every run. Same lengths, so the cross-reference offsets stay right.
+    """
+    date = _CREATION_DATE.search(pdf)
+    ident = _FILE_ID.search(pdf)
+    if date is None or ident is None:
+        raise SystemExit("LibreOffice's PDF has no /CreationDate or /ID where expected: "
+                         "update tools/make_fixtures.py's reproducible() for this LibreOffice version")
+    fixed = pdf[:date.start(1)] + b"20230101000000" + pdf[date.end(1):]
+    rest = fixed[:ident.start()] + fixed[ident.end():]
+    digest = hashlib.md5(rest).hexdigest().upper().encode()
+    ident = _FILE_ID.search(fixed)
+    out = (fixed[:ident.start()] + b"/ID [ <" + digest + b">\n<" + digest + b"> ]\n/DocChecksum /" + digest
+           + fixed[ident.end():])
+    assert len(out) == len(pdf)
+    return out
 
 
 def make_libreoffice(target: Path) -> list[Path]:
@@ -452,10 +490,14 @@ def make_libreoffice(target: Path) -> list[Path]:
 
 def main(argv: list[str]) -> int:
     if "--check" in argv:
+        kinds = ["reportlab"] + (["LibreOffice"] if "--reportlab" not in argv and _soffice() else [])
         with tempfile.TemporaryDirectory() as tmp:
-            stale = [p.name for p in make_reportlab(Path(tmp))
+            made = make_reportlab(Path(tmp)) + (make_libreoffice(Path(tmp)) if "LibreOffice" in kinds else [])
+            stale = [p.name for p in made
                      if not (FIXTURES / p.name).exists() or p.read_bytes() != (FIXTURES / p.name).read_bytes()]
-        print("reportlab fixtures are up to date" if not stale else f"differ from this script: {', '.join(stale)}")
+        checked = " and ".join(kinds) + (" (no soffice on PATH: LibreOffice ones not checked)"
+                                         if "LibreOffice" not in kinds and "--reportlab" not in argv else "")
+        print(f"{checked} fixtures are up to date" if not stale else f"differ from this script: {', '.join(stale)}")
         return 1 if stale else 0
     for path in make_reportlab(FIXTURES):
         print(path.relative_to(ROOT))
