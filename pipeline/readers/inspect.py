@@ -153,7 +153,8 @@ def inspect_year(year: int, outputs: Path, sources: Path, *, password: str | Non
     tables = read_tables(folder)
     source = find_source(manifest, Path(sources), manifest_path)
     step(f"report {year}: reading {source.name} and drawing its pages (in the build's sandbox)")
-    call = (source, password, manifest, tables, find_failures(tables, year), resolution, stamp_of(manifest))
+    call = (source, password, manifest, tables, find_failures(tables, year), resolution,
+            stamp_of(manifest_path))
     [(_, result)] = list(run_all(_report_of, [call], workers=1, limits=limits or Limits(),
                                  preload=("pipeline.run._preload", "pipeline.readers.inspect")))
     if result.failure is not None:  # the build names the file in front; so does the report

@@ -8,8 +8,9 @@ of the PDF starts at once.
 
 What is out of date is decided by what the outputs say, not by file times:
 
-* a **report** records what it was made from: the `self_sha256` of its year's
-  manifest and the fingerprint of the pipeline's code (`made_from`). It is out
+* a **report** records what it was made from: the sha256 of its year's
+  manifest.json (as the warehouse's `guides.manifest_sha256` and the build
+  state record it) and the fingerprint of the pipeline's code (`made_from`). It is out
   of date when it is missing or either differs. A year rebuilt into the same
   bytes keeps its report (publish carries it into the new folder), so adding a
   year writes that year's report only;
@@ -23,12 +24,12 @@ checks its reports without loading pandas.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.digest import sha256_file
 from pipeline.paths import DATABASE, INSPECT_HTML, MANIFEST, STATE_FILE, year_folders
 from pipeline.run import buildstate
 
@@ -39,10 +40,10 @@ _STAMP = re.compile(rb'<meta name="' + STAMP_NAME.encode() + rb'" content="([^"]
 _HEAD_BYTES = 4096
 
 
-def made_from(manifest: dict, fingerprint: str | None = None) -> str:
-    """What a report of the year `manifest` describes is made from: that manifest and this pipeline's code."""
+def made_from(manifest: Path, fingerprint: str | None = None) -> str:
+    """What a report of the year whose manifest.json is at `manifest` is made from: that file and this code."""
     code = fingerprint if fingerprint is not None else buildstate.code_fingerprint()
-    return f"manifest {manifest.get('self_sha256', '')}; pipeline {code}"
+    return f"manifest {sha256_file(manifest)}; pipeline {code}"
 
 
 def stamp_tag(stamp: str) -> str:
@@ -66,11 +67,9 @@ def stale_reports(outputs: Path, years: list[int], fingerprint: str | None = Non
     stale = []
     for year in years:
         folder = Path(outputs) / str(year)
-        try:
-            manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        if not (folder / MANIFEST).is_file():
             continue  # not a published year: nothing to report on
-        if report_stamp(folder / INSPECT_HTML) != made_from(manifest, code):
+        if report_stamp(folder / INSPECT_HTML) != made_from(folder / MANIFEST, code):
             stale.append(year)
     return stale
 
