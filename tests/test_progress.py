@@ -167,3 +167,17 @@ def test_progress_words():
         "[##################......]  1/2 guides  7/14 pages  reading b.pdf (opening)"
     assert [estimate_text(s) for s in (0.2, 4.1, 89, 91, 600)] == [
         "about 1 s left", "about 5 s left", "about 89 s left", "about 2 min left", "about 10 min left"]
+
+
+def test_build_refresh_shows_the_build_then_the_warehouse_and_report_steps(tmp_path):
+    outputs = tmp_path / "outputs"
+    status, shown, stdout = on_a_terminal("build", "--refresh", "--sources", SOURCE_2022.parent, "--outputs", outputs)
+    assert status == 0, shown
+    drawn = frames(shown)
+    assert drawn[-4:] == ["[########################]  1/1 guides  7/7 pages",
+                          f"warehouse: refreshing {outputs / 'warehouse.duckdb'} from {outputs}",
+                          f"report 2022: reading {NAME} and drawing its pages (in the build's sandbox)",
+                          f"report 2022: writing {outputs / '2022' / 'report.html'}"]
+    assert stdout.splitlines()[-4:] == [
+        "1 built, 0 failed", "2022: loaded (2 codes, 8 payments, 6 exclusions, 11 terminology, 96 provenance)",
+        f"warehouse: {outputs / 'warehouse.duckdb'}", f"report 2022 -> {outputs / '2022' / 'report.html'}"]
