@@ -98,18 +98,30 @@ def parquet_bytes(name: str, frame: pd.DataFrame) -> bytes:
     return _parquet(F.TABLES[name], arrow_table(name, frame))
 
 
-def render_files(guide, dataset: dict[str, bytes] | None = None) -> dict[str, bytes]:
+def encoded(guide) -> dict[str, pa.Table]:
+    """Every table of `guide` as an Arrow table of the contract, encoded once for all that is written of it.
+
+    The contract guard runs on these: output whose columns or types differ
+    from the contract is refused (`ContractError`) before anything is written.
+    """
+    arrows = {name: arrow_table(name, guide.tables[name]) for name in F.TABLES}
+    check_contract({name: arrow.schema for name, arrow in arrows.items()})
+    return arrows
+
+
+def render_files(guide, dataset: dict[str, bytes] | None = None,
+                 arrows: dict[str, pa.Table] | None = None) -> dict[str, bytes]:
     """Every file of one guide's year folder, by file name, as bytes; the manifest last.
 
     The manifest covers these files and `dataset` (the year's partitions,
     `render_partitions`), so a module that adds a file to the year adds it to
-    `files` before the manifest is made.
+    `files` before the manifest is made. `arrows` are the guide's `encoded` tables.
     """
+    arrows = arrows if arrows is not None else encoded(guide)
     files: dict[str, bytes] = {}
     for name in F.TABLES:
-        frame = guide.tables[name]
-        files[f"{name}.csv"] = csv_bytes(frame)
-        files[f"{name}.parquet"] = parquet_bytes(name, frame)
+        files[f"{name}.csv"] = csv_bytes(guide.tables[name])
+        files[f"{name}.parquet"] = _parquet(F.TABLES[name], arrows[name])
     files[YEAR_PACKAGE] = year_datapackage_bytes(guide.guide_year, files)  # the CSVs' data package
     files[MANIFEST] = manifest_bytes(manifest_for(guide, files, dataset))
     return files
@@ -126,31 +138,27 @@ class YearFiles:
 
 
 def render_year(guide) -> YearFiles:
-    """The year folder and its dataset partitions, with the manifest covering both."""
-    dataset = render_partitions(guide)
+    """The year folder and its dataset partitions, with the manifest covering both.
+
+    Each table is encoded to Arrow once (`encoded`, which also guards the
+    contract) and its Parquet file and partition are written from that.
+    """
+    arrows = encoded(guide)
+    dataset = render_partitions(guide, arrows)
     year = str(guide.guide_year)
-    files = {f"{year}/{name}": data for name, data in render_files(guide, dataset).items()}
+    files = {f"{year}/{name}": data for name, data in render_files(guide, dataset, arrows).items()}
     folders = tuple(sorted({p.rsplit("/", 1)[0] for p in dataset})) + (year,)
     return YearFiles(guide.guide_year, {**dataset, **files}, folders)
 
 
 # ---------------------------------------------------------------- publishing
 
-def check_guide(guide) -> None:
-    """The contract guard: output whose columns or types differ from the contract is refused before writing."""
-    check_contract({name: arrow_table(name, guide.tables[name]).schema for name in F.TABLES})
+def stage_years(years: list[YearFiles], outputs: Path) -> tuple[Stage, list[YearFiles]]:
+    """Write every rendered year (`render_year`) into a new staging folder; nothing published yet.
 
-
-def stage_years(guides: list, outputs: Path) -> tuple[Stage, list[YearFiles]]:
-    """Render every guide's year and write it all into a new staging folder; nothing published yet.
-
-    The contract guard runs first, for every guide. A failure while writing (a
-    full disk) removes the staging and publishes nothing.
+    A failure while writing (a full disk) removes the staging and publishes nothing.
     """
     outputs = Path(outputs)
-    for guide in guides:
-        check_guide(guide)
-    years = [render_year(guide) for guide in guides]
     stage = Stage(outputs)
     try:
         outputs.mkdir(parents=True, exist_ok=True)
@@ -177,7 +185,7 @@ def commit_years(stage: Stage, years: list[YearFiles]) -> list[Path]:
 
 def publish_all(guides: list, outputs: Path) -> list[Path]:
     """Publish validated guides into `outputs/`: all staged first, so a write failure publishes nothing."""
-    return commit_years(*stage_years(guides, outputs))
+    return commit_years(*stage_years([render_year(guide) for guide in guides], outputs))
 
 
 def publish(guide, outputs: Path) -> Path:
@@ -211,13 +219,14 @@ def partition_bytes(name: str, frame: pd.DataFrame) -> bytes:
     return _parquet(F.TABLES[name], partition_table(name, arrow_table(name, frame)))
 
 
-def render_partitions(guide) -> dict[str, bytes]:
+def render_partitions(guide, arrows: dict[str, pa.Table] | None = None) -> dict[str, bytes]:
     """The guide's partition of every table, by path under `outputs/`.
 
-    Made per year from the same frames as the year's own files, so the
-    dataset never needs a pass over all years.
+    Made per year from the same Arrow tables as the year's own files (`encoded`),
+    so the dataset never needs a pass over all years.
     """
-    return {partition_path(name, guide.guide_year): partition_bytes(name, guide.tables[name])
+    arrows = arrows if arrows is not None else encoded(guide)
+    return {partition_path(name, guide.guide_year): _parquet(F.TABLES[name], partition_table(name, arrows[name]))
             for name in F.TABLES}
 
 

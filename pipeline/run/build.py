@@ -286,19 +286,19 @@ def _fail(outcome: Outcome, error: GuideError) -> None:
 
 def _publish(sources: Path, outputs: Path, paths: list[Path], outcomes: dict, parsed: dict) -> None:
     """Phase 3: stage every good guide, commit each year whole, record the build state."""
-    from pipeline.publish import check_guide, commit_years, stage_years, write_build_state
+    from pipeline.publish import commit_years, render_year, stage_years, write_build_state
 
-    good = []
+    good, rendered = [], []
     for path in paths:
         if outcomes[path].status == "built":
             try:
-                check_guide(parsed[path])  # the contract guard: this guide's failure alone
+                rendered.append(render_year(parsed[path]))  # with the contract guard: this guide's failure alone
             except GuideError as exc:
                 _fail(outcomes[path], exc)
                 continue
             good.append(path)
     try:
-        stage, years = stage_years([parsed[p] for p in good], outputs)
+        stage, years = stage_years(rendered, outputs)
     except OSError as exc:
         raise write_failure(exc) from exc
     committed = False
