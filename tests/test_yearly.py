@@ -25,9 +25,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
-from guide_renderer import render
-from two_years import GUIDE_2023
+from tools.testkit.paths import ROOT
+from tools.testkit.renderer import render
+from tools.testkit.two_years import GUIDE_2023
 
 GUIDE_2022 = "sources/2022/2022-NanoKnife-CPT-Reimbursement-Guide.reconstructed.pdf"
 GUIDE_2023_PATH = "sources/2023/2023-NanoKnife-CPT-Reimbursement-Guide.pdf"
