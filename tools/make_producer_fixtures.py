@@ -45,6 +45,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from tools.testkit.chromium import Missing, print_to_pdf
 from tools.testkit.guide_data import published, random_guide
 from tools.testkit.guides import BREAK_2025, GUIDE_2023
 from tools.testkit.paths import FIXTURES, ROOT
@@ -250,29 +251,6 @@ def guide_html(guide: Guide, *, style: str, font: str, headers: dict[str, str] |
 """
 
 
-def chromium(html_text: str, target: Path) -> Path:
-    """Print `html_text` to `target` with headless Chromium, as a user would from the command line."""
-    exe = shutil.which("chromium") or shutil.which("chromium-browser")
-    if exe is None:
-        raise Missing("chromium")
-    with tempfile.TemporaryDirectory() as tmp:
-        page = Path(tmp) / "guide.html"
-        page.write_text(html_text, encoding="utf-8")
-        out = Path(tmp) / "out.pdf"
-        profile = Path(tmp) / "profile"
-        subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                        f"--user-data-dir={profile}", "--no-pdf-header-footer", f"--print-to-pdf={out}",
-                        page.as_uri()], check=True, capture_output=True, timeout=120)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(out, target)
-    return target
-
-
-class Missing(Exception):
-    """A producer is not installed here."""
-
-
 #: The CMS abbreviations for the indicators: "APC (SI)" (status indicator), and the ASC column
 #: as "ASC Payment" over "Payment (PI)" (payment indicator).
 CMS_ABBREVIATIONS = {"headers": {"apc": "APC (SI){fn3}", "asc": "ASC Payment{fn4}"}, "asc_leaf": "Payment (PI)"}
@@ -295,14 +273,14 @@ CHROMIUM = {
 
 
 def make_chromium(target: Path) -> list[Path]:
-    return [chromium(guide_html(guide, style=style, font=font, **changes), target / name)
+    return [print_to_pdf(guide_html(guide, style=style, font=font, **changes), target / name)
             for name, (guide, style, font, changes) in CHROMIUM.items()]
 
 
 
 def chromium_guide(guide: Guide, path: Path, *, style: str, font: str) -> Path:
     """`guide` printed by Chromium (its data, header wordings and footnote marks): the round trip's producer."""
-    return chromium(guide_html(guide, style=style, font=font), path)
+    return print_to_pdf(guide_html(guide, style=style, font=font), path)
 
 
 #: A committed sample of the round trip through Chromium, for `make test` (the property test itself,

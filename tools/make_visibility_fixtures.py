@@ -29,8 +29,6 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
-import subprocess
 import sys
 import tempfile
 import zlib
@@ -40,6 +38,7 @@ from pathlib import Path
 import pdfplumber
 import pikepdf
 
+from tools.testkit.chromium import Missing, print_to_pdf
 from tools.testkit.guides import GUIDE_2023, IRE_OPEN
 from tools.testkit.paths import FIXTURES, ROOT
 from tools.testkit.renderer import (
@@ -372,18 +371,10 @@ td.d {{ text-align: left; width: 128pt; }}
 
 def chromium(page: str, out: Path) -> Path:
     """Print an HTML page to PDF with headless Chromium."""
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
-        raise SystemExit("Chromium is not installed: apt-get install chromium fonts-crosextra-carlito")
-    with tempfile.TemporaryDirectory() as tmp:
-        source = Path(tmp) / "guide.html"
-        source.write_text(page, encoding="utf-8")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                        f"--user-data-dir={Path(tmp) / 'profile'}", "--no-pdf-header-footer",
-                        f"--print-to-pdf={out}", source.as_uri()], check=True, capture_output=True, timeout=180)
-    return out
+    try:
+        return print_to_pdf(page, out)
+    except Missing:
+        raise SystemExit("Chromium is not installed: apt-get install chromium fonts-crosextra-carlito") from None
 
 
 def ligatures_chromium(tmp: Path, out: Path) -> Path:
