@@ -8,5 +8,5 @@
 * `two_years`: the 2022 source and a 2023 edition of it, built into two published years;
 * `chromium`: prints an HTML page to PDF with headless Chromium.
 
-The pipeline never imports it, and it is not part of the installed package.
+The pipeline never imports it (`tests/test_testkit.py`), and it is not part of the installed package.
 """
