@@ -35,7 +35,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from tools.testkit.paths import ROOT, SOURCE_2022
+from tools.testkit.paths import ROOT, SOURCE_2022, copy_repo
 
 WORDS = ("ablation imaging guidance percutaneous open tumor organ resection biopsy catheter hepatic "
          "renal pancreatic lesion ultrasound fluoroscopic cryoablation radiofrequency microwave "
@@ -216,16 +216,6 @@ def time_small_build(repeat: int) -> dict:
     return {"pages": pages, "plumber": min(plumber), "build": min(build)}
 
 
-def _copy_repo(to: Path) -> Path:
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
-                            capture_output=True, check=True).stdout.decode().split("\0")
-    for name in filter(None, listed):
-        if (ROOT / name).is_file():
-            (to / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, to / name)
-    return to
-
-
 def time_new_year(repeat: int) -> dict:
     """`make build` after adding one year's guide, against the build step alone on the same sources.
 
@@ -240,7 +230,7 @@ def time_new_year(repeat: int) -> dict:
 
     make_runs, build_runs = [], []
     with tempfile.TemporaryDirectory() as tmp:
-        repo = _copy_repo(Path(tmp) / "repo")
+        repo = copy_repo(Path(tmp) / "repo")
         make = ["make", "--no-print-directory", "build", f"PY={sys.executable}"]
         _wall(make, repo)  # the first year: state, warehouse and report
         base = Path(tmp) / "base"

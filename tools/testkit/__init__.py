@@ -1,6 +1,6 @@
 """The test kit: what the tests and the tools both use, imported as `tools.testkit.<module>`.
 
-* `paths`: where the repository's sources, outputs and fixtures are;
+* `paths`: where the repository's sources, outputs and fixtures are, and copies of them;
 * `renderer`: draws a guide PDF from known data with reportlab;
 * `guide_2022`: the 2022 guide's data, which `tools/make_reconstruction.py` renders into `sources/2022/`;
 * `guides`: the guides the layout fixtures of `tests/fixtures/` are made from;

@@ -1,8 +1,10 @@
-"""Where things are in the repository, for the tests and the tools."""
+"""Where things are in the repository, and copies of it (its published outputs, a clone's files), for the
+tests and the tools."""
 
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,4 +21,16 @@ def published_copy(to: Path) -> Path:
     build (the local inspect report left out)."""
     shutil.copytree(OUTPUTS / "2022", to / "2022", ignore=shutil.ignore_patterns("report*"))
     shutil.copytree(OUTPUTS / "dataset", to / "dataset")
+    return to
+
+
+def copy_repo(to: Path) -> Path:
+    """The files a clone would hold (tracked, plus new ones not ignored), copied into `to`."""
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                            capture_output=True, check=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        source = ROOT / name
+        if source.is_file():
+            (to / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, to / name)
     return to
