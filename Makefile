@@ -58,15 +58,15 @@ roundtrip: $(INSTALL)
 
 # Re-render the reconstructed 2022 source PDF from tools/make_reconstruction.py.
 sources: $(INSTALL)
-	$(PY) tools/make_reconstruction.py
+	$(PY) -m tools.make_reconstruction
 
 # Re-make the layout fixtures in tests/fixtures/ (the LibreOffice ones need soffice on PATH).
 fixtures: $(INSTALL)
-	$(PY) tools/make_fixtures.py
+	$(PY) -m tools.make_fixtures
 
 # Benchmark small and long guides against pdfplumber alone; writes docs/benchmarks.md (not part of test).
 bench: $(INSTALL)
-	$(PY) tools/bench.py
+	$(PY) -m tools.bench
 
 # Remove the virtualenv, caches and local artifacts (the committed outputs/ stay).
 clean:

@@ -20,9 +20,9 @@ from reportlab.lib.pagesizes import letter
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
-from conftest import SOURCE_2022
-from guide_renderer import render
-from make_reconstruction import GUIDE_2022
+from tools.testkit.paths import SOURCE_2022
+from tools.testkit.renderer import render
+from tools.testkit.guide_2022 import GUIDE_2022
 
 MIB = 1 << 20
 

@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import ROOT
+from tools.testkit.paths import ROOT
 from pipeline.publish.commit import STEP_FDS
 
 

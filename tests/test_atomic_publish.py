@@ -22,16 +22,16 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import SOURCE_2022
-from guide_renderer import Amount, render
-from make_reconstruction import GUIDE_2022
+from tools.testkit.paths import SOURCE_2022
+from tools.testkit.renderer import Amount, render
+from tools.testkit.guide_2022 import GUIDE_2022
 from pipeline.cli import main
 from pipeline.publish import STAGING, write_folder
 from pipeline.readers.check import check_outputs
 from pipeline.run import buildstate
 from pipeline.run.build import build, find_sources
-from stepped_build import SteppedBuild, copy_outputs, tree, year_tree
-from two_years import GUIDE_2023, edition_2023
+from tests.stepped_build import SteppedBuild, copy_outputs, tree, year_tree
+from tools.testkit.two_years import GUIDE_2023, edition_2023
 
 YEARS = (2022, 2023)
 #: Publish steps looked at, of the 51 a two-year build takes; a fixed seed, so the same ones every run.

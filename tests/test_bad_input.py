@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import bad_pdfs
-from conftest import OUTPUTS, SOURCE_2022
+from tests import bad_pdfs
+from tools.testkit.paths import OUTPUTS, SOURCE_2022
 from pipeline.run.build import build
 from pipeline.cli import main
 from pipeline.run.sandbox import Limits

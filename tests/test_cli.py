@@ -9,7 +9,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from conftest import OUTPUTS
+from tools.testkit.paths import OUTPUTS
 from pipeline.cli import main
 
 
@@ -50,7 +50,7 @@ def test_module_entry_point_runs():
 
 def test_the_wrong_year_folder_is_caught_when_sources_names_the_file(tmp_path):
     """`--sources sources/2023/guide.pdf` is checked like `--sources sources`: the folder still says 2023."""
-    from conftest import SOURCE_2022
+    from tools.testkit.paths import SOURCE_2022
 
     source = tmp_path / "sources" / "2023" / "guide.pdf"
     source.parent.mkdir(parents=True)

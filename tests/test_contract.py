@@ -15,14 +15,14 @@ import pytest
 from click.testing import CliRunner
 from frictionless import Package
 
-from conftest import OUTPUTS, SOURCES
+from tools.testkit.paths import OUTPUTS, SOURCES
 from pipeline import contract, sql
 from pipeline import fields as F
 from pipeline.schemas import published as published_schema
 from pipeline.cli import main
 from pipeline.errors import ContractChanged
 from pipeline.publish import publish, published_years
-from two_years import build_two_years
+from tools.testkit.two_years import build_two_years
 
 
 def committed_descriptor() -> dict:

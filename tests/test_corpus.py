@@ -13,7 +13,7 @@ import shutil
 
 import pytest
 
-from conftest import CORPUS, OUTPUTS, SOURCE_2022
+from tools.testkit.paths import CORPUS, OUTPUTS, SOURCE_2022
 from pipeline.run.build import build
 
 pytestmark = pytest.mark.skipif(not (CORPUS / "MANIFEST.tsv").is_file(), reason=f"no corpus at {CORPUS}")

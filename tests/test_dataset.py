@@ -19,8 +19,8 @@ import pytest
 
 from pipeline import fields as F
 from pipeline.sql import spark_schema
-from docs_snippets import doc_block
-from two_years import build_two_years
+from tests.docs_snippets import doc_block
+from tools.testkit.two_years import build_two_years
 
 YEAR_PARTITION = ds.partitioning(pa.schema([("guide_year", pa.int16())]), flavor="hive")
 
@@ -76,7 +76,7 @@ def test_exact_amounts_of_both_years_by_both_readers(outputs):
 
 
 def test_republishing_a_year_replaces_its_partitions_byte_for_byte(outputs):
-    from conftest import SOURCE_2022
+    from tools.testkit.paths import SOURCE_2022
     from pipeline.run.build import build
 
     before = {p: p.read_bytes() for p in (outputs / "dataset").rglob("guide_year=2022/*")}

@@ -21,13 +21,13 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from conftest import ROOT
-from guide_renderer import NA, PAGE_BREAK, Amount, CodeRow
-from make_reconstruction import GUIDE_2022
+from tools.testkit.paths import ROOT
+from tools.testkit.renderer import NA, PAGE_BREAK, Amount, CodeRow
+from tools.testkit.guide_2022 import GUIDE_2022
 from pipeline.cli import main
 from pipeline.readers.diff import compare, compare_guide, pct_change, same
 from pipeline.publish import read_manifest, read_tables
-from two_years import build_two_years, edition_2023
+from tools.testkit.two_years import build_two_years, edition_2023
 
 _0600T, _0601T = GUIDE_2022.codes
 
@@ -286,7 +286,7 @@ def test_a_document_fact_differing_only_by_the_guide_year_is_not_a_change():
 
 def _edited_2022(edit) -> "Diff":
     """The committed 2022 year against a copy of itself with `edit(payments, provenance)` applied."""
-    from conftest import OUTPUTS
+    from tools.testkit.paths import OUTPUTS
     from pipeline.readers.diff import Diff
 
     old = read_tables(OUTPUTS / "2022")

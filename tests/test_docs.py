@@ -15,10 +15,10 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from conftest import ROOT
+from tools.testkit.paths import ROOT
 from pipeline import cli_docs
 from pipeline.cli import main
-from test_yearly import BAD_DOWNLOAD, GUIDE_2023_PATH
+from tests.test_yearly import BAD_DOWNLOAD, GUIDE_2023_PATH
 
 DOCS = ROOT / "docs"
 PAGES = [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]

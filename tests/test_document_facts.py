@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from conftest import SOURCE_2022
+from tools.testkit.paths import SOURCE_2022
 from pipeline.errors import NotThisGuide, YearConflict
 from pipeline.extract import extract
 from pipeline.normalize import normalize

@@ -33,11 +33,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import FIXTURES, ROOT, SOURCE_2022, published_copy
+from tools.testkit.paths import FIXTURES, ROOT, SOURCE_2022, published_copy
 from pipeline.cli import SHOWN_PER_KIND, main
 from pipeline.publish.commit import STAGING
 from pipeline.run.build import NAMED
-from stepped_build import SteppedBuild
+from tests.stepped_build import SteppedBuild
 
 #: Files a build may add to an outputs folder without publishing anything: the lock and its own state.
 BOOKKEEPING = {".lock", ".build-state.json"}

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from conftest import SOURCE_2022
+from tools.testkit.paths import SOURCE_2022
 
 
 def rows(frame: pd.DataFrame, columns: list[str]) -> list[tuple]:

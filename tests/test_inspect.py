@@ -10,14 +10,14 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from conftest import FIXTURES, OUTPUTS, SOURCE_2022, SOURCES
+from tools.testkit.paths import FIXTURES, OUTPUTS, SOURCE_2022, SOURCES
 from pipeline.readers import inspect as report
 from pipeline.cli import main
 from pipeline.extract import extract, page_images, sha256_of
 from pipeline.publish import INSPECT_HTML, INSPECT_IMAGES, read_manifest, read_tables
 from pipeline.validate import find_failures
 
-LETTER = (612, 792)  # page size in points: tools/guide_renderer.py renders the guide on US Letter
+LETTER = (612, 792)  # page size in points: tools/testkit/renderer.py renders the guide on US Letter
 CHROMIUM = Path("/usr/bin/chromium")
 
 
@@ -165,7 +165,7 @@ def test_headless_browser_shows_the_page_picture(folder, tmp_path):
     draws the 1224-pixel picture at its 816 CSS px print size, one to one, in a window wide enough
     for print size). The labels laid over the picture are hidden here: tests/test_report_layout.py
     checks where they go."""
-    from screenshot import screenshot
+    from tools.screenshot import screenshot
 
     bare = folder / "bare.html"
     bare.write_text((folder / "report.html").read_text(encoding="utf-8").replace(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from conftest import SOURCE_2022, published_copy
+from tools.testkit.paths import SOURCE_2022, published_copy
 from pipeline.cli import main
 from pipeline.publish.manifest import manifest_bytes
 

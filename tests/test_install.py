@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-from conftest import OUTPUTS, ROOT, SOURCE_2022
+from tools.testkit.paths import OUTPUTS, ROOT, SOURCE_2022
 
 #: pip's ways of saying the package index cannot be reached or lacks a dependency: then the test cannot run here.
 _UNREACHABLE = ("No matching distribution", "Could not find a version", "Failed to establish a new connection",

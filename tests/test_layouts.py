@@ -22,11 +22,11 @@ from decimal import Decimal
 import pytest
 from click.testing import CliRunner
 
-from conftest import FIXTURES, ROOT
-from guide_data import expected, published
-from guide_renderer import Amount, CodeRow, Guide, Layout, render
-import make_fixtures
-from make_fixtures import BREAK_2025, GUIDE_2023, LONG_2026, RENAMED_HEADER
+from tools import make_fixtures
+from tools.testkit.paths import FIXTURES, ROOT
+from tools.testkit.guide_data import expected, published
+from tools.testkit.renderer import Amount, CodeRow, Guide, Layout, render
+from tools.testkit.guides import BREAK_2025, GUIDE_2023, LONG_2026, RENAMED_HEADER
 from pipeline import vocab
 from pipeline.run.build import parse_source
 from pipeline.cli import main
@@ -485,8 +485,8 @@ def test_amounts_used_by_the_fixtures_are_exact():
 
 
 def test_the_reportlab_fixtures_are_what_the_script_renders():
-    done = subprocess.run([sys.executable, str(ROOT / "tools" / "make_fixtures.py"), "--check", "--reportlab"],
-                          capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "tools.make_fixtures", "--check", "--reportlab"],
+                          capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stdout + done.stderr
 
 

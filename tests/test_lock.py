@@ -17,14 +17,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import ROOT, SOURCE_2022, published_copy
+from tools.testkit.paths import ROOT, SOURCE_2022, published_copy
 from dataclasses import replace
-from guide_renderer import Amount, render
-from make_reconstruction import GUIDE_2022
+from tools.testkit.renderer import Amount, render
+from tools.testkit.guide_2022 import GUIDE_2022
 from pipeline.cli import main
 from pipeline.readers.check import check_outputs
 from pipeline.run.lock import EXIT_LOCKED, LOCK_FILE
-from stepped_build import year_tree
+from tests.stepped_build import year_tree
 
 HOLDER = ("import sys\nfrom pipeline.run.lock import hold\n"
           "with hold(sys.argv[1], 'holder'):\n    print('held', flush=True)\n    sys.stdin.read()\n")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import OUTPUTS, ROOT, SOURCE_2022
+from tools.testkit.paths import OUTPUTS, ROOT, SOURCE_2022
 from pipeline.run.build import build
 from pipeline.run.buildstate import STATE_FILE, code_fingerprint
 

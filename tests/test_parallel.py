@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from guide_renderer import render
-from make_reconstruction import GUIDE_2022
+from tools.testkit.renderer import render
+from tools.testkit.guide_2022 import GUIDE_2022
 from pipeline.run.build import build, default_jobs
 from pipeline.cli import main
 

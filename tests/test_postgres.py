@@ -23,8 +23,8 @@ psycopg = pytest.importorskip("psycopg")
 
 from pipeline import contract  # noqa: E402
 from pipeline import fields as F  # noqa: E402
-from docs_snippets import doc_block  # noqa: E402
-from two_years import build_two_years  # noqa: E402
+from tests.docs_snippets import doc_block  # noqa: E402
+from tools.testkit.two_years import build_two_years  # noqa: E402
 
 PORT = 5433  # only names the socket file inside the private folder; no TCP listener
 

@@ -15,10 +15,10 @@ import sys
 import pdfplumber
 import pytest
 
-from conftest import FIXTURES, ROOT
-from guide_data import expected, published
-from make_fixtures import BREAK_2025, GUIDE_2023
-from make_producer_fixtures import CHROMIUM, CONTINUED, DTP, LATEX, OPPS_UNKNOWN, REDISTILLED
+from tools.testkit.paths import FIXTURES, ROOT
+from tools.testkit.guide_data import expected, published
+from tools.testkit.guides import BREAK_2025, GUIDE_2023
+from tools.make_producer_fixtures import CHROMIUM, CONTINUED, DTP, LATEX, OPPS_UNKNOWN, REDISTILLED
 from pipeline.errors import LayoutError
 from pipeline.extract import extract
 from pipeline.run.build import parse_source
@@ -194,7 +194,7 @@ def test_dtp_header_text_is_white_on_dark_fills_and_money_is_right_aligned():
 
 
 def test_the_dtp_fixtures_are_what_the_script_writes():
-    done = subprocess.run([sys.executable, str(ROOT / "tools" / "make_producer_fixtures.py"), "--check", "dtp"],
-                          capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "tools.make_producer_fixtures", "--check", "dtp"],
+                          capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout == "producer fixtures are up to date\n"

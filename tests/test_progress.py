@@ -18,7 +18,7 @@ import termios
 
 from click.testing import CliRunner
 
-from conftest import OUTPUTS, ROOT, SOURCE_2022, SOURCES
+from tools.testkit.paths import OUTPUTS, ROOT, SOURCE_2022, SOURCES
 from pipeline.cli import main
 from pipeline.run.progress import Progress, ProgressBar, Reading, estimate_text, progress_line
 

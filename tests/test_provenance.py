@@ -11,7 +11,7 @@ from collections import Counter
 
 import pytest
 
-from conftest import OUTPUTS, SOURCE_2022
+from tools.testkit.paths import OUTPUTS, SOURCE_2022
 from pipeline import fields as F
 from pipeline.extract import extract
 from pipeline.publish import read_manifest, read_tables

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SOURCE_2022
+from tools.testkit.paths import SOURCE_2022
 from pipeline.paths import DATABASE, INSPECT_HTML, INSPECT_IMAGES, MANIFEST
 from pipeline.publish import carry_report
 from pipeline.digest import sha256_file

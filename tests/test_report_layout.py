@@ -19,7 +19,7 @@ from pathlib import Path
 import pdfplumber
 import pytest
 
-from conftest import FIXTURES, OUTPUTS, SOURCE_2022, SOURCES
+from tools.testkit.paths import FIXTURES, OUTPUTS, SOURCE_2022, SOURCES
 from pipeline.publish import INSPECT_HTML, INSPECT_IMAGES, read_tables
 from pipeline.readers.inspect import inspect_year
 from pipeline.run.build import build
@@ -49,7 +49,7 @@ PROBE = """<script>
 
 def layout(report: Path, width: int) -> dict:
     """Where Chromium lays out the report's pictures, labels and tables in a window `width` px wide."""
-    from screenshot import dump_dom
+    from tools.screenshot import dump_dom
 
     probed = report.with_name(f"probe-{width}.html")
     probed.write_text(report.read_text(encoding="utf-8").replace("</body>", PROBE + "</body>"), encoding="utf-8")

@@ -7,7 +7,7 @@ import sys
 
 from click.testing import CliRunner
 
-from conftest import OUTPUTS, ROOT, SOURCES
+from tools.testkit.paths import OUTPUTS, ROOT, SOURCES
 from pipeline.cli import main
 from pipeline.publish import INSPECT_HTML, INSPECT_IMAGES
 
@@ -45,6 +45,6 @@ def test_two_builds_are_byte_identical(tmp_path):
 
 
 def test_reconstruction_script_reproduces_the_committed_source():
-    done = subprocess.run([sys.executable, str(ROOT / "tools" / "make_reconstruction.py"), "--check"],
-                          capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "tools.make_reconstruction", "--check"],
+                          capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stdout + done.stderr

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from conftest import FIXTURES, SOURCE_2022, SOURCES
+from tools.testkit.paths import FIXTURES, SOURCE_2022, SOURCES
 from pipeline.errors import ReadingsDisagree
 from pipeline.extract import extract, visible
 from pipeline.run.build import parse_source

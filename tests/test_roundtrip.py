@@ -6,7 +6,7 @@ layout (ruled, borderless or shaded; every header wording the vocabulary knows;
 footnote marks raised or full size; ASC before OPPS; APC and indicator on one
 line or two; the header repeated on a new page or not; rows broken across pages;
 rows centred or top-aligned; space before each table, which moves the page
-breaks). `tools/guide_renderer.py` draws it, and extract -> normalize -> validate
+breaks). `tools/testkit/renderer.py` draws it, and extract -> normalize -> validate
 must give back exactly the rows that went in.
 
 A fixed, bounded set of cases runs in `make test`. For a wider, random search:
@@ -32,9 +32,9 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from guide_data import WORDS, expected, published
-from guide_renderer import CONTRACTOR_PRICED, NA, Amount, CodeRow, Guide, Layout, render
-import make_producer_fixtures
+from tools.testkit.guide_data import WORDS, expected, published
+from tools.testkit.renderer import CONTRACTOR_PRICED, NA, Amount, CodeRow, Guide, Layout, render
+from tools import make_producer_fixtures
 from pipeline import vocab
 from pipeline.run.build import parse_source
 

@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from conftest import published_copy
+from tools.testkit.paths import published_copy
 from pipeline.cli import main
 from pipeline.errors import ValidationFailed
 from pipeline.publish import read_parquet

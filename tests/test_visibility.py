@@ -1,6 +1,6 @@
 """Only what a viewer paints is published: each trick in `tests/fixtures/visibility/` gives its exact outcome.
 
-Every fixture is the 2023 guide of `tools/make_fixtures.py` with one thing
+Every fixture is the 2023 guide of `tools/testkit/guides.py` with one thing
 done to it by `tools/make_visibility_fixtures.py`. A fixture either builds
 with exactly the rows a viewer shows (hidden characters dropped and counted
 in the manifest), or stops the build with one line naming file, page and
@@ -16,12 +16,12 @@ import sys
 
 import pytest
 
-from conftest import FIXTURES, ROOT
-from guide_data import expected, published
-from make_fixtures import GUIDE_2023
+from tools.testkit.paths import FIXTURES, ROOT
+from tools.testkit.guide_data import expected, published
+from tools.testkit.guides import GUIDE_2023
 from pipeline.extract import extract
 from pipeline.run.build import parse_source
-from test_bad_input import assert_untouched, outputs, run  # noqa: F401  (outputs is a fixture)
+from tests.test_bad_input import assert_untouched, outputs, run  # noqa: F401  (outputs is a fixture)
 
 VISIBILITY = FIXTURES / "visibility"
 ROWS_2023 = expected(GUIDE_2023)
@@ -127,6 +127,6 @@ def test_the_committed_guides_hide_nothing(guide_2022):
 
 
 def test_the_visibility_fixtures_are_what_the_script_makes():
-    done = subprocess.run([sys.executable, str(ROOT / "tools" / "make_visibility_fixtures.py"), "--check"],
-                          capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "tools.make_visibility_fixtures", "--check"],
+                          capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stdout + done.stderr

@@ -7,7 +7,7 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from conftest import SOURCE_2022
+from tools.testkit.paths import SOURCE_2022
 from pipeline import vocab
 from pipeline.cli import main
 from pipeline.normalize import SETTING_OF

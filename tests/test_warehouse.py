@@ -1,6 +1,6 @@
 """outputs/warehouse.duckdb: two years built by the real pipeline, loaded, queried with SQL.
 
-The 2023 guide's edits (tests/two_years.py) give known year-over-year changes.
+The 2023 guide's edits (tools/testkit/two_years.py) give known year-over-year changes.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from pipeline.publish import csv_bytes, parquet_bytes, partition_bytes, partitio
 from pipeline.publish.manifest import manifest_bytes
 from pipeline.readers.warehouse import (DATABASE, STORAGE_NUMBER, STORAGE_VERSION, WarehouseError, create_schema,
                                        create_views, refresh, storage_number)
-from two_years import build_two_years
+from tools.testkit.two_years import build_two_years
 
 D = Decimal
 TABLES = ["guides", *F.TABLES]

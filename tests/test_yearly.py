@@ -26,27 +26,15 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
-from guide_renderer import render
-from two_years import GUIDE_2023
+from tools.testkit.paths import ROOT, copy_repo
+from tools.testkit.renderer import render
+from tools.testkit.two_years import GUIDE_2023
 
 GUIDE_2022 = "sources/2022/2022-NanoKnife-CPT-Reimbursement-Guide.reconstructed.pdf"
 GUIDE_2023_PATH = "sources/2023/2023-NanoKnife-CPT-Reimbursement-Guide.pdf"
 BAD_DOWNLOAD = "sources/2024/2024-NanoKnife-CPT-Reimbursement-Guide.pdf"
 SIGN_IN_PAGE = b"<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body>Please sign in</body></html>\n"
 HTML_REASON = "an HTML page, not a PDF (no %PDF- header in its first 1024 bytes; a web page saved as .pdf?)"
-
-
-def copy_repo(to: Path) -> Path:
-    """The files a clone would hold (tracked, plus new ones not ignored), copied into `to`."""
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
-                            capture_output=True, check=True).stdout.decode().split("\0")
-    for name in filter(None, listed):
-        source = ROOT / name
-        if source.is_file():
-            (to / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, to / name)
-    return to
 
 
 def make(repo: Path, *args: str) -> subprocess.CompletedProcess:

@@ -1,8 +1,8 @@
 """Benchmark: how the build scales with guide length, against pdfplumber alone.
 
-    python tools/bench.py [--sizes 50,200,800,2200] [--out docs/benchmarks.md]
+    python -m tools.bench [--sizes 50,200,800,2200] [--out docs/benchmarks.md]
 
-For each size it renders a long guide with the test renderer (`tools/guide_renderer.py`,
+For each size it renders a long guide with the test renderer (`tools/testkit/renderer.py`,
 Category I codes with real payments and RVUs, exclusions, a glossary), then, each
 in a fresh child process so peak memory is that run's own:
 
@@ -35,10 +35,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT))
+from tools.testkit.paths import ROOT, SOURCE_2022, copy_repo
 
 WORDS = ("ablation imaging guidance percutaneous open tumor organ resection biopsy catheter hepatic "
          "renal pancreatic lesion ultrasound fluoroscopic cryoablation radiofrequency microwave "
@@ -47,7 +44,7 @@ WORDS = ("ablation imaging guidance percutaneous open tumor organ resection biop
 
 def make_guide(rows: int, year: int = 2024, seed: int = 7):
     """A long guide with `rows` Category I codes whose physician columns carry payments."""
-    from guide_renderer import NA, Amount, CodeRow, Guide
+    from tools.testkit.renderer import NA, Amount, CodeRow, Guide
 
     rng = random.Random(seed + rows)
     codes = []
@@ -86,7 +83,7 @@ def _peak_mb() -> float:
 #: Both children read this small guide once before the timed run, so each is
 #: measured warm: the build's fork server imports and warms the pipeline once
 #: per build (pipeline/_preload.py), and pdfplumber has its own first-use costs.
-WARM_UP = ROOT / "sources" / "2022" / "2022-NanoKnife-CPT-Reimbursement-Guide.reconstructed.pdf"
+WARM_UP = SOURCE_2022
 
 
 def _plumb(pdf_path) -> int:
@@ -183,7 +180,7 @@ def child_pipeline(pdf_path: str) -> dict:
 
 
 def run_child(kind: str, pdf: Path) -> dict:
-    done = subprocess.run([sys.executable, __file__, "--child", kind, str(pdf)], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-m", "tools.bench", "--child", kind, str(pdf)], capture_output=True, text=True,
                           cwd=ROOT)
     if done.returncode != 0:
         raise RuntimeError(f"{kind} on {pdf} failed:\n{done.stderr}")
@@ -277,16 +274,6 @@ def time_small_build(repeat: int) -> dict:
     return {"pages": pages, "plumber": min(plumber), "build": min(build), "imports": min(imports)}
 
 
-def _copy_repo(to: Path) -> Path:
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
-                            capture_output=True, check=True).stdout.decode().split("\0")
-    for name in filter(None, listed):
-        if (ROOT / name).is_file():
-            (to / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, to / name)
-    return to
-
-
 def time_new_year(repeat: int) -> dict:
     """`make build` after adding one year's guide, against the build step alone on the same sources.
 
@@ -296,12 +283,12 @@ def time_new_year(repeat: int) -> dict:
     alone (`pipeline build --force` on the same sources) is timed. Each run
     starts from the same state.
     """
-    from guide_renderer import render
-    from two_years import GUIDE_2023
+    from tools.testkit.renderer import render
+    from tools.testkit.two_years import GUIDE_2023
 
     make_runs, build_runs = [], []
     with tempfile.TemporaryDirectory() as tmp:
-        repo = _copy_repo(Path(tmp) / "repo")
+        repo = copy_repo(Path(tmp) / "repo")
         make = ["make", "--no-print-directory", "build", f"PY={sys.executable}"]
         _wall(make, repo)  # the first year: state, warehouse and report
         base = Path(tmp) / "base"
@@ -349,7 +336,7 @@ def main() -> int:
         print(json.dumps(child_plumber(pdf) if kind == "plumber" else child_pipeline(pdf)))
         return 0
 
-    from guide_renderer import render
+    from tools.testkit.renderer import render
 
     small = time_small_build(args.small_repeat)
     print(f"small guide ({small['pages']} pages): pdfplumber alone {small['plumber']:.2f}s, whole `pipeline build` "

@@ -2,19 +2,19 @@
 
 Each fixture is a small real PDF named by what it shows. Two independent producers:
 
-* **reportlab**, through `tools/guide_renderer.py` (ruled, borderless, shaded; header
+* **reportlab**, through `tools/testkit/renderer.py` (ruled, borderless, shaded; header
   rewordings; page breaks with and without a repeated header; a long guide);
 * **LibreOffice** converting a .docx written with python-docx, the way a word
   processor exports a guide (Table Grid rules, merged cells, repeated header rows,
   rows that break across pages, top-aligned cells, the fonts it substitutes).
 
-The data each fixture carries is defined here; `tests/test_layouts.py` asserts the
+The data each fixture carries is `tools/testkit/guides.py`; `tests/test_layouts.py` asserts the
 exact rows that must come out. The committed PDFs are what the tests read, so the
 tests need neither LibreOffice nor this script.
 
-    python tools/make_fixtures.py                 # every fixture (needs soffice on PATH)
-    python tools/make_fixtures.py --reportlab     # only the reportlab ones
-    python tools/make_fixtures.py --check         # exit 1 if a fixture differs from what this script
+    python -m tools.make_fixtures                 # every fixture (needs soffice on PATH)
+    python -m tools.make_fixtures --reportlab     # only the reportlab ones
+    python -m tools.make_fixtures --check         # exit 1 if a fixture differs from what this script
                                                   # renders (the LibreOffice ones too when soffice is
                                                   # on PATH; --reportlab: those only)
 
@@ -26,134 +26,16 @@ fonts-liberation2 and fonts-crosextra-carlito writes, byte for byte, on every ru
 from __future__ import annotations
 
 import hashlib
-import random
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
-from dataclasses import replace
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-sys.path.insert(0, str(ROOT / "tests"))
-
-from guide_renderer import (  # noqa: E402
-    CONTRACTOR,
-    DEFAULT_HEADERS,
-    NA,
-    NOT_APPLICABLE,
-    Amount,
-    CodeRow,
-    Guide,
-    Layout,
-    amount_text,
-    money,
-    render,
-)
-from guide_data import random_guide  # noqa: E402
-from make_reconstruction import GUIDE_2022  # noqa: E402
-
-FIXTURES = ROOT / "tests" / "fixtures"
-
-# ---------------------------------------------------------------- the data
-
-TERMS_2022 = GUIDE_2022.terms
-
-IRE_PERCUTANEOUS = ("Ablation, irreversible electroporation; 1 or more tumors per organ, including imaging "
-                    "guidance, when performed, percutaneous")
-IRE_OPEN = ("Ablation, irreversible electroporation; 1 or more tumors, including fluoroscopic and ultrasound "
-            "guidance, when performed, open")
-
-#: The 2023 guide as this repository imagines it: the two IRE codes with new amounts, three
-#: Category I codes added (physician payments with RVUs, "NA" cells, a code with no OPPS or
-#: ASC payment), and a new glossary term ("ASC", whose every word is also a header word).
-GUIDE_2023 = Guide(
-    year=2023,
-    document_number="US/ON/MS/187 REV 08 12/2022",
-    intro=("The following CPT codes and average payment amounts are effective as of January 1, 2023.",),
-    codes=(
-        CodeRow("0600T", IRE_PERCUTANEOUS, excluded=("76940", "77002", "77013", "77022"),
-                opps=Amount.rate("9342.87"), apc="5362", opps_indicator="J1",
-                asc=Amount.rate("6411.56"), asc_indicator="J8"),
-        CodeRow("0601T", IRE_OPEN, excluded=("76940", "77002"), note_on_new_line=True,
-                opps=Amount.rate("9342.87"), apc="5362", opps_indicator="J1",
-                asc=Amount.rate("5199.64"), asc_indicator="J8"),
-        CodeRow("47382", "Ablation, 1 or more liver tumor(s); percutaneous, radiofrequency",
-                non_facility=NA, facility=Amount.rate("742.89", "21.36"),
-                opps=Amount.rate("5110.22"), apc="5361", opps_indicator="J1",
-                asc=Amount.rate("2718.35"), asc_indicator="J8"),
-        CodeRow("50593", "Ablation, renal tumor(s), unilateral, percutaneous, cryotherapy",
-                excluded=("76940",),
-                non_facility=NA, facility=Amount.rate("480.44", "13.81"),
-                opps=Amount.rate("9342.87"), apc="5362", opps_indicator="J1",
-                asc=Amount.rate("5875.99"), asc_indicator="J8"),
-        CodeRow("76940", "Ultrasound guidance for, and monitoring of, parenchymal tissue ablation",
-                non_facility=Amount.rate("209.96", "6.04"), facility=Amount.rate("209.96", "6.04"),
-                opps=NA, asc=NA),
-    ),
-    terms=TERMS_2022[:1] + (("ASC", "Ambulatory Surgical Center"),) + TERMS_2022[1:],
-)
-
-#: The 2024 guide reworded: every header the issue lists, ASC before OPPS, APC and indicator
-#: on one line, footnote digits printed full size. 76940 is dropped, 32998 added; two new
-#: terms ("SI", "PFS": a term and description made only of header words).
-GUIDE_2024 = Guide(
-    year=2024,
-    document_number="US/ON/MS/187 REV 09 12/2023",
-    intro=("The following CPT codes and average payment amounts are effective as of January 1, 2024.",),
-    codes=(
-        CodeRow("0600T", IRE_PERCUTANEOUS, excluded=("76940", "77002", "77013", "77022"),
-                opps=Amount.rate("9617.04"), apc="5362", opps_indicator="J1",
-                asc=Amount.rate("6623.88"), asc_indicator="J8"),
-        CodeRow("0601T", IRE_OPEN, excluded=("76940", "77002"),
-                opps=Amount.rate("9617.04"), apc="5362", opps_indicator="J1",
-                asc=Amount.rate("5371.90"), asc_indicator="J8"),
-        CodeRow("32998", "Ablation therapy for reduction or eradication of 1 or more pulmonary tumor(s) "
-                         "including pleura or chest wall when involved by tumor extension, percutaneous, "
-                         "including imaging guidance when performed, unilateral; radiofrequency",
-                non_facility=Amount.rate("4126.51", "125.44"), facility=Amount.rate("497.30", "15.12"),
-                opps=Amount.rate("5356.61"), apc="5361", opps_indicator="J1", asc=NA),
-        CodeRow("47382", "Ablation, 1 or more liver tumor(s); percutaneous, radiofrequency",
-                non_facility=NA, facility=Amount.rate("735.48", "21.25"),
-                opps=Amount.rate("5356.61"), apc="5361", opps_indicator="J1",
-                asc=Amount.rate("2865.93"), asc_indicator="J8"),
-        CodeRow("50593", "Ablation, renal tumor(s), unilateral, percutaneous, cryotherapy",
-                excluded=("76940",), non_facility=NA, facility=Amount.rate("473.81", "13.70"),
-                opps=Amount.rate("9617.04"), apc="5362", opps_indicator="J1",
-                asc=Amount.rate("6101.14"), asc_indicator="J8"),
-    ),
-    terms=TERMS_2022 + (("PFS", "Physician Fee Schedule"), ("SI", "Status Indicator")),
-    layout=Layout(
-        style="borderless", superscripts=False, asc_before_opps=True, apc_one_line=True,
-        headers={
-            "title": "CY {year} Medicare National Average Payment",
-            "physician": "Physician (PFS){fn2}",
-            "opps": "Hospital Outpatient (OPPS){fn3}",
-            "asc": "Ambulatory Surgery Center{fn4}",
-            "non_facility": "In Office (Non-Facility)",
-            "descriptor": "Description{fn1}",
-            "apc": "APC (SI){fn3}",
-        },
-    ),
-)
-
-
-def _break_guide(rng_seed: int = 2025) -> Guide:
-    """The 2025 guide: enough codes that the payment table runs onto a second page, long
-    descriptors with notes (so a page break can fall inside a row), a long glossary."""
-    rng = random.Random(rng_seed)
-    guide = random_guide(rng, codes=14, terms=40, year=2025)
-    return replace(guide, intro=guide.intro + (
-        "Payments are national averages and are not adjusted for geographic differences. Local Medicare "
-        "contractors set the amounts for codes whose physician payment is contractor priced.",))
-
-
-BREAK_2025 = _break_guide()
-
-#: Hundreds of rows over tens of pages.
-LONG_2026 = random_guide(random.Random(2026), codes=300, terms=60, year=2026)
+from tools.testkit.guides import BREAK_2025, GUIDE_2023, GUIDE_2024, LONG_2026, RENAMED_HEADER
+from tools.testkit.paths import FIXTURES, ROOT
+from tools.testkit.renderer import CONTRACTOR, DEFAULT_HEADERS, NOT_APPLICABLE, Guide, amount_text, money, render
 
 # ---------------------------------------------------------------- reportlab fixtures
 
@@ -183,7 +65,6 @@ REPORTLAB = {
 
 #: A fixture with a header wording no vocabulary file knows, for the "stops, then an alias
 #: fixes it" test: the 2023 guide, borderless, its physician header renamed.
-RENAMED_HEADER = "Professional Services Schedule"
 REPORTLAB["reportlab-borderless-unknown-header-2023.pdf"] = (
     GUIDE_2023, {"style": "borderless", "headers": {"physician": RENAMED_HEADER + "{fn2}"}})
 
@@ -506,8 +387,6 @@ def main(argv: list[str]) -> int:
             print(path.relative_to(ROOT))
     return 0
 
-
-__all__ = ["GUIDE_2023", "GUIDE_2024", "BREAK_2025", "LONG_2026", "RENAMED_HEADER", "write_docx"]
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv))

@@ -2,7 +2,7 @@
 
 Every fixture in `tools/make_fixtures.py` comes from reportlab or LibreOffice. Vendors make their
 guides with web-to-PDF services, TeX, DTP tools and print shops, and re-distill them on the way, and
-each leaves other cues for a table's structure. The same guide data (`tools/make_fixtures.py`) is
+each leaves other cues for a table's structure. The same guide data (`tools/testkit/guides.py`) is
 printed here by:
 
 * **headless Chromium** printing HTML (`chromium --headless --print-to-pdf`): a table ruled with CSS
@@ -20,8 +20,8 @@ printed here by:
 `tests/test_producers.py` asserts each fixture's exact rows. The committed PDFs are what the tests
 read, so `make test` needs none of these producers.
 
-    python tools/make_producer_fixtures.py           # every fixture whose producer is installed
-    python tools/make_producer_fixtures.py --check   # exit 1 if a fixture differs from what its
+    python -m tools.make_producer_fixtures           # every fixture whose producer is installed
+    python -m tools.make_producer_fixtures --check   # exit 1 if a fixture differs from what its
                                                      # producer makes now (producers not installed
                                                      # are skipped and named)
 
@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import html
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -44,21 +45,13 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-sys.path.insert(0, str(ROOT / "tests"))
+from tools.testkit.chromium import Missing, print_to_pdf
+from tools.testkit.guide_data import published, random_guide
+from tools.testkit.guides import BREAK_2025, GUIDE_2023
+from tools.testkit.paths import FIXTURES, ROOT
+from tools.testkit.renderer import CONTRACTOR, DEFAULT_HEADERS, NOT_APPLICABLE, Guide, Layout, amount_text, money
 
-from guide_renderer import (  # noqa: E402
-    CONTRACTOR,
-    DEFAULT_HEADERS,
-    NOT_APPLICABLE,
-    Guide,
-    amount_text,
-    money,
-)
-from make_fixtures import BREAK_2025, GUIDE_2023  # noqa: E402
-
-TARGET = ROOT / "tests" / "fixtures" / "producers"
+TARGET = FIXTURES / "producers"
 #: 2023-01-01T00:00:00Z: the date every reproducible producer stamps.
 SOURCE_DATE_EPOCH = "1672531200"
 
@@ -105,7 +98,7 @@ def payment_cells(guide: Guide, *, money_align: str = "center", group_align: str
                   ) -> tuple[list[Cell], list[float]]:
     """The payment table as cells (4 header rows with spans, one row per code) and column widths.
 
-    The same grid `tools/guide_renderer.py` draws: code, descriptor, physician non-facility and
+    The same grid `tools/testkit/renderer.py` draws: code, descriptor, physician non-facility and
     facility (payment, RVUs), OPPS (APC, payment), ASC. The header wordings and footnote
     marks are the guide layout's (`Layout.headers`, `superscripts`); `headers` rewords more;
     `asc_leaf` prints the ASC column as a group header over a leaf of that wording.
@@ -258,29 +251,6 @@ def guide_html(guide: Guide, *, style: str, font: str, headers: dict[str, str] |
 """
 
 
-def chromium(html_text: str, target: Path) -> Path:
-    """Print `html_text` to `target` with headless Chromium, as a user would from the command line."""
-    exe = shutil.which("chromium") or shutil.which("chromium-browser")
-    if exe is None:
-        raise Missing("chromium")
-    with tempfile.TemporaryDirectory() as tmp:
-        page = Path(tmp) / "guide.html"
-        page.write_text(html_text, encoding="utf-8")
-        out = Path(tmp) / "out.pdf"
-        profile = Path(tmp) / "profile"
-        subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                        f"--user-data-dir={profile}", "--no-pdf-header-footer", f"--print-to-pdf={out}",
-                        page.as_uri()], check=True, capture_output=True, timeout=120)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(out, target)
-    return target
-
-
-class Missing(Exception):
-    """A producer is not installed here."""
-
-
 #: The CMS abbreviations for the indicators: "APC (SI)" (status indicator), and the ASC column
 #: as "ASC Payment" over "Payment (PI)" (payment indicator).
 CMS_ABBREVIATIONS = {"headers": {"apc": "APC (SI){fn3}", "asc": "ASC Payment{fn4}"}, "asc_leaf": "Payment (PI)"}
@@ -303,14 +273,14 @@ CHROMIUM = {
 
 
 def make_chromium(target: Path) -> list[Path]:
-    return [chromium(guide_html(guide, style=style, font=font, **changes), target / name)
+    return [print_to_pdf(guide_html(guide, style=style, font=font, **changes), target / name)
             for name, (guide, style, font, changes) in CHROMIUM.items()]
 
 
 
 def chromium_guide(guide: Guide, path: Path, *, style: str, font: str) -> Path:
     """`guide` printed by Chromium (its data, header wordings and footnote marks): the round trip's producer."""
-    return chromium(guide_html(guide, style=style, font=font), path)
+    return print_to_pdf(guide_html(guide, style=style, font=font), path)
 
 
 #: A committed sample of the round trip through Chromium, for `make test` (the property test itself,
@@ -334,11 +304,6 @@ ROUNDTRIP = TARGET / "roundtrip"
 
 def roundtrip_sample(name: str) -> Guide:
     """The guide data of one committed round-trip sample."""
-    import random
-
-    from guide_data import random_guide
-    from guide_renderer import Layout
-
     seed, codes, terms, _, _, layout = ROUNDTRIP_SAMPLES[name]
     return random_guide(random.Random(seed), codes=codes, terms=terms, year=2026 + seed, layout=Layout(**layout))
 
@@ -555,7 +520,6 @@ def make_latex(target: Path) -> list[Path]:
 
 # ---------------------------------------------------------------- re-distilled copies
 
-FIXTURES = ROOT / "tests" / "fixtures"
 
 #: producer -> command line, with {src} and {out}; each rewrites every object of the PDF its own way
 #: (Ghostscript re-encodes fonts and content streams, cairo re-draws every page, qpdf packs the
@@ -949,7 +913,6 @@ def _byte_stable(producer: str, name: str) -> bool:
 
 def _rows(path: Path):
     """What the pipeline publishes from `path`, or the line it stops with."""
-    from guide_data import published
     from pipeline.errors import GuideError
     from pipeline.run.build import parse_source
 

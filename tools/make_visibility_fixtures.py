@@ -1,7 +1,7 @@
 """Make the visibility fixtures in `tests/fixtures/visibility/`: guides that show one thing and say another.
 
-Each fixture is the 2023 guide of `tools/make_fixtures.py` (rendered by
-`tools/guide_renderer.py`) with one trick played on it, the way guides from
+Each fixture is the 2023 guide of `tools/testkit/guides.py` (rendered by
+`tools/testkit/renderer.py`) with one trick played on it, the way guides from
 producers and workflows outside the other fixtures do it:
 
 * **pikepdf content-stream edits** of the reportlab guide: text in render
@@ -20,8 +20,8 @@ producers and workflows outside the other fixtures do it:
 shows, or the exact line that stops the build. The committed PDFs are what the
 tests read, so the tests need neither Chromium nor pikepdf.
 
-    python tools/make_visibility_fixtures.py           # every fixture (Chromium for two of them)
-    python tools/make_visibility_fixtures.py --check   # exit 1 if a pikepdf fixture differs from
+    python -m tools.make_visibility_fixtures           # every fixture (Chromium for two of them)
+    python -m tools.make_visibility_fixtures --check   # exit 1 if a pikepdf fixture differs from
                                                        # what this script makes (Chromium is not byte-stable)
 """
 
@@ -29,22 +29,19 @@ from __future__ import annotations
 
 import html
 import re
-import shutil
-import subprocess
 import sys
 import tempfile
 import zlib
 from dataclasses import replace
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-sys.path.insert(0, str(ROOT / "tests"))
+import pdfplumber
+import pikepdf
 
-import pdfplumber  # noqa: E402
-import pikepdf  # noqa: E402
-
-from guide_renderer import (  # noqa: E402
+from tools.testkit.chromium import Missing, print_to_pdf
+from tools.testkit.guides import GUIDE_2023, IRE_OPEN
+from tools.testkit.paths import FIXTURES, ROOT
+from tools.testkit.renderer import (
     CONTRACTOR,
     DEFAULT_HEADERS,
     NOT_APPLICABLE,
@@ -55,9 +52,8 @@ from guide_renderer import (  # noqa: E402
     money,
     render,
 )
-from make_fixtures import GUIDE_2023, IRE_OPEN  # noqa: E402
 
-TARGET = ROOT / "tests" / "fixtures" / "visibility"
+TARGET = FIXTURES / "visibility"
 
 #: The extra row someone hid in the payment table.
 HIDDEN_ROW = ("0602T", "Ablation, irreversible electroporation, hidden", "$1.00", "$1.00")
@@ -375,18 +371,10 @@ td.d {{ text-align: left; width: 128pt; }}
 
 def chromium(page: str, out: Path) -> Path:
     """Print an HTML page to PDF with headless Chromium."""
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
-        raise SystemExit("Chromium is not installed: apt-get install chromium fonts-crosextra-carlito")
-    with tempfile.TemporaryDirectory() as tmp:
-        source = Path(tmp) / "guide.html"
-        source.write_text(page, encoding="utf-8")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                        f"--user-data-dir={Path(tmp) / 'profile'}", "--no-pdf-header-footer",
-                        f"--print-to-pdf={out}", source.as_uri()], check=True, capture_output=True, timeout=180)
-    return out
+    try:
+        return print_to_pdf(page, out)
+    except Missing:
+        raise SystemExit("Chromium is not installed: apt-get install chromium fonts-crosextra-carlito") from None
 
 
 def ligatures_chromium(tmp: Path, out: Path) -> Path:
@@ -441,7 +429,7 @@ def main(argv: list[str]) -> int:
             made = make(EDITED, Path(tmp))
             stale = [p.name for p in made if p.read_bytes() != (TARGET / p.name).read_bytes()]
         if stale:
-            print("stale visibility fixtures (run python tools/make_visibility_fixtures.py):", ", ".join(stale))
+            print("stale visibility fixtures (run python -m tools.make_visibility_fixtures):", ", ".join(stale))
             return 1
         print(f"{len(made)} visibility fixtures are what this script makes")
         return 0

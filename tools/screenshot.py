@@ -1,7 +1,7 @@
 """Screenshot an HTML file, or dump its laid-out DOM, with headless Chromium, offline: for the report tests
 and the docs picture.
 
-    python tools/screenshot.py outputs/2022/report.html docs/report-screenshot.png
+    python -m tools.screenshot outputs/2022/report.html docs/report-screenshot.png
 
 Chromium (Debian's `chromium` package) is started with networking features off
 and a throwaway profile, so the shot shows only what the file itself holds.

@@ -5,7 +5,8 @@ Two users:
 * `tools/make_reconstruction.py` renders the default source, the 2022 guide
   rebuilt from its published text (`sources/2022/`).
 * the tests render guides from generated data and check that the pipeline gives
-  back exactly what went in (a round trip), across the layouts in `Layout`.
+  back exactly what went in (a round trip), across the layouts in `Layout`; the
+  make_* tools render the layout fixtures of `tests/fixtures/` with it.
 
 It draws with reportlab's platypus: real text, real ruling lines, spanning cells
 and true superscripts, the way a word processor's PDF export lays a guide out.

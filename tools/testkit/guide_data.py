@@ -1,6 +1,6 @@
 """Known guide data for the layout tests: what went into a rendered guide, as published rows.
 
-`expected(guide)` turns a `guide_renderer.Guide` into the rows the pipeline must
+`expected(guide)` turns a `renderer.Guide` into the rows the pipeline must
 publish for it, and `published(tables)` puts the pipeline's tables in the same
 shape, so a test compares the two with one `==`. `random_guide(rng, ...)` makes
 guide data from a seeded `random.Random`, for the long fixture and the benchmark.
@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from guide_renderer import NA, Amount, CodeRow, Guide, Layout, CONTRACTOR_PRICED
+from tools.testkit.renderer import NA, Amount, CodeRow, Guide, Layout, CONTRACTOR_PRICED
 
 #: Descriptor words: medical prose, none of them a header word, so no descriptor line
 #: can pass for a header.

@@ -14,9 +14,9 @@ import shutil
 from dataclasses import replace
 from pathlib import Path
 
-from conftest import SOURCE_2022
-from guide_renderer import Amount, render
-from make_reconstruction import GUIDE_2022
+from tools.testkit.guide_2022 import GUIDE_2022
+from tools.testkit.paths import SOURCE_2022
+from tools.testkit.renderer import Amount, render
 
 def edition_2023(**changes):
     """The 2022 guide as its 2023 edition: year, document number and effective date moved, plus `changes`."""
