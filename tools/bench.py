@@ -445,7 +445,7 @@ def report(results, jobs1, jobs2, noop, small, year) -> str:
                  f"importing pandas, pandera, pyarrow and pdfplumber, and doing nothing else, takes "
                  f"{small['imports']:.2f} s (x{small['imports'] / small['plumber']:.2f}): the floor of any build "
                  "validated by pandera.")
-    lines.append(f"- One year added (2023 beside 2022): `make build` (build, warehouse, both reports) "
+    lines.append(f"- One year added (2023 beside 2022): `make build` (build, warehouse and the new year's report, in one process) "
                  f"{year['make']:.2f} s, the build alone {year['build']:.2f} s, ratio x{year_ratio:.2f} "
                  f"({'met' if year_ratio <= 2 else 'NOT met'}; target at most x2).")
     return "\n".join(lines) + "\n"
