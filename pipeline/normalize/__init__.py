@@ -37,20 +37,22 @@ also gets a provenance row pointing at the box of text it came from.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 
 import pandas as pd
 
 from pipeline import fields as F
 from pipeline import schemas, vocab
-from pipeline.errors import LayoutError, NotThisGuide, ValueNotParsed, YearConflict
+from pipeline.errors import LayoutError, NotThisGuide, ValueNotParsed
 from pipeline.model import Guide, RawGuide
+from pipeline.normalize import tables
+from pipeline.normalize.columns import Columns
+from pipeline.normalize.facts import document_facts
+from pipeline.normalize.grids import CPT_CODE, Grid, Piece
+from pipeline.normalize.grids import piece as _piece
+from pipeline.normalize.tables import Reading
 from pipeline.text import join_lines, split_footnotes, squash, vocabulary
-from pipeline.text import normalize as as_read
 
-CPT_CODE = re.compile(F.CPT_CODE_PATTERN)
 #: A dollar amount: whole dollars, or dollars and exactly two cent digits ("$9,096.4" is no amount).
 _MONEY = re.compile(r"^\$?\s*(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<cents>\d{2}))?$")
 #: A raised run of digits glued to the digits before it: "$9,096.4" and a raised "6".
@@ -59,30 +61,6 @@ _RVUS = re.compile(r"^\d+(?:\.\d{1,2})?$")
 _INDICATOR = re.compile(r"^(?P<value>.*?)\s*\((?P<ind>[A-Z][A-Z0-9]?)\)$")
 _APC = re.compile(r"^\d{4}$")
 _NOTE = re.compile(r"\(\s*Do not report\s+(?P<code>\S+)\s+in conjunction with\s+(?P<codes>[^)]*)\)", re.I)
-
-#: Header concept -> the setting whose columns sit under it.
-SETTING_OF = {
-    "non_facility": "physician_non_facility",
-    "facility": "physician_facility",
-    "opps": "hospital_outpatient",
-    "asc": "ambulatory_surgical_center",
-}
-
-
-@dataclass(frozen=True)
-class Piece:
-    """One printed cell (or the parts of one cell broken across a page)."""
-
-    text: str
-    sup_mask: str
-    page: int
-    box: tuple[float, float, float, float]
-    #: The printed row(s) of the extracted tables it was read from: (page, table, row) each.
-    rows: tuple[tuple[int, int, int], ...] = ()
-
-    def extend(self, other: "Piece") -> "Piece":
-        return Piece(f"{self.text}\n{other.text}", f"{self.sup_mask}\n{other.sup_mask}", self.page, self.box,
-                     tuple(dict.fromkeys(self.rows + other.rows)))
 
 
 def _join(first: dict[int, Piece], then: dict[int, Piece]) -> dict[int, Piece]:
@@ -133,344 +111,32 @@ def _role_label(role: tuple[str | None, str]) -> str:
 
 def normalize(raw: RawGuide) -> Guide:
     """Turn the raw frames of one guide into typed tables (see module docstring)."""
-    facts = _document_facts(raw)
+    facts = document_facts(raw)
     words = vocabulary(list(raw.lines["text"]) + list(raw.cells["text"]))
-    _check_no_stray_rows(raw.lines)
-    out = _Builder(facts["guide_year"] or 0, words)
+    tables.check_no_stray_rows(raw.lines)
+    out = _Builder(facts.guide_year or 0, words)
     payment_page = None
     warnings: list[dict] = []
-    previous: _Reading | None = None
-    for grid in _grids(raw.cells):
-        reading = _classify(grid, previous)
-        if reading is not None and grid.table in raw.stops:
-            raise raw.stops[grid.table]
-        if reading is not None and reading.kind == "payment":
+    for part in tables.read(raw.cells, raw.stops):
+        grid, reading = part.grid, part.reading
+        if reading.kind == "payment":
             out.payment_rows(grid, reading)
             warnings += [w for w in reading.warnings if w not in warnings]
             payment_page = payment_page or grid.first_page
-        elif reading is not None:
+        else:
             out.terminology_rows(grid, reading)
-        elif previous is not None and previous.kind == "payment" and grid.first_page == previous.page + 1 \
-                and grid.first_data_row() is not None:
-            raise LayoutError(f"a table of CPT code rows follows the payment table but neither repeats its "
-                              f"header nor has its {previous.columns.ncols} columns (it has {grid.ncols})",
-                              page=grid.first_page)
-        previous = reading
     if payment_page is None:
         raise NotThisGuide("no CPT payment table found: no table has a header naming CPT codes and payments "
                            "(is this the CPT Reimbursement Guide?)")
-    if facts["guide_year"] is None:
+    if facts.guide_year is None:
         raise NotThisGuide('no guide year printed: found neither "Medicare YYYY National Average Payment" '
                            'nor "effective as of <date>"')
-    tables = out.frames()
-    if not len(tables["codes"]):
+    frames = out.frames()
+    if not len(frames["codes"]):
         raise LayoutError("the payment table has a header but no row with a CPT code", page=payment_page)
-    return Guide(
-        guide_year=facts["guide_year"],
-        effective_date=facts["effective_date"],
-        title=facts["title"],
-        document_number=facts["document_number"],
-        source_name=raw.source_name,
-        sha256=raw.sha256,
-        page_count=raw.page_count,
-        footnotes=out.footnotes,
-        tables=tables,
-        warnings=warnings,
-    )
-
-
-#: A line of prose that reads like a row of the payment table: a CPT code, then a dollar amount.
-_STRAY_ROW = re.compile(r"^\s*(\d{5}|\d{4}T)\s.*\$\s?\d")
-
-
-def _check_no_stray_rows(lines: pd.DataFrame) -> None:
-    """Stop when a payment row was left outside every table: its table was not found whole."""
-    for page, text in zip(lines["page"], lines["text"]):
-        if _STRAY_ROW.match(text):
-            raise LayoutError(f"a payment row outside any table that could be read: {squash(text)!r}; "
-                              "the table around it has no header the pipeline knows", page=int(page))
-
-
-# ---------------------------------------------------------------- document facts
-
-def _document_facts(raw: RawGuide) -> dict:
-    pages: dict[int, list[str]] = {}
-    for page, text in zip(raw.lines["page"], raw.lines["text"]):
-        pages.setdefault(int(page), []).append(text)
-    for page, text in zip(raw.cells["page"], raw.cells["text"]):
-        pages.setdefault(int(page), []).append(text)
-    prose = [(page, squash(as_read(" ".join(texts)))) for page, texts in sorted(pages.items())]
-
-    years: dict[int, int] = {}
-    for page, text in prose:
-        for pattern in vocab.fact_patterns("guide_year"):
-            for m in pattern.finditer(text):
-                years.setdefault(int(m.group("year")), page)
-    effective = None
-    for page, text in prose:
-        m = next((m for p in vocab.fact_patterns("effective_date") for m in p.finditer(text)), None)
-        if m:
-            effective = (datetime.strptime(m.group("date"), "%B %d, %Y").date(), page)
-            break
-    if len(years) > 1:
-        found = ", ".join(f"{y} (page {p})" for y, p in sorted(years.items()))
-        raise YearConflict(f"the document names more than one payment year: {found}")
-    # No year at all is reported by normalize() after the tables: a PDF with
-    # no payment table is "not this guide" first, whatever else it lacks.
-    year = next(iter(years)) if years else effective[0].year if effective else None
-    if effective and effective[0].year != year:
-        raise YearConflict(f"payments are for {year} but page {effective[1]} says they are effective as of "
-                           f"{effective[0].isoformat()}", page=effective[1])
-
-    number = None
-    for _, text in prose:
-        m = next((m for p in vocab.fact_patterns("document_number") for m in p.finditer(text)), None)
-        if m:
-            number = m.group("number")
-            break
-    first = raw.lines[raw.lines["page"] == 1]
-    title = None
-    if len(first):
-        biggest = first[first["size"] >= first["size"].max() - 0.1]
-        title = squash(" ".join(biggest.sort_values("top")["text"]))
-    return {"guide_year": year, "effective_date": effective[0] if effective else None,
-            "document_number": number, "title": title}
-
-
-# ---------------------------------------------------------------- table grids
-
-@dataclass
-class _Grid:
-    """One table found by extract: its cells, addressable by grid position."""
-
-    table: int
-    first_page: int
-    last_page: int
-    cells: list[dict]
-    ncols: int = 0
-
-    def __post_init__(self):
-        self.ncols = max(c["col"] + c["col_span"] for c in self.cells)
-        self.nrows = max(c["row"] + c["row_span"] for c in self.cells)
-        self._at: dict[tuple[int, int], dict] = {}
-        self._rows: dict[int, list[dict]] = {}
-        for cell in self.cells:
-            self._rows.setdefault(cell["row"], []).append(cell)
-            for r in range(cell["row"], cell["row"] + cell["row_span"]):
-                for c in range(cell["col"], cell["col"] + cell["col_span"]):
-                    self._at[(r, c)] = cell
-
-    def row_cells(self, r: int) -> list[dict]:
-        """Cells whose top-left corner is in row `r`."""
-        return self._rows.get(r, [])
-
-    def at(self, r: int, c: int) -> dict | None:
-        """The cell covering grid position (r, c), merged cells included."""
-        return self._at.get((r, c))
-
-    def first_data_row(self) -> int | None:
-        for r in range(self.nrows):
-            if any(CPT_CODE.match(squash(c["text"])) for c in self.row_cells(r)):
-                return r
-        return None
-
-
-def _grids(cells: pd.DataFrame) -> list[_Grid]:
-    grids = []
-    for table, group in cells.groupby("table", sort=True):
-        records = group.to_dict("records")
-        pages = [int(c["page"]) for c in records]
-        grids.append(_Grid(int(table), min(pages), max(pages), records))
-    return grids
-
-
-def _piece(cell: dict) -> Piece:
-    return Piece(cell["text"], cell["sup_mask"], int(cell["page"]),
-                 (float(cell["x0"]), float(cell["top"]), float(cell["x1"]), float(cell["bottom"])),
-                 ((int(cell["page"]), int(cell["table"]), int(cell["row"])),))
-
-
-# ---------------------------------------------------------------- classification
-
-def _header_cells(grid: _Grid, upto: int) -> list[tuple[dict, str]]:
-    """Non-empty header cells (rows before `upto`) with their footnote-free wording."""
-    out = []
-    for c in grid.cells:
-        if c["row"] < upto and c["text"].strip():
-            wording, _ = split_footnotes(c["text"], c["sup_mask"], glued=True)
-            out.append((c, squash(wording)))
-    return out
-
-
-@dataclass(frozen=True)
-class _Reading:
-    """How to read one table found by extract."""
-
-    kind: str  # payment | terminology
-    #: First row below the header (0 for a continuation without a repeated header).
-    start: int
-    #: The table continues the one on the page before.
-    continues: bool
-    #: The header's printed cells (first column, text): a continuation whose top cells are these
-    #: repeats the header.
-    header: tuple[tuple[int, str], ...]
-    page: int
-    columns: "_Columns | None" = None
-    #: Unknown group headers left out because the columns under them name themselves.
-    warnings: tuple[dict, ...] = ()
-
-
-def _header_texts(grid: _Grid, rows: int) -> tuple[tuple[int, str], ...]:
-    """The printed cells of the top `rows` rows: (first column, text), in reading order."""
-    return tuple((int(c["col"]), squash(c["text"]))
-                 for r in range(rows) for c in sorted(grid.row_cells(r), key=lambda c: c["col"])
-                 if c["text"].strip())
-
-
-def _repeats(now: tuple[tuple[int, str], ...], before: tuple[tuple[int, str], ...]) -> bool:
-    """Do a continued table's top cells repeat the first part's header?
-
-    The same cells from the same columns, each with the same text or that text cut short
-    after a whole word: a producer that repeats a header may clip the last line of its
-    tallest cell ("ASC Payment (Payment" for "ASC Payment (Payment Indicator)"). Neither
-    the row a cell was put in nor how far it spans matters: a cell centred over several
-    header lines may be placed a row higher on one page than on the other, and a title
-    over the whole table may reach one column less (the columns come from the first part).
-    """
-    if len(now) != len(before):
-        return False
-    left = sorted(before)
-    for col, text in sorted(now):
-        match = next((k for k, (c, t) in enumerate(left)
-                      if c == col and (t == text or (text and t.startswith(text) and t[len(text)] == " "))), None)
-        if match is None:
-            return False
-        del left[match]
-    return True
-
-
-def _repeated_rows(grid: _Grid, before: tuple[tuple[int, str], ...]) -> int:
-    """How many top rows of `grid` repeat the header `before` (0: it is not repeated)."""
-    for rows in range(1, grid.nrows + 1):
-        now = _header_texts(grid, rows)
-        if len(now) > len(before):
-            break
-        if _repeats(now, before):
-            return rows
-    return 0
-
-
-def _classify(grid: _Grid, previous: _Reading | None) -> _Reading | None:
-    """How to read `grid`: a payment table, a terminology table, or None for any other table."""
-    first_data = grid.first_data_row()
-    header_rows = grid.nrows if first_data is None else first_data
-    continues = previous is not None and grid.first_page == previous.page + 1
-    headers = _header_cells(grid, header_rows)
-    concepts = [vocab.header_concept("payment", w) for _, w in headers]
-    names_columns = any(c in ("code", "descriptor", *SETTING_OF) for c in concepts)
-    if continues and previous.kind == "payment" and previous.columns.ncols == grid.ncols:
-        repeated = _repeated_rows(grid, previous.header)
-        if repeated or not names_columns:
-            return _Reading("payment", repeated, True, previous.header, grid.last_page, previous.columns)
-    if grid.ncols == 2 and first_data is None:
-        top = [(c, w) for c, w in headers if c["row"] == 0]
-        if top and all(vocab.header_concept("terminology", w) for _, w in top):
-            return _Reading("terminology", 1, continues and previous.kind == "terminology",
-                            _header_texts(grid, 1), grid.last_page)
-        if continues and previous.kind == "terminology":
-            return _Reading("terminology", 0, True, previous.header, grid.last_page)
-    if not names_columns:
-        return None
-    columns, warnings = _place_columns(grid, header_rows, headers, concepts)
-    return _Reading("payment", header_rows, False, _header_texts(grid, header_rows), grid.last_page,
-                    columns, warnings)
-
-
-def _unknown_wording(cell: dict, wording: str) -> LayoutError:
-    return LayoutError(f"payment table header {wording!r} is not a known wording; if it is a new "
-                       "wording for a known column, add it to pipeline/vocab/payment_headers.csv",
-                       page=int(cell["page"]))
-
-
-def _named_below(cell: dict, known: list[dict]) -> bool:
-    """Does every column under `cell` have a known header cell of its own below it?"""
-    below = cell["row"] + cell["row_span"]
-    return all(any(k["row"] >= below and k["col"] <= c < k["col"] + k["col_span"] for k in known)
-               for c in range(cell["col"], cell["col"] + cell["col_span"]))
-
-
-def _place_columns(grid: _Grid, header_rows: int, headers, concepts) -> tuple["_Columns", tuple[dict, ...]]:
-    """Each leaf column's role, and a warning for each unknown group header that was not needed.
-
-    A header cell with an unknown wording stops the build, unless it is a group header
-    whose every column has a known header of its own below it, and those headers place
-    every column without it ("Procedure" over "CPT Code" and "CPT Descriptor"): then it
-    is left out, and a warning names it. When a column needs it to be placed, the build
-    stops as for any unknown wording.
-    """
-    unknown = [(cell, wording) for (cell, wording), concept in zip(headers, concepts) if concept is None]
-    known = [(h, c) for h, c in zip(headers, concepts) if c is not None]
-    for cell, wording in unknown:
-        if not _named_below(cell, [h[0] for h, _ in known]):
-            raise _unknown_wording(cell, wording)
-    try:
-        columns = _Columns.from_headers(grid, header_rows, [h for h, _ in known], [c for _, c in known])
-    except LayoutError:
-        if unknown:
-            raise _unknown_wording(*unknown[0]) from None
-        raise
-    warnings = tuple({"page": int(cell["page"]), "wording": wording,
-                      "message": f"page {int(cell['page'])}: payment table group header {wording!r} is not a known "
-                                 "wording; the columns under it are named by their own headers, so it was left out "
-                                 "(add it to pipeline/vocab/payment_headers.csv to say what it means)"}
-                     for cell, wording in unknown)
-    return columns, warnings
-
-
-@dataclass(frozen=True)
-class _Columns:
-    """What each leaf column of a payment table holds: (setting or None, kind)."""
-
-    ncols: int
-    header_rows: int
-    roles: tuple[tuple[str | None, str], ...]
-
-    @classmethod
-    def from_headers(cls, grid: _Grid, header_rows: int, headers, concepts) -> "_Columns":
-        page = grid.first_page
-        above: list[set[str]] = [set() for _ in range(grid.ncols)]
-        names: list[list[str]] = [[] for _ in range(grid.ncols)]
-        for (cell, wording), concept in zip(headers, concepts):
-            for c in range(cell["col"], cell["col"] + cell["col_span"]):
-                above[c].add(concept)
-                names[c].append(wording)
-        roles = []
-        for c, concepts_here in enumerate(above):
-            label = " / ".join(names[c]) or "(no header)"
-            if "code" in concepts_here:
-                roles.append((None, "code"))
-                continue
-            if "descriptor" in concepts_here:
-                roles.append((None, "descriptor"))
-                continue
-            settings = {SETTING_OF[k] for k in concepts_here if k in SETTING_OF}
-            if len(settings) != 1:
-                raise LayoutError(f"payment table column {c + 1} headed {label!r} cannot be placed in one "
-                                  "care setting", page=page)
-            kind = "rvus" if "rvus" in concepts_here else "apc" if "apc" in concepts_here else "amount"
-            roles.append((settings.pop(), kind))
-        seen = set()
-        for c, role in enumerate(roles):
-            if role in seen:
-                raise LayoutError(f"payment table has two columns for {role[1]} of {role[0] or 'the code'} "
-                                  f"(column {c + 1})", page=page)
-            seen.add(role)
-        missing = [r for r in [(None, "code"), (None, "descriptor")] + [(s, "amount") for s in F.SETTINGS]
-                   if r not in seen]
-        if missing:
-            what = ", ".join(f"{s} payment" if s else k for s, k in missing)
-            raise LayoutError(f"payment table has no column for {what}", page=page)
-        return cls(grid.ncols, header_rows, tuple(roles))
+    return Guide(guide_year=facts.guide_year, effective_date=facts.effective_date, title=facts.title,
+                 document_number=facts.document_number, source_name=raw.source_name, sha256=raw.sha256,
+                 page_count=raw.page_count, footnotes=out.footnotes, tables=frames, warnings=warnings)
 
 
 # ---------------------------------------------------------------- parsing values
@@ -546,7 +212,7 @@ class _Builder:
         self.words = words
         self.rows: dict[str, list[dict]] = {name: [] for name in F.TABLES}
         self.footnotes: list[dict] = []
-        self._pending: tuple[dict[int, Piece], _Columns] | None = None
+        self._pending: tuple[dict[int, Piece], Columns] | None = None
         #: The top part of a row broken by a page break whose code is printed on the next page.
         self._orphan: dict[int, Piece] | None = None
         #: Each payment table's first and last printed data rows, by table id: where a row broken
@@ -563,7 +229,7 @@ class _Builder:
             "raw_text": piece.text,
         })
 
-    def _note_footnotes(self, table: str, grid: _Grid, upto: int) -> None:
+    def _note_footnotes(self, table: str, grid: Grid, upto: int) -> None:
         for cell in grid.cells:
             if cell["row"] < upto and cell["text"].strip():
                 wording, marks = split_footnotes(cell["text"], cell["sup_mask"], glued=True)
@@ -572,7 +238,7 @@ class _Builder:
                                            "page": int(cell["page"])})
 
     # -- payment table
-    def payment_rows(self, grid: _Grid, reading: _Reading) -> None:
+    def payment_rows(self, grid: Grid, reading: Reading) -> None:
         """Read the data rows of one payment table (or of its continuation)."""
         cols, start = reading.columns, reading.start
         if not reading.continues:
@@ -624,7 +290,7 @@ class _Builder:
             self._emit_code(*self._pending)
             self._pending = None
 
-    def _emit_code(self, pieces: dict[int, Piece], cols: _Columns) -> None:
+    def _emit_code(self, pieces: dict[int, Piece], cols: Columns) -> None:
         role = {r: c for c, r in enumerate(cols.roles)}
         code_piece = pieces[role[(None, "code")]]
         code = squash(split_footnotes(code_piece.text, code_piece.sup_mask)[0])
@@ -650,7 +316,7 @@ class _Builder:
         for setting in F.SETTINGS:
             self._payment(code, code_piece, setting, pieces, role)
 
-    def _check_one_row(self, code: str, page: int, pieces: dict[int, Piece], cols: _Columns) -> None:
+    def _check_one_row(self, code: str, page: int, pieces: dict[int, Piece], cols: Columns) -> None:
         """Post-condition: a code's values come from one printed row of the extracted tables.
 
         The one exception is a row cut by page breaks: one row of each of tables on consecutive
@@ -747,7 +413,7 @@ class _Builder:
         return descriptor, excluded
 
     # -- terminology
-    def terminology_rows(self, grid: _Grid, reading: _Reading) -> None:
+    def terminology_rows(self, grid: Grid, reading: Reading) -> None:
         if reading.start and not reading.continues:
             self._note_footnotes("terminology", grid, reading.start)
         terms = self.rows["terminology"]
