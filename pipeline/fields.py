@@ -95,6 +95,16 @@ class Table:
     def columns(self) -> list[str]:
         return [f.name for f in self.fields]
 
+    @property
+    def value_columns(self) -> list[str]:
+        """The columns read from the page: all but guide_year and source_page (each value has a provenance row)."""
+        return [c for c in self.columns if c not in ("guide_year", "source_page")]
+
+    @property
+    def natural_key(self) -> tuple[str, ...]:
+        """The primary key within one guide year: the columns a provenance or change row's key joins by |."""
+        return tuple(c for c in self.primary_key if c != "guide_year")
+
     def field(self, name: str) -> Field:
         for f in self.fields:
             if f.name == name:

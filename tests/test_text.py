@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 
 from pipeline.errors import ValueNotParsed
-from pipeline.normalize import Piece, _amount, _apc, _rvus
+from pipeline.normalize.grids import Piece
+from pipeline.normalize.values import _amount, _apc, _rvus
 from pipeline.text import join_lines, split_footnotes, vocabulary
 
 

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from tools.testkit.paths import SOURCE_2022
 from pipeline import vocab
 from pipeline.cli import main
-from pipeline.normalize import SETTING_OF
+from pipeline.normalize.columns import SETTING_OF
 from pipeline.vocab import VocabularyError
 
 

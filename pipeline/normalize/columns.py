@@ -1,0 +1,130 @@
+"""Step 2 of normalize, columns: what each leaf column of a payment table holds, from its header cells.
+
+Each leaf column is placed by the concepts of every header cell above it
+("Physician Fee Schedule" / "Facility" / "RVUs" -> physician_facility RVUs). A
+header cell with an unknown wording stops the build, naming the text and page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline import fields as F
+from pipeline.errors import LayoutError
+from pipeline.normalize.grids import Grid
+
+#: Header concept -> the setting whose columns sit under it.
+SETTING_OF = {
+    "non_facility": "physician_non_facility",
+    "facility": "physician_facility",
+    "opps": "hospital_outpatient",
+    "asc": "ambulatory_surgical_center",
+}
+
+#: What a column holds: (setting or None, kind), e.g. (None, "code"), ("hospital_outpatient", "apc").
+Role = tuple[str | None, str]
+
+
+@dataclass(frozen=True)
+class Columns:
+    """What each leaf column of a payment table holds: (setting or None, kind)."""
+
+    ncols: int
+    header_rows: int
+    roles: tuple[Role, ...]
+
+    def column(self, role: Role) -> int | None:
+        """The column holding `role`, if the table has one."""
+        return self.roles.index(role) if role in self.roles else None
+
+    @classmethod
+    def from_headers(cls, grid: Grid, header_rows: int, headers, concepts) -> "Columns":
+        above, names = _above(grid.ncols, headers, concepts)
+        roles = tuple(_role(c, above[c], " / ".join(names[c]) or "(no header)", grid.first_page)
+                      for c in range(grid.ncols))
+        _check_roles(roles, grid.first_page)
+        return cls(grid.ncols, header_rows, roles)
+
+
+def _above(ncols: int, headers, concepts) -> tuple[list[set[str]], list[list[str]]]:
+    """For each leaf column, the concepts and the wordings of the header cells above it."""
+    above: list[set[str]] = [set() for _ in range(ncols)]
+    names: list[list[str]] = [[] for _ in range(ncols)]
+    for (cell, wording), concept in zip(headers, concepts):
+        for c in range(cell["col"], cell["col"] + cell["col_span"]):
+            above[c].add(concept)
+            names[c].append(wording)
+    return above, names
+
+
+def _role(c: int, concepts_here: set[str], label: str, page: int) -> Role:
+    """What column `c` holds, from the concepts above it."""
+    if "code" in concepts_here:
+        return (None, "code")
+    if "descriptor" in concepts_here:
+        return (None, "descriptor")
+    settings = {SETTING_OF[k] for k in concepts_here if k in SETTING_OF}
+    if len(settings) != 1:
+        raise LayoutError(f"payment table column {c + 1} headed {label!r} cannot be placed in one "
+                          "care setting", page=page)
+    kind = "rvus" if "rvus" in concepts_here else "apc" if "apc" in concepts_here else "amount"
+    return (settings.pop(), kind)
+
+
+def _check_roles(roles: tuple[Role, ...], page: int) -> None:
+    """Each role at most once, and every role a payment row needs present."""
+    seen = set()
+    for c, role in enumerate(roles):
+        if role in seen:
+            raise LayoutError(f"payment table has two columns for {role[1]} of {role[0] or 'the code'} "
+                              f"(column {c + 1})", page=page)
+        seen.add(role)
+    missing = [r for r in [(None, "code"), (None, "descriptor")] + [(s, "amount") for s in F.SETTINGS]
+               if r not in seen]
+    if missing:
+        what = ", ".join(f"{s} payment" if s else k for s, k in missing)
+        raise LayoutError(f"payment table has no column for {what}", page=page)
+
+
+def _unknown_wording(cell: dict, wording: str) -> LayoutError:
+    return LayoutError(f"payment table header {wording!r} is not a known wording; if it is a new "
+                       "wording for a known column, add it to pipeline/vocab/payment_headers.csv",
+                       page=int(cell["page"]))
+
+
+def _named_below(cell: dict, known: list[dict]) -> bool:
+    """Does every column under `cell` have a known header cell of its own below it?"""
+    below = cell["row"] + cell["row_span"]
+    return all(any(k["row"] >= below and k["col"] <= c < k["col"] + k["col_span"] for k in known)
+               for c in range(cell["col"], cell["col"] + cell["col_span"]))
+
+
+def place_columns(grid: Grid, header_rows: int, headers, concepts) -> tuple[Columns, tuple[dict, ...]]:
+    """Each leaf column's role, and a warning for each unknown group header that was not needed.
+
+    A header cell with an unknown wording stops the build, unless it is a group header
+    whose every column has a known header of its own below it, and those headers place
+    every column without it ("Procedure" over "CPT Code" and "CPT Descriptor"): then it
+    is left out, and a warning names it. When a column needs it to be placed, the build
+    stops as for any unknown wording.
+    """
+    unknown = [(cell, wording) for (cell, wording), concept in zip(headers, concepts) if concept is None]
+    known = [(h, c) for h, c in zip(headers, concepts) if c is not None]
+    for cell, wording in unknown:
+        if not _named_below(cell, [h[0] for h, _ in known]):
+            raise _unknown_wording(cell, wording)
+    try:
+        columns = Columns.from_headers(grid, header_rows, [h for h, _ in known], [c for _, c in known])
+    except LayoutError:
+        if unknown:
+            raise _unknown_wording(*unknown[0]) from None
+        raise
+    return columns, tuple(_left_out(cell, wording) for cell, wording in unknown)
+
+
+def _left_out(cell: dict, wording: str) -> dict:
+    """The warning for an unknown group header the columns below it did not need."""
+    return {"page": int(cell["page"]), "wording": wording,
+            "message": f"page {int(cell['page'])}: payment table group header {wording!r} is not a known "
+                       "wording; the columns under it are named by their own headers, so it was left out "
+                       "(add it to pipeline/vocab/payment_headers.csv to say what it means)"}

@@ -1,0 +1,209 @@
+"""Step 5 of normalize, values: the pieces of one whole row parsed into typed values, strictly.
+
+Money to exact `Decimal`, sentinels by `vocab/sentinels.csv`, "5362 (J1)" into
+APC and indicator, the descriptor split from its "(Do not report ...)" note.
+Anything that does not parse raises a `GuideError` naming page and text;
+nothing is guessed. Each value keeps the piece it was read from (`Read`), for
+its provenance row.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from pipeline import fields as F
+from pipeline import vocab
+from pipeline.errors import LayoutError, ValueNotParsed
+from pipeline.normalize.grids import CPT_CODE, Piece
+from pipeline.normalize.stitch import CodeRow, TermRow
+from pipeline.text import join_lines, split_footnotes, squash
+
+#: A dollar amount: whole dollars, or dollars and exactly two cent digits ("$9,096.4" is no amount).
+_MONEY = re.compile(r"^\$?\s*(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<cents>\d{2}))?$")
+#: A raised run of digits glued to the digits before it: "$9,096.4" and a raised "6".
+_GLUED_RAISED = re.compile(r"(?<=\d)\^+")
+_RVUS = re.compile(r"^\d+(?:\.\d{1,2})?$")
+_INDICATOR = re.compile(r"^(?P<value>.*?)\s*\((?P<ind>[A-Z][A-Z0-9]?)\)$")
+_APC = re.compile(r"^\d{4}$")
+_NOTE = re.compile(r"\(\s*Do not report\s+(?P<code>\S+)\s+in conjunction with\s+(?P<codes>[^)]*)\)", re.I)
+
+
+@dataclass(frozen=True)
+class Read:
+    """A value and the piece it was read from."""
+
+    value: object
+    piece: Piece
+
+
+@dataclass(frozen=True)
+class Record:
+    """One row of a published table: each value column as read, and the page the row was read from."""
+
+    dataset: str
+    fields: dict[str, Read]
+    source_page: int
+
+    def row(self, year: int) -> dict:
+        return {"guide_year": year, **{name: read.value for name, read in self.fields.items()},
+                "source_page": self.source_page}
+
+
+@dataclass(frozen=True)
+class Values:
+    """What one whole row publishes: its records, and the footnote marks split from its text."""
+
+    records: list[Record]
+    footnotes: list[dict] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- one cell
+
+def _money(text: str, page: int, what: str) -> Decimal:
+    m = _MONEY.match(text)
+    if not m:
+        raise ValueNotParsed(f"{what}: {text!r} is not a dollar amount", page=page)
+    return Decimal(m.group("num").replace(",", "") + "." + (m.group("cents") or "0")).quantize(Decimal("0.01"))
+
+
+def _unglued(piece: Piece, what: str) -> str:
+    """The value of a cell without its footnote marks; a raised digit glued to its digits stops the build.
+
+    "$9,096.4" with a raised "6" is either $9,096.46 printed oddly or $9,096.4 and
+    footnote 6: nothing on the page says which, so it is not read at all.
+    """
+    mask = piece.sup_mask.ljust(len(piece.text))
+    for m in _GLUED_RAISED.finditer("".join("^" if k == "^" else ch for ch, k in zip(piece.text, mask))):
+        raised = piece.text[m.start():m.end()]
+        if raised.isdigit():
+            shown = squash(piece.text[:m.start()])
+            raise ValueNotParsed(f"{what}: {shown!r} is followed by a raised {raised!r} glued to its digits: "
+                                 "the value cannot be read (a digit printed small, or a footnote mark?)",
+                                 page=piece.page)
+    return squash(split_footnotes(piece.text, piece.sup_mask)[0])
+
+
+def _indicated(text: str) -> tuple[str, str | None]:
+    """A cell's value and the indicator printed after it in parentheses ("5362 (J1)"), if any."""
+    m = _INDICATOR.match(text)
+    return (m.group("value"), m.group("ind")) if m else (text, None)
+
+
+def _amount(piece: Piece, what: str) -> tuple[str, Decimal | None, str | None]:
+    """(payment_status, usd, indicator) from an amount cell such as "$6,243.45 (J8)"."""
+    text, indicator = _indicated(_unglued(piece, what))
+    status = vocab.sentinel_status(text)
+    if status:
+        return status, None, indicator
+    if not text:
+        raise ValueNotParsed(f"{what}: the cell is empty", page=piece.page)
+    return "national_rate", _money(text, piece.page, what), indicator
+
+
+def _apc(piece: Piece, what: str) -> tuple[str | None, str | None]:
+    text, indicator = _indicated(_unglued(piece, what))
+    if vocab.sentinel_status(text) or not text:
+        return None, indicator
+    if not _APC.match(text):
+        raise ValueNotParsed(f"{what}: {text!r} is not an APC number", page=piece.page)
+    return text, indicator
+
+
+def _rvus(piece: Piece, what: str) -> Decimal | None:
+    text = _unglued(piece, what)
+    if not text or vocab.sentinel_status(text):
+        return None
+    if not _RVUS.match(text):
+        raise ValueNotParsed(f"{what}: {text!r} is not an RVU figure with at most two decimals", page=piece.page)
+    return Decimal(text).quantize(Decimal("0.01"))
+
+
+def _descriptor(code: str, piece: Piece, words: frozenset[str]) -> tuple[str, list[str], list[dict]]:
+    """The descriptor, the codes its "(Do not report ...)" note excludes, and its footnote marks."""
+    text, marks = split_footnotes(piece.text, piece.sup_mask)
+    footnotes = [{"table": "codes", "text": code, "marks": marks, "page": piece.page}] if marks else []
+    joined = join_lines(text, words)
+    excluded: list[str] = []
+    for m in _NOTE.finditer(joined):
+        if squash(m.group("code")) != code:
+            raise ValueNotParsed(f"the note under {code} names another code: {m.group(0)!r}", page=piece.page)
+        for other in re.split(r",|\band\b|\bor\b", m.group("codes")):
+            other = other.strip()
+            if not other:
+                continue
+            if not CPT_CODE.match(other):
+                raise ValueNotParsed(f"the note under {code} lists {other!r}, which is not a CPT code",
+                                     page=piece.page)
+            excluded.append(other)
+    descriptor = squash(_NOTE.sub(" ", joined))
+    if not descriptor:
+        raise ValueNotParsed(f"code {code} has an empty descriptor", page=piece.page)
+    return descriptor, excluded, footnotes
+
+
+# ---------------------------------------------------------------- one row
+
+def code_values(row: CodeRow, words: frozenset[str]) -> Values:
+    """The code, its exclusions and its payment in every setting, from one whole code row."""
+    code_piece = row.at((None, "code"))
+    desc_piece = row.at((None, "descriptor"))
+    if desc_piece is None:
+        raise LayoutError(f"code {row.code} has no descriptor cell", page=code_piece.page)
+    descriptor, excluded, footnotes = _descriptor(row.code, desc_piece, words)
+    code = Read(row.code, code_piece)
+    records = [Record("codes", {"cpt_code": code, "code_category": Read("I" if row.code.isdigit() else "III",
+                                                                        code_piece),
+                                "descriptor": Read(descriptor, desc_piece)}, code_piece.page)]
+    records += [Record("exclusions", {"cpt_code": code, "excluded_code": Read(other, desc_piece)}, desc_piece.page)
+                for other in excluded]
+    records += [_payment(row, code, setting) for setting in F.SETTINGS]
+    return Values(records, footnotes)
+
+
+def _payment(row: CodeRow, code: Read, setting: str) -> Record:
+    """One code's payment in one care setting."""
+    what = f"{row.code} {setting}"
+    amount = row.at((setting, "amount"))
+    if amount is None:
+        raise LayoutError(f"{what}: no cell under the payment column", page=None)
+    status, usd, indicator = _amount(amount, what)
+    rvus = _rvus_of(row, setting, amount, what)
+    apc, indicator = _apc_of(row, setting, amount, Read(indicator, amount), what)
+    return Record("payments", {"cpt_code": code, "setting": Read(setting, amount),
+                               "payment_status": Read(status, amount), "payment_usd": Read(usd, amount),
+                               "rvus": rvus, "apc": apc, "indicator": indicator}, amount.page)
+
+
+def _rvus_of(row: CodeRow, setting: str, amount: Piece, what: str) -> Read:
+    """The RVUs printed beside a physician payment, in a cell of their own; else none, read with the amount."""
+    if setting in F.PHYSICIAN_SETTINGS:
+        piece = row.at((setting, "rvus"))
+        if piece is not None and piece is not amount and piece.box != amount.box:
+            return Read(_rvus(piece, f"{what} RVUs"), piece)
+    return Read(None, amount)
+
+
+def _apc_of(row: CodeRow, setting: str, amount: Piece, indicator: Read, what: str) -> tuple[Read, Read]:
+    """The APC, and the status indicator: the one printed after the APC, else the one after the amount."""
+    piece = row.at((setting, "apc"))
+    if piece is None:
+        return Read(None, amount), indicator
+    apc, printed = _apc(piece, f"{what} APC")
+    if printed is None:
+        return Read(apc, piece), indicator
+    if indicator.value is not None and indicator.value != printed:
+        raise ValueNotParsed(f"{what}: status indicator printed twice, {indicator.value} and {printed}",
+                             page=piece.page)
+    return Read(apc, piece), Read(printed, piece)
+
+
+def term_values(row: TermRow, words: frozenset[str]) -> Values:
+    """A term and its description, line breaks repaired."""
+    description = join_lines(split_footnotes(row.description.text, row.description.sup_mask)[0], words)
+    if not description:
+        raise LayoutError(f"term {row.term!r} has no description beside it", page=row.term_piece.page)
+    return Values([Record("terminology", {"term": Read(row.term, row.term_piece),
+                                          "description": Read(description, row.description)},
+                          row.term_piece.page)])
