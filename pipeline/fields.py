@@ -105,6 +105,10 @@ class Table:
         """The primary key within one guide year: the columns a provenance or change row's key joins by |."""
         return tuple(c for c in self.primary_key if c != "guide_year")
 
+    def row_key(self, row) -> str:
+        """A row's natural key as provenance, the inspect report and validation name it: values joined by |."""
+        return "|".join(str(row[c]) for c in self.natural_key)
+
     def field(self, name: str) -> Field:
         for f in self.fields:
             if f.name == name:

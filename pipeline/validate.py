@@ -81,10 +81,6 @@ def _schema_failures(name: str, frame: pd.DataFrame) -> list[dict]:
     return []
 
 
-def _key(row: dict, columns) -> str:
-    return "|".join(str(row[c]) for c in columns)
-
-
 def _cross_table_failures(tables: dict[str, pd.DataFrame], guide_year: int | None) -> list[dict]:
     out: list[dict] = []
     codes = set(tables["codes"]["cpt_code"])
@@ -254,11 +250,8 @@ def _provenance_failures(tables: dict[str, pd.DataFrame]) -> list[dict]:
     expected: set[tuple[str, str, str]] = set()
     for name in F.DATASETS:
         table = F.TABLES[name]
-        key_cols = [c for c in table.primary_key if c != "guide_year"]
-        value_cols = [c for c in table.columns if c not in ("guide_year", "source_page")]
-        for row in tables[name][key_cols].to_dict("records"):
-            key = _key(row, key_cols)
-            expected.update((name, key, col) for col in value_cols)
+        for row in tables[name][list(table.natural_key)].to_dict("records"):
+            expected.update((name, table.row_key(row), col) for col in table.value_columns)
     prov = tables["provenance"]
     have = set(zip(prov["dataset"], prov["key"], prov["field"]))
     out = [_failure("provenance", "field", f"{d}|{k}", f, "every published value has a provenance row")

@@ -14,7 +14,7 @@ from pipeline.normalize.values import Record
 def provenance(year: int, record: Record) -> list[dict]:
     """The provenance rows of one published row, in its table's column order."""
     table = F.TABLES[record.dataset]
-    key = "|".join(record.fields[c].value for c in table.natural_key)
+    key = table.row_key({c: record.fields[c].value for c in table.natural_key})
     out = []
     for name in table.value_columns:
         piece = record.fields[name].piece

@@ -115,7 +115,7 @@ def pct_change(old: Decimal | None, new: Decimal | None) -> Decimal | None:
 # ---------------------------------------------------------------- comparing
 
 def _key_columns(table: F.Table) -> list[str]:
-    return [c for c in table.primary_key if c not in NOT_COMPARED]
+    return list(table.natural_key)
 
 
 def _value_columns(table: F.Table) -> list[str]:

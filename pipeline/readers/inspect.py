@@ -174,18 +174,6 @@ def _report_of(source: Path, password, manifest, tables, failures, resolution, s
 
 # ---------------------------------------------------------------- values and boxes
 
-def _key_columns(dataset: str) -> list[str]:
-    return [c for c in F.TABLES[dataset].primary_key if c != "guide_year"]
-
-
-def _value_columns(dataset: str) -> list[str]:
-    return [c for c in F.TABLES[dataset].columns if c not in ("guide_year", "source_page")]
-
-
-def _row_key(row: dict, dataset: str) -> str:
-    return "|".join(str(row[c]) for c in _key_columns(dataset))
-
-
 def _plain(value):
     """A published value as Python: None for null (pandas may hand back NA)."""
     if value is None or value is pd.NA:
@@ -208,8 +196,8 @@ def value_boxes(tables: dict[str, pd.DataFrame]) -> list[_Box]:
     values: dict[tuple[str, str, str], object] = {}
     for dataset in F.DATASETS:
         for row in tables[dataset].to_dict("records"):
-            key = _row_key(row, dataset)
-            for column in _value_columns(dataset):
+            key = F.TABLES[dataset].row_key(row)
+            for column in F.TABLES[dataset].value_columns:
                 values[(dataset, key, column)] = _plain(row[column])
     boxes: dict[tuple, _Box] = {}
     for row in tables["provenance"].to_dict("records"):
@@ -219,7 +207,7 @@ def value_boxes(tables: dict[str, pd.DataFrame]) -> list[_Box]:
                           "value": values.get((row["dataset"], row["key"], row["field"]))})
     for box in boxes.values():
         box.feeds.sort(key=lambda f: (F.DATASETS.index(f["dataset"]), f["key"],
-                                      _value_columns(f["dataset"]).index(f["field"])))
+                                      F.TABLES[f["dataset"]].value_columns.index(f["field"])))
     return sorted(boxes.values(), key=lambda b: (b.page, b.bbox[1], b.bbox[0]))
 
 
@@ -464,11 +452,11 @@ def _value_overlay(box: _Box, width: float, height: float) -> str:
 
 
 def _data_table(dataset: str, frame: pd.DataFrame, prov: dict[tuple, dict]) -> str:
-    columns = _value_columns(dataset)
+    columns = F.TABLES[dataset].value_columns
     head = "".join(f"<th>{_breakable(c)}</th>" for c in columns)
     body = []
     for row in frame.to_dict("records"):
-        key = _row_key(row, dataset)
+        key = F.TABLES[dataset].row_key(row)
         cells = []
         for column in columns:
             value = _plain(row[column])
