@@ -23,8 +23,9 @@ from pipeline import vocab
 from pipeline.errors import LayoutError
 from pipeline.extract.lines import line_row, line_text, page_lines
 from pipeline.extract.tables import unruled
-from pipeline.extract.tables.ruled import RuledCarry, distinct, grid_cells, is_grid
-from pipeline.extract.tables.unruled import FOOT_SHARE, Carry
+from pipeline.extract.tables.open_table import OpenTable
+from pipeline.extract.tables.ruled import distinct, grid_cells, is_grid
+from pipeline.extract.tables.unruled import FOOT_SHARE
 
 
 @dataclass
@@ -40,13 +41,13 @@ class PageLayout:
     #: something else (normalize decides which table is which, and raises these then).
     stops: dict[int, Exception] = field(default_factory=dict)
     #: The table left open at the foot of the page, if any.
-    carry: Carry | RuledCarry | None = None
+    carry: OpenTable | None = None
 
 
 # ---------------------------------------------------------------- one page
 
 def page_tables(page: int, chars: list[dict], ruled: list[list[tuple]], bands: list[tuple[float, float, float]],
-                height: float, carry: Carry | RuledCarry | None,
+                height: float, carry: OpenTable | None,
                 fills: list[tuple[float, float, float, float]] = ()) -> PageLayout:
     """Every table on one page and the lines of text outside them.
 
@@ -76,9 +77,9 @@ def page_tables(page: int, chars: list[dict], ruled: list[list[tuple]], bands: l
         first = None
     for k, cells in enumerate(grids):
         columns = ()
-        if k == first and isinstance(carry, RuledCarry) and abs(carry.xs[0] - boxes[k][0]) < 1 \
-                and abs(carry.xs[-1] - boxes[k][2]) < 1:
-            columns = carry.xs
+        if k == first and carry is not None and carry.ruled and abs(carry.x0 - boxes[k][0]) < 1 \
+                and abs(carry.x1 - boxes[k][2]) < 1:
+            columns = carry.edges
         try:
             out.tables.append(grid_cells(cells, inside[k], columns, page))
         except LayoutError as exc:
@@ -91,7 +92,7 @@ def page_tables(page: int, chars: list[dict], ruled: list[list[tuple]], bands: l
     running = [vocab.is_running_text(line_text(g)[0]) for g in grouped]
     printed = [g for g, r in zip(grouped, running) if not r]
     tables, taken_printed, out.carry = unruled.find(printed, bands, page, height,
-                                                    carry if isinstance(carry, Carry) else None, fills)
+                                                    carry if carry is not None and not carry.ruled else None, fills)
     taken = iter(taken_printed)
     used = [False if r else next(taken) for r in running]
     out.tables += tables
@@ -102,5 +103,5 @@ def page_tables(page: int, chars: list[dict], ruled: list[list[tuple]], bands: l
         below = [ln for ln in out.lines if ln["top"] > boxes[last][3] and not vocab.is_running_text(ln["text"])]
         below += [c for cells in tables for c in cells if c["top"] > boxes[last][3]]
         if all(item["top"] > (1 - FOOT_SHARE) * height for item in below):
-            out.carry = RuledCarry(distinct([v for b in grids[last] for v in (b[0], b[2])]))
+            out.carry = OpenTable(tuple(distinct([v for b in grids[last] for v in (b[0], b[2])])))
     return out

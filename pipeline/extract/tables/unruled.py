@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pipeline import fields, vocab
 from pipeline.errors import LayoutError
 from pipeline.extract.lines import line_text
+from pipeline.extract.tables.open_table import OpenTable, UnruledFacts
 from pipeline.text import split_footnotes
 
 #: Gap between two chars on one line, as a share of font size, that separates
@@ -145,25 +146,6 @@ def _is_heading(chunk: _Chunk) -> bool:
 
 
 # ---------------------------------------------------------------- tables
-
-@dataclass
-class Carry:
-    """A table without rules still open at the foot of a page, for the next page to continue."""
-
-    #: Leaf columns' extents (x0, x1) and the separators between them, from the last page
-    #: (none when the last page held only the header: they are measured again on rows).
-    leaves: list[tuple[float, float]]
-    seps: list[float]
-    x0: float
-    x1: float
-    #: The header's lines as printed, to know a repeated header when the next page starts with one.
-    header_texts: tuple[str, ...]
-    max_gap: float
-    size: float
-    #: Rows start with their first-column cell (else they are centred on it); None when
-    #: the last page held no row to tell.
-    top_aligned: bool | None
-
 
 @dataclass
 class _Block:
@@ -433,10 +415,10 @@ class _TextTables:
         self.height = height
         self.used = [False] * len(lines)
         self.tables: list[list[dict]] = []
-        self.carry: Carry | None = None
+        self.carry: OpenTable | None = None
 
     # -- the scan
-    def run(self, carry: Carry | None) -> None:
+    def run(self, carry: OpenTable | None) -> None:
         i = 0
         if carry is not None:
             i = self._continue(carry)
@@ -474,7 +456,7 @@ class _TextTables:
             break
         return end
 
-    def _continue(self, carry: Carry) -> int:
+    def _continue(self, carry: OpenTable) -> int:
         """Continue an open table at the top of this page; return where the scan goes on.
 
         The page's first line either repeats the table's header, or is a row of it (it fits
@@ -482,9 +464,10 @@ class _TextTables:
         """
         if not self.lines:
             return 0
-        columns = _Columns(carry.seps or [(a[1] + b[0]) / 2 for a, b in zip(carry.leaves, carry.leaves[1:])],
+        leaves = carry.unruled.leaves
+        columns = _Columns(carry.seps or [(a[1] + b[0]) / 2 for a, b in zip(leaves, leaves[1:])],
                            carry.x0, carry.x1)
-        repeated = self._repeated_header(carry.header_texts)
+        repeated = self._repeated_header(carry.unruled.header_texts)
         if repeated:
             taken = self._table(0, repeated, carry)
         elif self._fits(self.lines[0], columns):
@@ -525,12 +508,12 @@ class _TextTables:
         return True
 
     # -- one table
-    def _table(self, hstart: int, hend: int, carry: Carry | None) -> int | None:
+    def _table(self, hstart: int, hend: int, carry: OpenTable | None) -> int | None:
         """Read the table whose header is lines[hstart:hend] (none when hstart == hend and
         it continues `carry`); return the index after it, or None if it is no table."""
         lines = self.lines
         header = lines[hstart:hend]
-        size = max(ln.size for ln in header) if header else carry.size
+        size = max(ln.size for ln in header) if header else carry.unruled.size
         if header:
             blocks = _blocks(header, size)
             leaves = _leaves(blocks, size)
@@ -540,14 +523,15 @@ class _TextTables:
             max_gap = max(gaps, default=size)
             x0, x1 = min(b.x0 for b in blocks), max(b.x1 for b in blocks)
         else:
-            blocks, leaves, max_gap = [], carry.leaves, carry.max_gap
+            blocks, leaves, max_gap = [], list(carry.unruled.leaves), carry.unruled.max_gap
             x0, x1 = carry.x0, carry.x1
 
         # Body, first by spacing alone: lines while the gap to the line above stays table-like,
         # up to the table's header printed again (a new part of the table).
         end = hend
         low = max(ln.bottom for ln in header) if header else None
-        first_heading = header[0].text if header else carry.header_texts[0] if carry.header_texts else None
+        texts = carry.unruled.header_texts if carry is not None else ()
+        first_heading = header[0].text if header else texts[0] if texts else None
         first_len = len(first_heading.replace(" ", "")) if first_heading is not None else -1
         # On a continued page the rest of a row the break cut may stand apart from the next
         # row by any gap (a producer may keep the cut row's full height): no gap ends the
@@ -608,15 +592,15 @@ class _TextTables:
             self.used[k] = True
         self.carry = None
         if open_at_foot:
-            texts = tuple(ln.text for ln in header) if header else carry.header_texts
+            texts = tuple(ln.text for ln in header) if header else carry.unruled.header_texts
             settled = seps if body or not header else []  # columns measured on rows, not on a header alone
-            self.carry = Carry(leaves, settled, x0, x1, texts, max_gap, size, top_aligned)
+            self.carry = OpenTable((x0, *settled, x1), UnruledFacts(tuple(leaves), texts, max_gap, size, top_aligned))
         return end
 
     def _rows(self, body, gaps, starts, seps, x0, x1, carry, open_at_foot) -> tuple[list[int], bool | None]:
         """Index of the first line of each row, and whether rows are top-aligned (each
         starts with its first-column cell) or centred on it (None: no row to tell)."""
-        known = carry.top_aligned if carry is not None else None
+        known = carry.unruled.top_aligned if carry is not None else None
         if not body:
             return [], known
         para = PARAGRAPH_GAP_RATIO * body[0].size
@@ -856,8 +840,8 @@ class _Columns:
 
 
 def find(page_lines: list[list[dict]], bands: list[tuple[float, float, float]], page: int, height: float,
-         carry: Carry | None, fills: list[tuple[float, float, float, float]] = ()
-         ) -> tuple[list[list[dict]], list[bool], Carry | None]:
+         carry: OpenTable | None, fills: list[tuple[float, float, float, float]] = ()
+         ) -> tuple[list[list[dict]], list[bool], OpenTable | None]:
     """The tables without rules among a page's printed lines (`pipeline.extract.lines.page_lines`).
 
     Returns each table's cells, which lines the tables took, and the table left
