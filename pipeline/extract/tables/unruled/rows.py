@@ -261,7 +261,8 @@ def _layers(c: _Centring) -> list[list[int]]:
 
 def _cheapest_boundaries(c: _Centring, layers: list[list[int]]) -> tuple[int, list[int]]:
     """The last boundary and every boundary of the cheapest choice, one per layer."""
-    best = {h: (c.inside(h), [h]) for h in layers[0]}  # boundary -> (cost, boundaries so far)
+    # best[b] = (cost, boundaries so far) for rows ending before line b
+    best = {h: (c.inside(h), [h]) for h in layers[0]}
     tails = len(layers[-1]) > 1
     for row in range(len(c.anchors)):
         nxt: dict[int, tuple[float, list[int]]] = {}
@@ -270,7 +271,7 @@ def _cheapest_boundaries(c: _Centring, layers: list[list[int]]) -> tuple[int, li
                 miss = _row_miss(c, row, start, end, tails)
                 if miss is None:
                     continue
-                # even: the wider gap
+                # even: wider gap
                 total = cost + miss + c.inside(end) - (0.001 * c.body.gaps[end] if end < c.n else 0.0)
                 if end not in nxt or total < nxt[end][0]:
                     nxt[end] = (total, path + [end])
