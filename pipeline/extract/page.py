@@ -60,26 +60,10 @@ def page_tables(page: int, chars: list[dict], ruled: list[list[tuple]], bands: l
     grids = [cells for cells in ruled if is_grid(cells)]
     boxes = [(min(b[0] for b in cells), min(b[1] for b in cells), max(b[2] for b in cells),
               max(b[3] for b in cells)) for cells in grids]
-    inside: list[list[dict]] = [[] for _ in boxes]
-    rest = []
-    for ch in chars:
-        cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
-        for k, (x0, top, x1, bottom) in enumerate(boxes):
-            if x0 <= cx <= x1 and top <= cy <= bottom:
-                inside[k].append(ch)
-                break
-        else:
-            rest.append(ch)
-    # A ruled table first on the page, as wide as the one left open at the foot of the
-    # last page, continues it and keeps its columns.
-    first = min(range(len(boxes)), key=lambda k: boxes[k][1], default=None)
-    if first is not None and any((ch["top"] + ch["bottom"]) / 2 < boxes[first][1] for ch in rest):
-        first = None
+    inside, rest = _split_chars(chars, boxes)
+    first = _first_grid(boxes, rest)
     for k, cells in enumerate(grids):
-        columns = ()
-        if k == first and carry is not None and carry.ruled and abs(carry.x0 - boxes[k][0]) < 1 \
-                and abs(carry.x1 - boxes[k][2]) < 1:
-            columns = carry.edges
+        columns = _carried_columns(carry, boxes[k]) if k == first else ()
         try:
             out.tables.append(grid_cells(cells, inside[k], columns, page))
         except LayoutError as exc:
@@ -99,9 +83,47 @@ def page_tables(page: int, chars: list[dict], ruled: list[list[tuple]], bands: l
     out.tables.sort(key=lambda cells: min(c["top"] for c in cells))  # reading order, for continuations
     out.lines = [line_row(n, g) for n, g in enumerate(g for g, taken in zip(grouped, used) if not taken)]
     if boxes and out.carry is None:
-        last = max(range(len(boxes)), key=lambda k: boxes[k][3])
-        below = [ln for ln in out.lines if ln["top"] > boxes[last][3] and not vocab.is_running_text(ln["text"])]
-        below += [c for cells in tables for c in cells if c["top"] > boxes[last][3]]
-        if all(item["top"] > (1 - FOOT_SHARE) * height for item in below):
-            out.carry = OpenTable(tuple(distinct([v for b in grids[last] for v in (b[0], b[2])])))
+        out.carry = _open_grid(grids, boxes, out.lines, tables, height)
     return out
+
+
+def _split_chars(chars: list[dict], boxes: list[tuple]) -> tuple[list[list[dict]], list[dict]]:
+    """The chars inside each ruled table's box, and the rest of the page's."""
+    inside: list[list[dict]] = [[] for _ in boxes]
+    rest = []
+    for ch in chars:
+        cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
+        for k, (x0, top, x1, bottom) in enumerate(boxes):
+            if x0 <= cx <= x1 and top <= cy <= bottom:
+                inside[k].append(ch)
+                break
+        else:
+            rest.append(ch)
+    return inside, rest
+
+
+def _first_grid(boxes: list[tuple], rest: list[dict]) -> int | None:
+    """The ruled table first on the page, with nothing printed above it (None: there is none)."""
+    first = min(range(len(boxes)), key=lambda k: boxes[k][1], default=None)
+    if first is not None and any((ch["top"] + ch["bottom"]) / 2 < boxes[first][1] for ch in rest):
+        first = None
+    return first
+
+
+def _carried_columns(carry: OpenTable | None, box: tuple) -> tuple[float, ...]:
+    """A ruled table first on the page, as wide as the one left open at the foot of the
+    last page, continues it and keeps its columns."""
+    if carry is not None and carry.ruled and abs(carry.x0 - box[0]) < 1 and abs(carry.x1 - box[2]) < 1:
+        return carry.edges
+    return ()
+
+
+def _open_grid(grids: list[list[tuple]], boxes: list[tuple], lines: list[dict], tables: list[list[dict]],
+               height: float) -> OpenTable | None:
+    """The lowest ruled table, left open when nothing but the page's foot is printed below it."""
+    last = max(range(len(boxes)), key=lambda k: boxes[k][3])
+    below = [ln for ln in lines if ln["top"] > boxes[last][3] and not vocab.is_running_text(ln["text"])]
+    below += [c for cells in tables for c in cells if c["top"] > boxes[last][3]]
+    if all(item["top"] > (1 - FOOT_SHARE) * height for item in below):
+        return OpenTable(tuple(distinct([v for b in grids[last] for v in (b[0], b[2])])))
+    return None
