@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pipeline.extract.tables.open_table import OpenTable, UnruledFacts
 from pipeline.extract.tables.unruled.body import settle_columns, spaced_end
 from pipeline.extract.tables.unruled.cells import body_cells
-from pipeline.extract.tables.unruled.chunks import PageText, gaps, make_line
+from pipeline.extract.tables.unruled.chunks import Line, PageText, gaps, make_line
 from pipeline.extract.tables.unruled.columns import Columns, fits
 from pipeline.extract.tables.unruled.header import (Head, carried_header, header_cells, header_run,
                                                     measure_header, names_columns, repeated_header)
@@ -117,7 +117,8 @@ def read_table(page: PageText, hstart: int, hend: int, carry: OpenTable | None) 
     return Table(hstart, end, cells, left_open)
 
 
-def _left_open(head: Head, columns: Columns, body: list, max_gap: float, top_aligned: bool | None) -> OpenTable:
+def _left_open(head: Head, columns: Columns, body: list[Line], max_gap: float, top_aligned: bool | None
+               ) -> OpenTable:
     """The table as the next page continues it."""
     settled = columns.seps if body or not head.lines else []  # columns measured on rows, not on a header alone
     facts = UnruledFacts(tuple(head.leaves), head.texts, max_gap, head.size, top_aligned)
