@@ -23,8 +23,9 @@ from pipeline import vocab
 from pipeline.errors import LayoutError
 from pipeline.extract.lines import line_row, line_text, page_lines
 from pipeline.extract.tables import unruled
-from pipeline.extract.tables.ruled import RuledCarry, distinct, grid_cells, is_grid
-from pipeline.extract.tables.unruled import FOOT_SHARE, Carry
+from pipeline.extract.tables.open_table import OpenTable
+from pipeline.extract.tables.ruled import distinct, grid_cells, is_grid
+from pipeline.extract.tables.unruled import FOOT_SHARE
 
 
 @dataclass
@@ -40,13 +41,13 @@ class PageLayout:
     #: something else (normalize decides which table is which, and raises these then).
     stops: dict[int, Exception] = field(default_factory=dict)
     #: The table left open at the foot of the page, if any.
-    carry: Carry | RuledCarry | None = None
+    carry: OpenTable | None = None
 
 
 # ---------------------------------------------------------------- one page
 
 def page_tables(page: int, chars: list[dict], ruled: list[list[tuple]], bands: list[tuple[float, float, float]],
-                height: float, carry: Carry | RuledCarry | None,
+                height: float, carry: OpenTable | None,
                 fills: list[tuple[float, float, float, float]] = ()) -> PageLayout:
     """Every table on one page and the lines of text outside them.
 
@@ -59,26 +60,10 @@ def page_tables(page: int, chars: list[dict], ruled: list[list[tuple]], bands: l
     grids = [cells for cells in ruled if is_grid(cells)]
     boxes = [(min(b[0] for b in cells), min(b[1] for b in cells), max(b[2] for b in cells),
               max(b[3] for b in cells)) for cells in grids]
-    inside: list[list[dict]] = [[] for _ in boxes]
-    rest = []
-    for ch in chars:
-        cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
-        for k, (x0, top, x1, bottom) in enumerate(boxes):
-            if x0 <= cx <= x1 and top <= cy <= bottom:
-                inside[k].append(ch)
-                break
-        else:
-            rest.append(ch)
-    # A ruled table first on the page, as wide as the one left open at the foot of the
-    # last page, continues it and keeps its columns.
-    first = min(range(len(boxes)), key=lambda k: boxes[k][1], default=None)
-    if first is not None and any((ch["top"] + ch["bottom"]) / 2 < boxes[first][1] for ch in rest):
-        first = None
+    inside, rest = _split_chars(chars, boxes)
+    first = _first_grid(boxes, rest)
     for k, cells in enumerate(grids):
-        columns = ()
-        if k == first and isinstance(carry, RuledCarry) and abs(carry.xs[0] - boxes[k][0]) < 1 \
-                and abs(carry.xs[-1] - boxes[k][2]) < 1:
-            columns = carry.xs
+        columns = _carried_columns(carry, boxes[k]) if k == first else ()
         try:
             out.tables.append(grid_cells(cells, inside[k], columns, page))
         except LayoutError as exc:
@@ -91,16 +76,54 @@ def page_tables(page: int, chars: list[dict], ruled: list[list[tuple]], bands: l
     running = [vocab.is_running_text(line_text(g)[0]) for g in grouped]
     printed = [g for g, r in zip(grouped, running) if not r]
     tables, taken_printed, out.carry = unruled.find(printed, bands, page, height,
-                                                    carry if isinstance(carry, Carry) else None, fills)
+                                                    carry if carry is not None and not carry.ruled else None, fills)
     taken = iter(taken_printed)
     used = [False if r else next(taken) for r in running]
     out.tables += tables
     out.tables.sort(key=lambda cells: min(c["top"] for c in cells))  # reading order, for continuations
     out.lines = [line_row(n, g) for n, g in enumerate(g for g, taken in zip(grouped, used) if not taken)]
     if boxes and out.carry is None:
-        last = max(range(len(boxes)), key=lambda k: boxes[k][3])
-        below = [ln for ln in out.lines if ln["top"] > boxes[last][3] and not vocab.is_running_text(ln["text"])]
-        below += [c for cells in tables for c in cells if c["top"] > boxes[last][3]]
-        if all(item["top"] > (1 - FOOT_SHARE) * height for item in below):
-            out.carry = RuledCarry(distinct([v for b in grids[last] for v in (b[0], b[2])]))
+        out.carry = _open_grid(grids, boxes, out.lines, tables, height)
     return out
+
+
+def _split_chars(chars: list[dict], boxes: list[tuple]) -> tuple[list[list[dict]], list[dict]]:
+    """The chars inside each ruled table's box, and the rest of the page's."""
+    inside: list[list[dict]] = [[] for _ in boxes]
+    rest = []
+    for ch in chars:
+        cx, cy = (ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2
+        for k, (x0, top, x1, bottom) in enumerate(boxes):
+            if x0 <= cx <= x1 and top <= cy <= bottom:
+                inside[k].append(ch)
+                break
+        else:
+            rest.append(ch)
+    return inside, rest
+
+
+def _first_grid(boxes: list[tuple], rest: list[dict]) -> int | None:
+    """The ruled table first on the page, with nothing printed above it (None: there is none)."""
+    first = min(range(len(boxes)), key=lambda k: boxes[k][1], default=None)
+    if first is not None and any((ch["top"] + ch["bottom"]) / 2 < boxes[first][1] for ch in rest):
+        first = None
+    return first
+
+
+def _carried_columns(carry: OpenTable | None, box: tuple) -> tuple[float, ...]:
+    """A ruled table first on the page, as wide as the one left open at the foot of the
+    last page, continues it and keeps its columns."""
+    if carry is not None and carry.ruled and abs(carry.x0 - box[0]) < 1 and abs(carry.x1 - box[2]) < 1:
+        return carry.edges
+    return ()
+
+
+def _open_grid(grids: list[list[tuple]], boxes: list[tuple], lines: list[dict], tables: list[list[dict]],
+               height: float) -> OpenTable | None:
+    """The lowest ruled table, left open when nothing but the page's foot is printed below it."""
+    last = max(range(len(boxes)), key=lambda k: boxes[k][3])
+    below = [ln for ln in lines if ln["top"] > boxes[last][3] and not vocab.is_running_text(ln["text"])]
+    below += [c for cells in tables for c in cells if c["top"] > boxes[last][3]]
+    if all(item["top"] > (1 - FOOT_SHARE) * height for item in below):
+        return OpenTable(tuple(distinct([v for b in grids[last] for v in (b[0], b[2])])))
+    return None

@@ -4,7 +4,7 @@ Part of the extract stage (`pipeline.extract.page` calls it for each page).
 pdfplumber builds cells from ruling lines: stroked lines, stroked rectangles,
 and hairline filled rectangles (how some producers draw a rule). A filled band
 of shading is not a rule (`rule_edges`). A ruled table open at the foot of a
-page lends its columns to its continuation (`RuledCarry`), where a page of
+page lends its columns to its continuation (an `OpenTable`), where a page of
 merged cells may draw fewer rules. Pure functions on pdfplumber's object dicts:
 no PDF is opened here.
 """
@@ -12,7 +12,6 @@ no PDF is opened here.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
 
 import re
 
@@ -183,11 +182,4 @@ def _check_one_entry(chars: list[dict], box: tuple, page: int) -> None:
 def is_grid(boxes: list[tuple]) -> bool:
     """A ruled table worth reading: at least two columns (a band of shading is one)."""
     return len(distinct([b[0] for b in boxes] + [b[2] for b in boxes])) >= 3
-
-
-@dataclass
-class RuledCarry:
-    """A ruled table open at the foot of a page: its column edges, for its continuation."""
-
-    xs: list[float]
 
