@@ -30,6 +30,7 @@ from __future__ import annotations
 import gc
 import re
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pdfplumber
@@ -43,6 +44,7 @@ from pipeline.extract.lines import line_row, page_lines
 from pipeline.extract.page import page_tables
 from pipeline.extract.reread import read_again
 from pipeline.extract.tables import ruled
+from pipeline.extract.tables.open_table import OpenTable
 from pipeline.errors import (DamagedPdf, NotAPdf, NoTextLayer, ParseLimitExceeded, PasswordRequired, ScannedUnderOcr,
                              UnreadableText, exception_chain, from_parser)
 
@@ -64,66 +66,84 @@ def extract(path: Path, password: str | None = None, on_page=None) -> RawGuide:
     """
     path = Path(path)
     _check_is_pdf(path)
-    cell_rows: list[dict] = []
-    line_rows: list[dict] = []
-    hidden_rows: list[dict] = []
-    stops: dict[int, Exception] = {}  # table id -> a stop that holds if normalize reads that table
-    table_id = 0
+    read = _Read()
     with _open(path, password) as pdf, _young_collections_only():
         page_count = len(pdf.pages)
         if page_count == 0:
             raise DamagedPdf("the PDF has no pages (damaged cross-reference table, or an empty document)")
         document = _open_pdfium(path, password)
-        chars_seen = 0
-        carry = None  # a table without rules left open at the foot of the last page
         try:
             for number, page in enumerate(pdf.pages, start=1):
-                chars = [c for c in page.chars if c["text"] is not None]
-                chars_seen += sum(1 for c in chars if not c["text"].isspace())
-                with visible.PageSight(document, number, page) as sight:
-                    chars, hidden = sight.split(chars)
-                    if hidden and sight.scanned_under_ocr(chars, hidden):
-                        raise ScannedUnderOcr("the page is a scanned picture under a layer of invisible text "
-                                              "(OCR); only text printed as text is read, and no OCR is trusted",
-                                              page=number)
-                    _check_readable(number, chars)
-                    found = page_tables(number, chars, _ruled_tables(page),
-                                        ruled.band_edges(page.lines, page.rects), page.height, carry,
-                                        ruled.fill_boxes(page.rects))
-                    for cells in found.tables:
-                        if id(cells) in found.stops:
-                            stops[table_id] = found.stops[id(cells)]
-                        read_again(sight, cells)
-                        cell_rows += [{"page": number, "table": table_id, **cell} for cell in cells]
-                        table_id += 1
-                    read_again(sight, found.lines, lines=True)
-                line_rows += [{"page": number, **line} for line in found.lines]
-                hidden_rows += _hidden_runs(number, hidden)
-                carry = found.carry
+                _read_page(read, document, number, page)
                 page.close()
                 gc.collect(1)
                 if on_page:
                     on_page(number, page_count)
         finally:
             document.close()
-        if chars_seen == 0:
-            # Zero characters is a failure, never an empty guide. Pictures without
-            # text are a scan; a PDF with neither has lost its content (a broken
-            # cross-reference table reads as blank pages without any error).
-            if any(page.images for page in pdf.pages):
-                raise NoTextLayer(f"none of its {page_count} page(s) has a text layer "
-                                  "(an image-only scan?); no OCR is attempted")
-            raise DamagedPdf(f"none of its {page_count} page(s) has any text or picture: "
-                             "the file is damaged or blank")
+        if read.chars_seen == 0:
+            _no_text(pdf, page_count)
     return RawGuide(
         source_name=path.name,
         sha256=sha256_of(path),
         page_count=page_count,
-        cells=schemas.RAW_CELLS.validate(schemas.coerce(cell_rows, schemas.RAW_CELLS)),
-        lines=schemas.RAW_LINES.validate(schemas.coerce(line_rows, schemas.RAW_LINES)),
-        hidden=schemas.RAW_HIDDEN.validate(schemas.coerce(hidden_rows, schemas.RAW_HIDDEN)),
-        stops=stops,
+        cells=schemas.RAW_CELLS.validate(schemas.coerce(read.cells, schemas.RAW_CELLS)),
+        lines=schemas.RAW_LINES.validate(schemas.coerce(read.lines, schemas.RAW_LINES)),
+        hidden=schemas.RAW_HIDDEN.validate(schemas.coerce(read.hidden, schemas.RAW_HIDDEN)),
+        stops=read.stops,
     )
+
+
+@dataclass
+class _Read:
+    """What the pages read so far hold: the rows of the raw frames, and what goes on to the next page."""
+
+    cells: list[dict] = field(default_factory=list)
+    lines: list[dict] = field(default_factory=list)
+    hidden: list[dict] = field(default_factory=list)
+    #: Table id -> a stop that holds if normalize reads that table.
+    stops: dict[int, Exception] = field(default_factory=dict)
+    tables: int = 0
+    chars_seen: int = 0
+    #: A table left open at the foot of the last page.
+    carry: OpenTable | None = None
+
+
+def _read_page(read: _Read, document, number: int, page) -> None:
+    """One page: what a viewer paints of it, its tables and lines, each box read a second time."""
+    chars = [c for c in page.chars if c["text"] is not None]
+    read.chars_seen += sum(1 for c in chars if not c["text"].isspace())
+    with visible.PageSight(document, number, page) as sight:
+        chars, hidden = sight.split(chars)
+        if hidden and sight.scanned_under_ocr(chars, hidden):
+            raise ScannedUnderOcr("the page is a scanned picture under a layer of invisible text "
+                                  "(OCR); only text printed as text is read, and no OCR is trusted", page=number)
+        _check_readable(number, chars)
+        found = page_tables(number, chars, _ruled_tables(page), ruled.band_edges(page.lines, page.rects),
+                            page.height, read.carry, ruled.fill_boxes(page.rects))
+        for cells in found.tables:
+            if id(cells) in found.stops:
+                read.stops[read.tables] = found.stops[id(cells)]
+            read_again(sight, cells)
+            read.cells += [{"page": number, "table": read.tables, **cell} for cell in cells]
+            read.tables += 1
+        read_again(sight, found.lines, lines=True)
+    read.lines += [{"page": number, **line} for line in found.lines]
+    read.hidden += _hidden_runs(number, hidden)
+    read.carry = found.carry
+
+
+def _no_text(pdf, page_count: int) -> None:
+    """Zero characters is a failure, never an empty guide.
+
+    Pictures without text are a scan; a PDF with neither has lost its content
+    (a broken cross-reference table reads as blank pages without any error).
+    """
+    if any(page.images for page in pdf.pages):
+        raise NoTextLayer(f"none of its {page_count} page(s) has a text layer "
+                          "(an image-only scan?); no OCR is attempted")
+    raise DamagedPdf(f"none of its {page_count} page(s) has any text or picture: "
+                     "the file is damaged or blank")
 
 
 def _open_pdfium(path: Path, password: str | None):
