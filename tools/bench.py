@@ -187,11 +187,19 @@ def run_child(kind: str, pdf: Path) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def best_of(n: int, kind: str, pdf: Path) -> dict:
-    runs = [run_child(kind, pdf) for _ in range(n)]
-    best = min(runs, key=lambda r: r["seconds"])
-    best["peak_mb"] = max(r["peak_mb"] for r in runs)
-    return best
+def best_of(n: int, pdf: Path) -> tuple[dict, dict]:
+    """The fastest of `n` runs of pdfplumber alone and of the pipeline on `pdf`, the two interleaved, so a
+    machine that speeds up or slows down during the bench moves both sides alike. Peak memory: the highest."""
+    runs = {"plumber": [], "pipeline": []}
+    for _ in range(n):
+        for kind in runs:
+            runs[kind].append(run_child(kind, pdf))
+    out = []
+    for kind in ("plumber", "pipeline"):
+        best = min(runs[kind], key=lambda r: r["seconds"])
+        best["peak_mb"] = max(r["peak_mb"] for r in runs[kind])
+        out.append(best)
+    return out[0], out[1]
 
 
 def read_twice_cost(run: dict) -> float:
@@ -325,7 +333,7 @@ def machine() -> str:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="50,250,800,2200", help="code rows per generated guide")
-    ap.add_argument("--repeat", type=int, default=2, help="runs per measurement; the fastest is kept")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per measurement; the fastest is kept")
     ap.add_argument("--small-repeat", type=int, default=5, help="runs of each small-guide measurement")
     ap.add_argument("--small-only", action="store_true", help="print the two small-guide ratios and stop")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
@@ -355,8 +363,7 @@ def main() -> int:
         tmp = Path(tmp)
         for rows in sizes:
             pdf = render(make_guide(rows), tmp / f"guide-{rows}.pdf")
-            plumber = best_of(args.repeat, "plumber", pdf)
-            full = best_of(args.repeat, "pipeline", pdf)
+            plumber, full = best_of(args.repeat, pdf)
             results.append({"rows": rows, "pages": full["pages"], "plumber": plumber, "pipeline": full})
             print(f"{rows:5d} rows {full['pages']:4d} pages: pdfplumber {plumber['seconds']:.2f}s, "
                   f"pipeline {full['seconds']:.2f}s (x{full['seconds'] / plumber['seconds']:.2f}), "
@@ -396,7 +403,8 @@ def report(results, jobs1, jobs2, noop, small, year) -> str:
         "Each guide is rendered by the test renderer: Category I codes with payments and RVUs in every column,",
         "0-3 exclusions each, a 12-term glossary. Each measurement runs in a fresh child process that first",
         "reads the small 2022 guide once (the build's fork server likewise imports and warms the pipeline once",
-        "per build), so both sides are timed warm. Times are the fastest of the runs; peak memory is the",
+        "per build), so both sides are timed warm. Times are the fastest of the runs, the two sides run in turn",
+        "so that a machine whose speed drifts moves both alike; peak memory is the",
         "child process's maximum resident set size, the warm-up included. `checks` is the hidden-text check and",
         "the comparison of the two readings (`pipeline.validate`); the PDFium part of extract (what a viewer",
         "paints, the second reading of each box) is timed by wrapping its calls, so the cost of both is measured",
