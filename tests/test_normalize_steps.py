@@ -84,6 +84,20 @@ def test_a_code_less_row_that_continues_nothing_stops():
         _stitched(page2)
 
 
+def test_a_top_part_that_never_meets_its_code_stops_rather_than_being_dropped():
+    """A row's top part left at the foot of page 2, and page 3's table holds two code-less rows: the first
+    continues the top part, the last is the top of another cut row, which page 4's code takes. No code
+    ever takes the first top part: it stops the build, rather than vanish from the published rows."""
+    page2 = _part(0, 2, [["0600T", "Ablation", *AMOUNTS], ["", "Irreversible", "", "", "", ""]], continues=False)
+    page3 = _part(1, 3, [["", "electroporation", "", "", "", ""], ["", "Percutaneous", "", "", "", ""]],
+                  continues=True)
+    page4 = _part(2, 4, [["0601T", "ablation", *AMOUNTS]], continues=True)
+    with pytest.raises(LayoutError) as caught:
+        _stitched(page2, page3, page4)
+    assert str(caught.value) == ("page 2: payment table row with no CPT code, not continued on the next page: "
+                                 "'Irreversible electroporation'")
+
+
 def test_money_is_dollars_and_exactly_two_cent_digits():
     assert _money("$9,096.46", 3, "x") == Decimal("9096.46")
     assert _money("$ 12", 3, "x") == Decimal("12.00")

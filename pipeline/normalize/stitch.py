@@ -107,7 +107,9 @@ def _step(state: _Open, r: int, pieces: Pieces, part: Part) -> tuple[_Open, tupl
         # the rest of the row the page break cut off (a top-aligned row's note)
         return replace(state, pending=(join(state.pending[0], pieces), cols)), None
     if r == part.grid.nrows - 1:
-        # the top of a row the page break cut off; its code comes on the next page
+        # the top of a row the page break cut off; its code comes on the next page. A top part still
+        # open from the page before never met its code: it stops here, rather than being dropped
+        _check_no_orphan(state)
         return _Open(orphan=pieces), state.pending
     if state.pending is not None and _fills_gaps(state.pending[0], pieces):
         # the cells the code's row left empty, printed in the row below: taken as its row's,
