@@ -40,7 +40,7 @@ def test_build_reproduces_committed_outputs_byte_for_byte(tmp_path):
 def test_two_builds_are_byte_identical(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     for out in (a, b):
-        assert CliRunner().invoke(main, ["build", "--outputs", str(out)]).exit_code == 0
+        assert CliRunner().invoke(main, ["build", "--sources", str(SOURCES), "--outputs", str(out)]).exit_code == 0
     assert _tree(a) == _tree(b)
 
 
