@@ -193,8 +193,11 @@ def test_ctrl_c_stops_make_build_before_the_warehouse_and_the_reports(tmp_path):
     committed = tree(repo / "outputs" / "2022")
     render(GUIDE_2023, repo / GUIDE_2023_PATH)  # two guides, so the build is still running when the signal comes
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}
+    # As a terminal's foreground job: Ctrl-C at its default. A test run in the background (`cmd &` in a
+    # script) inherits SIGINT ignored, and a signal landing before the build sets its handler would be lost.
     process = subprocess.Popen(["make", "--no-print-directory", "build", f"PY={sys.executable}"], cwd=repo, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     while not _pipeline_build_running(process.pid) and process.poll() is None:
         time.sleep(0.01)
     os.killpg(process.pid, signal.SIGINT)
