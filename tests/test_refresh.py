@@ -109,9 +109,9 @@ def test_a_failed_refresh_step_is_one_line_and_the_next_step_still_runs(checkout
     done = build(checkout)
     assert done.returncode == 1
     assert done.stdout == "1 built, 0 failed\nreport 2022 -> outputs/2022/report.html\n"
-    assert done.stderr == (
-        f"Error: cannot open outputs/{DATABASE}: IO Error: The file \"{outputs / DATABASE}\" exists, but it is not "
-        "a valid DuckDB database file!\n"
-        "the warehouse or a report was not refreshed (see Error above); the published years are as built\n")
+    error, last = done.stderr.splitlines()
+    # DuckDB's own words after the colon (its wording may change between versions; the line's shape not)
+    assert error.startswith(f"Error: cannot open outputs/{DATABASE}: IO Error: ") and "not a valid DuckDB" in error
+    assert last == "the warehouse or a report was not refreshed (see Error above); the published years are as built"
     assert (outputs / DATABASE).read_bytes() == b"not a database\n" * 100
     assert (outputs / "2022" / MANIFEST).is_file()
