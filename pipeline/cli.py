@@ -383,8 +383,7 @@ def warehouse(outputs: Path, database: Path | None, wait: float) -> None:
         finally:
             bar.close()
     for load in loads:
-        rows = ", ".join(f"{n} {name}" for name, n in load.rows.items())
-        click.echo(f"{load.guide_year}: {load.status}" + (f" ({rows})" if rows else ""))
+        click.echo(load.line())
     _echo(f"warehouse: {_display(database or outputs / DATABASE)}")
 
 

@@ -109,15 +109,13 @@ def encoded(guide) -> dict[str, pa.Table]:
     return arrows
 
 
-def render_files(guide, dataset: dict[str, bytes] | None = None,
-                 arrows: dict[str, pa.Table] | None = None) -> dict[str, bytes]:
+def render_files(guide, dataset: dict[str, bytes], arrows: dict[str, pa.Table]) -> dict[str, bytes]:
     """Every file of one guide's year folder, by file name, as bytes; the manifest last.
 
     The manifest covers these files and `dataset` (the year's partitions,
     `render_partitions`), so a module that adds a file to the year adds it to
     `files` before the manifest is made. `arrows` are the guide's `encoded` tables.
     """
-    arrows = arrows if arrows is not None else encoded(guide)
     files: dict[str, bytes] = {}
     for name in F.TABLES:
         files[f"{name}.csv"] = csv_bytes(guide.tables[name])
@@ -219,13 +217,12 @@ def partition_bytes(name: str, frame: pd.DataFrame) -> bytes:
     return _parquet(F.TABLES[name], partition_table(name, arrow_table(name, frame)))
 
 
-def render_partitions(guide, arrows: dict[str, pa.Table] | None = None) -> dict[str, bytes]:
+def render_partitions(guide, arrows: dict[str, pa.Table]) -> dict[str, bytes]:
     """The guide's partition of every table, by path under `outputs/`.
 
     Made per year from the same Arrow tables as the year's own files (`encoded`),
     so the dataset never needs a pass over all years.
     """
-    arrows = arrows if arrows is not None else encoded(guide)
     return {partition_path(name, guide.guide_year): _parquet(F.TABLES[name], partition_table(name, arrows[name]))
             for name in F.TABLES}
 

@@ -119,9 +119,7 @@ def _warehouse(outputs: Path, step, done: Refreshed) -> None:
     except GuideError as exc:
         done.failures.append(f"Error: {exc}")
         return
-    for year in loads:
-        rows = ", ".join(f"{n} {name}" for name, n in year.rows.items())
-        done.lines.append(f"{year.guide_year}: {year.status}" + (f" ({rows})" if rows else ""))
+    done.lines += [year.line() for year in loads]
     done.lines.append(f"warehouse: {database}")
     os.utime(database)  # newer than the build state: loaded from this build
 

@@ -64,6 +64,11 @@ class YearLoad:
     status: str  # loaded | unchanged | removed
     rows: dict[str, int] = field(default_factory=dict)
 
+    def line(self) -> str:
+        """`2023: loaded (2 codes, 8 payments, ...)`, as `warehouse` and `build --refresh` print it."""
+        rows = ", ".join(f"{n} {name}" for name, n in self.rows.items())
+        return f"{self.guide_year}: {self.status}" + (f" ({rows})" if rows else "")
+
 
 # ---------------------------------------------------------------- DDL from fields.py
 
