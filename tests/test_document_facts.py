@@ -36,7 +36,8 @@ def test_no_year_printed_anywhere_is_not_this_guide(raw_2022):
     with pytest.raises(NotThisGuide) as exc:
         normalize(replace(raw_2022, cells=_without_title_row(raw_2022), lines=lines))
     assert str(exc.value) == ('no guide year printed: found neither "Medicare YYYY National Average Payment" '
-                              'nor "effective as of <date>"')
+                              'nor "effective as of <date>"; if the guide prints its year in another wording, add '
+                              'a pattern for it to pipeline/vocab/document_facts.csv')
 
 
 def test_effective_date_of_another_year_is_a_conflict(raw_2022):

@@ -85,13 +85,22 @@ def normalize(raw: RawGuide) -> Guide:
 
 
 def _check_is_the_guide(payment_parts: list[tables.Part], facts: Facts) -> None:
-    """Once every table is read: a payment table was found, and the document prints its year."""
+    """Once every table is read: a payment table was found, and the document prints its year.
+
+    A document with no payment table passed extract's first look (it prints "CPT", codes and Medicare
+    payment wording) but is no guide either: it gets the first look's kind of line, never vocabulary
+    advice. One with a payment table is a guide; if no pattern finds its year, the year's wording is
+    the one thing unknown, and the line says where to add it.
+    """
     if not payment_parts:
-        raise NotThisGuide("no CPT payment table found: no table has a header naming CPT codes and payments "
-                           "(is this the CPT Reimbursement Guide?)")
+        raise NotThisGuide("not a CPT reimbursement guide: it prints 'CPT', codes and Medicare payment wording, "
+                           "but no table has a header naming CPT codes and their payments (looked for: a table "
+                           "headed by payment-table wordings such as 'CPT Code', 'Physician Fee Schedule', "
+                           "'Hospital OPPS Payment' or 'ASC Payment')")
     if facts.guide_year is None:
         raise NotThisGuide('no guide year printed: found neither "Medicare YYYY National Average Payment" '
-                           'nor "effective as of <date>"')
+                           'nor "effective as of <date>"; if the guide prints its year in another wording, add a '
+                           'pattern for it to pipeline/vocab/document_facts.csv')
 
 
 class _Published:

@@ -86,10 +86,26 @@ def _check_roles(roles: tuple[Role, ...], page: int) -> None:
         raise LayoutError(f"payment table has no column for {what}", page=page)
 
 
-def _unknown_wording(cell: dict, wording: str) -> LayoutError:
-    return LayoutError(f"payment table header {wording!r} is not a known wording; if it is a new "
-                       "wording for a known column, add it to pipeline/vocab/payment_headers.csv",
-                       page=int(cell["page"]))
+def _unknown_wording(unknown: list[tuple[dict, str]], known: list[str]) -> LayoutError:
+    """The stop for header wordings a column needs and the vocabulary does not know (cell, wording each).
+
+    Advice to add the wording is given only where the table is a guide's payment table with one wording
+    reworded: its known headers name the CPT code column, and this is the one wording needed that is not
+    known. A table needing several, or with no known header naming the code column, is named without
+    advice: adding its wordings would make a price list read as a guide (docs/layouts.md, when advice appears).
+    """
+    cell, wording = unknown[0]
+    page = int(cell["page"])
+    if len(unknown) == 1 and "code" in known:
+        return LayoutError(f"payment table header {wording!r} is not a known wording; if it is a new "
+                           "wording for a known column, add it to pipeline/vocab/payment_headers.csv", page=page)
+    if len(unknown) > 1:
+        listed = ", ".join(repr(w) for _, w in unknown[:5])
+        listed += f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        return LayoutError(f"a table's header has {len(unknown)} wordings no payment table is known to print "
+                           f"({listed}); it cannot be read as the payment table", page=page)
+    return LayoutError(f"a table's header wording {wording!r} is not a known wording, and no known header of the "
+                       "table names the CPT code column; it cannot be read as the payment table", page=page)
 
 
 def _named_below(cell: dict, known: list[dict]) -> bool:
@@ -110,14 +126,14 @@ def place_columns(grid: Grid, header_rows: int, headers, concepts) -> tuple[Colu
     """
     unknown = [(cell, wording) for (cell, wording), concept in zip(headers, concepts) if concept is None]
     known = [(h, c) for h, c in zip(headers, concepts) if c is not None]
-    for cell, wording in unknown:
-        if not _named_below(cell, [h[0] for h, _ in known]):
-            raise _unknown_wording(cell, wording)
+    needed = [(cell, wording) for cell, wording in unknown if not _named_below(cell, [h[0] for h, _ in known])]
+    if needed:
+        raise _unknown_wording(needed, [c for _, c in known])
     try:
         columns = Columns.from_headers(grid, header_rows, [h for h, _ in known], [c for _, c in known])
     except LayoutError:
         if unknown:
-            raise _unknown_wording(*unknown[0]) from None
+            raise _unknown_wording(unknown[:1], [c for _, c in known]) from None
         raise
     return columns, tuple(_left_out(cell, wording) for cell, wording in unknown)
 
