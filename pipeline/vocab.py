@@ -16,6 +16,10 @@ stating its year is a data edit here, not a code edit:
 * `characters.csv`: code points read as something else (ligatures as their
   letters, other hyphens and spaces, zero-width characters dropped, the soft
   hyphen); `pipeline.text` applies them to every extracted character.
+* `guide_cues.csv`: what tells a CPT reimbursement guide from any other PDF at a first
+  look (`pipeline.extract.first_look`): the wordings of "CPT" and of Medicare payment.
+  The payment-table headers that name a setting or the table's title, the sentinels of a
+  contractor-priced payment and the guide-year patterns are payment wording too.
 
 Wordings are compared after `header_key`: case, spacing, line breaks (a break after
 a hyphen too), "®" and footnote marks do not matter.
@@ -111,6 +115,7 @@ class VocabFile:
 _PAYMENT_STATUSES = ("contractor_priced", "not_applicable")
 _CHARACTER_KINDS = ("letters", "hyphen", "space", "drop", "soft_hyphen")
 _FACTS = ("guide_year", "effective_date", "document_number")
+_CUES = ("cpt", "payment")
 
 #: Every vocabulary file, what its columns are and what each value may be.
 REGISTRY: dict[str, VocabFile] = {f.name: f for f in (
@@ -126,6 +131,7 @@ REGISTRY: dict[str, VocabFile] = {f.name: f for f in (
     VocabFile("document_facts.csv", ("fact", "pattern"), {"fact": _one_of(*_FACTS), "pattern": _regex}),
     VocabFile("characters.csv", ("code_point", "kind", "reads_as", "name"),
               {"code_point": _code_point, "kind": _one_of(*_CHARACTER_KINDS)}),
+    VocabFile("guide_cues.csv", ("cue", "wording"), {"cue": _one_of(*_CUES), "wording": _present}),
     VocabFile("diff_checks.csv", ("dataset", "field", "beyond_pct"),
               {"dataset": _present, "field": _present, "beyond_pct": _number_or_blank}),
 )}
@@ -163,6 +169,8 @@ _ABOUT = {
     "sentinels.csv": "Cell wordings that stand for a payment status instead of an amount.",
     "document_facts.csv": "Regular expressions for facts printed in the prose; the named group is the value.",
     "characters.csv": "Code points read as something else before any pattern is matched.",
+    "guide_cues.csv": "What a first look at a PDF seeks to tell a CPT reimbursement guide from any other document: "
+                      "\"CPT\" and Medicare payment wording (docs/layouts.md, the first look).",
     "diff_checks.csv": "Changes `diff` flags as \"check against the PDF\" (beyond a percentage; blank: any).",
 }
 
@@ -183,6 +191,7 @@ def markdown() -> str:
     out += ["", "## Allowed values", "",
             f"- `sentinels.csv` `payment_status`: {', '.join(f'`{v}`' for v in _PAYMENT_STATUSES)}",
             f"- `document_facts.csv` `fact`: {', '.join(f'`{v}`' for v in _FACTS)}; `pattern` must compile",
+            f"- `guide_cues.csv` `cue`: {', '.join(f'`{v}`' for v in _CUES)}",
             f"- `characters.csv` `kind`: {', '.join(f'`{v}`' for v in _CHARACTER_KINDS)}; `code_point` in hexadecimal",
             "- `diff_checks.csv` `beyond_pct`: a number, or blank for any change", ""]
     return "\n".join(out)
@@ -217,7 +226,7 @@ def use(directory: Path):
 
 def _forget() -> None:
     for loaded in (_header_patterns, _sentinels, fact_patterns, header_words, characters, _running_patterns,
-                   concepts):
+                   concepts, guide_cues):
         loaded.cache_clear()
 
 
@@ -291,3 +300,9 @@ def characters() -> dict[str, tuple[str, str]]:
     kind is `letters` (a ligature), `hyphen`, `space`, `drop` (zero-width) or `soft_hyphen`.
     """
     return {chr(int(r["code_point"], 16)): (r["kind"], r["reads_as"]) for r in rows("characters.csv")}
+
+
+@cache
+def guide_cues(cue: str) -> tuple[str, ...]:
+    """The wordings of one first-look cue (`cpt` or `payment`) in `guide_cues.csv`, in file order."""
+    return tuple(r["wording"] for r in rows("guide_cues.csv") if r["cue"] == cue)

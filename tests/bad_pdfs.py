@@ -135,11 +135,14 @@ def flate_bomb(path: Path, mib: int) -> Path:
 
 
 def heavy_page(path: Path, grid: int = 140) -> Path:
-    """Page 1 ordinary text; page 2 a ruled grid of grid x grid cells, which takes pdfplumber many seconds."""
+    """Page 1 a guide's words; page 2 a ruled grid of grid x grid cells, which takes pdfplumber many seconds.
+
+    Page 1 prints what the first look seeks ("CPT", a code, Medicare payment wording), so the pages are read.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     doc = canvas.Canvas(str(path), pagesize=letter, invariant=1)
-    doc.drawString(72, 720, "An ordinary first page.")
+    doc.drawString(72, 720, "CPT code 0600T: Medicare 2022 National Average Payment.")
     doc.showPage()
     for i in range(grid + 1):
         doc.line(20 + 4 * i, 20, 20 + 4 * i, 20 + 4 * grid)
@@ -161,6 +164,20 @@ def other_document(path: Path) -> Path:
     table = Table(rows)
     table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.5, "black")]))
     SimpleDocTemplate(str(path), pagesize=letter, invariant=1).build([table])
+    return path
+
+
+def guide_words_without_table(path: Path) -> Path:
+    """A page that speaks of CPT codes and Medicare payments, as a guide does, but holds no payment table."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc = canvas.Canvas(str(path), pagesize=letter, invariant=1)
+    for i, line in enumerate(["Coding notes for irreversible electroporation",
+                              "The CPT codes 0600T and 0601T report percutaneous and open IRE.",
+                              "Medicare 2022 National Average Payment amounts are in the guide itself."]):
+        doc.drawString(72, 720 - 18 * i, line)
+    doc.showPage()
+    doc.save()
     return path
 
 

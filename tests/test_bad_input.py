@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests import bad_pdfs
+from tests.refusals import NO_PAYMENT_TABLE, NOTHING_ONE_PAGE, not_a_guide, scan
 from tools.testkit.paths import OUTPUTS, SOURCE_2022
 from pipeline.run.build import build
 from pipeline.cli import main
@@ -74,17 +75,13 @@ CASES = {
     "wrong passwords": (
         lambda p: bad_pdfs.guide_2022(p, user_password="open-sesame"), ["--password", "a", "--password", "b"],
         "none of the 2 passwords given opens this PDF"),
-    "image-only scan": (
-        bad_pdfs.image_only_scan, [],
-        "none of its 1 page(s) has a text layer (an image-only scan?); no OCR is attempted"),
+    "image-only scan": (bad_pdfs.image_only_scan, [], scan(1)[1]),
     "zero pages": (
         bad_pdfs.zero_pages, [], "the PDF has no pages (damaged cross-reference table, or an empty document)"),
     "nothing on the page": (
         bad_pdfs.blank_page, [], "none of its 1 page(s) has any text or picture: the file is damaged or blank"),
-    "not this guide": (
-        bad_pdfs.other_document, [],
-        "no CPT payment table found: no table has a header naming CPT codes and payments "
-        "(is this the CPT Reimbursement Guide?)"),
+    "not this guide": (bad_pdfs.other_document, [], not_a_guide("its only page", NOTHING_ONE_PAGE)[1]),
+    "a guide's words without its table": (bad_pdfs.guide_words_without_table, [], NO_PAYMENT_TABLE[1]),
     "cross-reference loop": (
         bad_pdfs.xref_loop, [],
         "the PDF is damaged: its structure loops back on itself (the parser recursed without end)"),

@@ -40,6 +40,7 @@ from pipeline import schemas
 from pipeline.model import RawGuide
 from pipeline.digest import sha256_file as sha256_of
 from pipeline.extract import visible
+from pipeline.extract.first_look import first_look
 from pipeline.extract.lines import line_row, page_lines
 from pipeline.extract.page import page_tables
 from pipeline.extract.reread import read_again
@@ -73,6 +74,7 @@ def extract(path: Path, password: str | None = None, on_page=None) -> RawGuide:
             raise DamagedPdf("the PDF has no pages (damaged cross-reference table, or an empty document)")
         document = _open_pdfium(path, password)
         try:
+            first_look(document, pdf.pages)  # a PDF that is no guide is refused before any page is read
             for number, page in enumerate(pdf.pages, start=1):
                 _read_page(read, document, number, page)
                 page.close()
