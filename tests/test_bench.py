@@ -50,3 +50,15 @@ def test_the_small_guide_lines_name_the_ratio_and_the_import_floor():
     assert lines[-1] == (
         "- One year added (2023 beside 2022): `make build` (build, warehouse and the new year's report, in one "
         "process) 3.00 s, the build alone 2.00 s, ratio x1.50 (met; target at most x2).")
+
+
+def test_the_refusal_of_a_long_non_guide_is_reported_against_its_target():
+    assert bench.refusal_lines([
+        {"name": "charges.pdf", "pages": 220, "command": 1.9, "extract": 0.06},
+        {"name": "chargemaster.pdf", "pages": 197, "command": 5.2, "extract": 3.1},
+    ]) == [
+        "- Refusing a 220-page document that is no guide (`charges.pdf`): `pipeline build` 1.90 s, whole command "
+        "started cold, of which extract 0.060 s (met; target under 5 s).",
+        "- Refusing a 197-page document that is no guide (`chargemaster.pdf`): `pipeline build` 5.20 s, whole "
+        "command started cold, of which extract 3.100 s (NOT met; target under 5 s).",
+    ]

@@ -17,6 +17,10 @@ meets them, whole commands started cold: `pipeline build` of the small guide
 against pdfplumber alone on it, and `make build` after adding one year against
 the build step alone (`--small-only` prints those two ratios and stops). Results are printed and written to
 docs/benchmarks.md with the machine's description. Not part of `make test`.
+
+Last, the time to refuse a 200-page document that is no guide (issue #22): `pipeline build` of the 220-page
+table of charges of `tests/fixtures/non-guides/`, and of the real 197-page chargemaster when
+`../shared/pdf-corpus/real-non-guides/` is there (`--refusal-only` measures those and stops).
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from tools.testkit.paths import ROOT, SOURCE_2022, copy_repo
+from tools.testkit.paths import CORPUS, FIXTURES, ROOT, SOURCE_2022, copy_repo
 
 WORDS = ("ablation imaging guidance percutaneous open tumor organ resection biopsy catheter hepatic "
          "renal pancreatic lesion ultrasound fluoroscopic cryoablation radiofrequency microwave "
@@ -312,6 +316,57 @@ def time_new_year(repeat: int) -> dict:
     return {"make": min(make_runs), "build": min(build_runs)}
 
 
+# ---------------------------------------------------------------- refusing a long non-guide (issue #22)
+
+#: Long documents that are no guide: our own 220 pages of charges, and a real 197-page chargemaster when present.
+NON_GUIDES = (FIXTURES / "non-guides" / "reportlab-charges-220-pages.pdf",
+              CORPUS / "real-non-guides" / "chg_106154022_CDM_2018.pdf")
+#: The most a refusal of a 200-page non-guide may take, whole command included.
+REFUSAL_TARGET = 5.0
+
+
+def time_refusals(repeat: int) -> list[dict]:
+    """Each long non-guide refused: the whole `pipeline build` (a fresh process, as typed) and extract alone.
+
+    The command must fail with its one line saying the file is not a CPT reimbursement guide; the
+    fastest of `repeat` runs is kept. Extract alone runs in this process, warm, until it raises.
+    """
+    import pypdfium2
+
+    from pipeline.errors import NotThisGuide
+    from pipeline.extract import extract
+
+    out = []
+    for pdf in (p for p in NON_GUIDES if p.is_file()):
+        commands, extracts = [], []
+        with tempfile.TemporaryDirectory() as tmp:
+            for _ in range(repeat):
+                t = time.perf_counter()
+                done = subprocess.run([sys.executable, "-m", "pipeline", "build", "--sources", str(pdf),
+                                       "--outputs", str(Path(tmp) / "outputs"), "--quiet"],
+                                      capture_output=True, text=True, cwd=ROOT)
+                commands.append(time.perf_counter() - t)
+                if done.returncode != 1 or "not a CPT reimbursement guide" not in done.stderr:
+                    raise RuntimeError(f"{pdf} was not refused as no guide:\n{done.stdout}\n{done.stderr}")
+                t = time.perf_counter()
+                try:
+                    extract(pdf)
+                except NotThisGuide:
+                    extracts.append(time.perf_counter() - t)
+        document = pypdfium2.PdfDocument(str(pdf))
+        out.append({"name": pdf.name, "pages": len(document), "command": min(commands), "extract": min(extracts)})
+        document.close()
+    return out
+
+
+def refusal_lines(refusals: list[dict]) -> list[str]:
+    """The report's lines on refusing long non-guides, one per document timed."""
+    return [f"- Refusing a {r['pages']}-page document that is no guide (`{r['name']}`): `pipeline build` "
+            f"{r['command']:.2f} s, whole command started cold, of which extract {r['extract']:.3f} s "
+            f"({'met' if r['command'] < REFUSAL_TARGET else 'NOT met'}; target under {REFUSAL_TARGET:g} s)."
+            for r in refusals]
+
+
 def machine() -> str:
     cpu = "unknown CPU"
     try:
@@ -336,6 +391,7 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3, help="runs per measurement; the fastest is kept")
     ap.add_argument("--small-repeat", type=int, default=5, help="runs of each small-guide measurement")
     ap.add_argument("--small-only", action="store_true", help="print the two small-guide ratios and stop")
+    ap.add_argument("--refusal-only", action="store_true", help="print the time to refuse long non-guides and stop")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     ap.add_argument("--child", nargs=2, metavar=("KIND", "PDF"), help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -346,6 +402,11 @@ def main() -> int:
 
     from tools.testkit.renderer import render
 
+    refusals = time_refusals(args.small_repeat)
+    for line in refusal_lines(refusals):
+        print(line[2:], flush=True)
+    if args.refusal_only:
+        return 0
     small = time_small_build(args.small_repeat)
     print(f"small guide ({small['pages']} pages): pdfplumber alone {small['plumber']:.2f}s, whole `pipeline build` "
           f"{small['build']:.2f}s: ratio x{small['build'] / small['plumber']:.2f} (target at most x3); "
@@ -380,7 +441,8 @@ def main() -> int:
     noop = time_noop_make_build()
     print(f"no-op make build: {noop:.3f}s", flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(report(results, jobs1, jobs2, noop, small, year), encoding="utf-8")
+    args.out.write_text(report(results, jobs1, jobs2, noop, small, year) + "".join(
+        f"{line}\n" for line in refusal_lines(refusals)), encoding="utf-8")
     print(f"wrote {args.out}")
     return 0
 
