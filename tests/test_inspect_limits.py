@@ -18,7 +18,11 @@ def run(*args: str):
 
 
 def big_page_pdf(path: Path) -> Path:
-    """Seven pages of one line each, the third 200 inches square: a few KB of PDF."""
+    """Seven pages of one line each, the third 200 inches square: a few KB of PDF.
+
+    Each line has a guide's words ("CPT", a code, Medicare payment wording), so extract's first look
+    lets the pages be read.
+    """
     from reportlab.pdfgen.canvas import Canvas
 
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -26,7 +30,7 @@ def big_page_pdf(path: Path) -> Path:
     for page in range(1, 8):
         if page == 3:
             canvas.setPageSize((14400, 14400))
-        canvas.drawString(72, 72, f"page {page}")
+        canvas.drawString(72, 72, f"page {page}: CPT 0600T, Medicare 2022 National Average Payment")
         canvas.showPage()
         canvas.setPageSize((612, 792))
     canvas.save()
