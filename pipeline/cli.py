@@ -273,8 +273,10 @@ def diff(old: int | None, new: int | None, outputs: Path, new_year: int | None, 
 
     Without OLD and NEW, the two latest years in --outputs; with OLD alone, OLD
     against the latest; with --new alone, that year against the one before it.
-    Writes changes.csv, changes.parquet and report.md to
-    --outputs/diffs/OLD-NEW/ and prints a short summary.
+    Writes changes.csv, changes.parquet, report.md and report.html (what to
+    check against the PDF first, then each code's payment per setting across
+    every published year as a chart) to --outputs/diffs/OLD-NEW/ and prints a
+    short summary. A year is never compared with itself.
     """
     from pipeline.readers.diff import run, summary
 
@@ -288,6 +290,7 @@ def diff(old: int | None, new: int | None, outputs: Path, new_year: int | None, 
     for line in summary(result):
         click.echo(line)
     click.echo(f"report: {_display(folder / 'report.md')}")
+    click.echo(f"report: {_display(folder / 'report.html')}")
     if fail_on_change and result.changed:
         sys.exit(1)
 

@@ -3,6 +3,7 @@
     pipeline/fields.py ─▶ contract ─▶ pipeline/contract.json         (the contract the guard checks; package data)
                                   ├─▶ schemas/datapackage.json        (the same, for readers of the repository)
                                   ├─▶ schemas/postgres.sql            (PostgreSQL DDL, every year in one set of tables)
+                                  ├─▶ schemas/{postgres,duckdb}-year.sql (one year loaded or replaced, one transaction)
                                   ├─▶ schemas/bigquery/<table>.json   (BigQuery table schemas)
                                   ├─▶ docs/data-dictionary.md         (the column reference)
                                   └─▶ outputs/<year>/datapackage.json (each year's own data package, via publish)
@@ -205,24 +206,8 @@ def datapackage_text() -> str:
 # ---------------------------------------------------------------- DDL for other warehouses
 
 def postgres_sql() -> str:
-    """schemas/postgres.sql: every per-year table, holding any number of years, with every constraint.
-
-    Types keep every digit (numeric(12,2), smallint), patterns are anchored,
-    the keys include guide_year so a second year is appended beside the first,
-    and the foreign keys of the contract are declared.
-    """
-    lines = [
-        f"-- Generated from pipeline/fields.py by `{_REGENERATE}`. Do not edit by hand.",
-        f"-- NanoKnife CPT Reimbursement Guide, schema version {F.SCHEMA_VERSION}: every guide year in one set of",
-        "-- tables. Load a year's CSVs in this order (codes before the tables that reference it), e.g. in psql:",
-        *[f"--   \\copy {t} FROM 'outputs/2022/{t}.csv' WITH (FORMAT csv, HEADER match)" for t in F.TABLES],
-        "",
-    ]
-    for table in F.TABLES.values():
-        lines.append(sql.create_table_sql(sql.POSTGRES, table) + ";")
-        lines += [statement + ";" for statement in sql.comments_sql(table)]
-        lines.append("")
-    return "\n".join(lines)
+    """schemas/postgres.sql, safe to run again (`pipeline.sql.postgres_schema`)."""
+    return sql.postgres_schema()
 
 
 def bigquery_text(table: F.Table) -> str:
@@ -421,7 +406,8 @@ def _write_text(path: Path, text: str) -> None:
 def generated() -> dict[Path, str]:
     """Each generated file and the text it must hold."""
     files = {DESCRIPTOR: datapackage_text(), SCHEMAS / "datapackage.json": datapackage_text(),
-             SCHEMAS / "postgres.sql": postgres_sql()}
+             SCHEMAS / "postgres.sql": postgres_sql(), SCHEMAS / "postgres-year.sql": sql.postgres_year_script(),
+             SCHEMAS / "duckdb-year.sql": sql.duckdb_year_script()}
     files.update((SCHEMAS / "bigquery" / f"{name}.json", bigquery_text(table)) for name, table in F.TABLES.items())
     files[DICTIONARY] = data_dictionary()
     files[VOCABULARY] = vocab.markdown()

@@ -329,7 +329,7 @@ PAYMENT_CHANGES = View(
     "payment_changes",
     "Each code and setting from one guide year to the next that lists it: both statuses and amounts, "
     "change_usd and change_pct (percent of the earlier amount, exact, rounded half away from zero to 2 "
-    "places; null unless both years print an amount).",
+    "places; null unless both years print an amount), and both years' APC and indicator.",
     (
         CPT_CODE,
         _PAYMENT["setting"],
@@ -345,6 +345,11 @@ PAYMENT_CHANGES = View(
         Field("change_pct", PERCENT, "(payment_usd - previous_usd) / previous_usd x 100, exact, rounded half "
               "away from zero to 2 places; null unless both amounts are present and previous_usd is not 0.",
               nullable=True, example="2.00"),
+        _renamed(_PAYMENT["apc"], "previous_apc", "apc in previous_year."),
+        _renamed(_PAYMENT["apc"], "apc", "apc in guide_year (hospital_outpatient only)."),
+        _renamed(_PAYMENT["indicator"], "previous_indicator", "indicator in previous_year."),
+        _renamed(_PAYMENT["indicator"], "indicator", "indicator in guide_year: the OPPS status indicator "
+                 "(hospital_outpatient) or the ASC payment indicator (ambulatory_surgical_center)."),
     ),
     key=("cpt_code", "setting", "guide_year"),
 )

@@ -116,6 +116,8 @@ _PAYMENT_STATUSES = ("contractor_priced", "not_applicable")
 _CHARACTER_KINDS = ("letters", "hyphen", "space", "drop", "soft_hyphen")
 _FACTS = ("guide_year", "effective_date", "document_number")
 _CUES = ("cpt", "payment")
+#: What `diff` can flag: a row added or removed, a field changed, a table that had rows and has none.
+_DIFF_CHANGES = ("added", "removed", "changed", "vanished")
 
 #: Every vocabulary file, what its columns are and what each value may be.
 REGISTRY: dict[str, VocabFile] = {f.name: f for f in (
@@ -132,8 +134,8 @@ REGISTRY: dict[str, VocabFile] = {f.name: f for f in (
     VocabFile("characters.csv", ("code_point", "kind", "reads_as", "name"),
               {"code_point": _code_point, "kind": _one_of(*_CHARACTER_KINDS)}),
     VocabFile("guide_cues.csv", ("cue", "wording"), {"cue": _one_of(*_CUES), "wording": _present}),
-    VocabFile("diff_checks.csv", ("dataset", "field", "beyond_pct"),
-              {"dataset": _present, "field": _present, "beyond_pct": _number_or_blank}),
+    VocabFile("diff_checks.csv", ("dataset", "change", "field", "beyond_pct"),
+              {"dataset": _present, "change": _one_of(*_DIFF_CHANGES), "beyond_pct": _number_or_blank}),
 )}
 
 
@@ -171,7 +173,8 @@ _ABOUT = {
     "characters.csv": "Code points read as something else before any pattern is matched.",
     "guide_cues.csv": "What a first look at a PDF seeks to tell a CPT reimbursement guide from any other document: "
                       "\"CPT\" and Medicare payment wording (docs/layouts.md, the first look).",
-    "diff_checks.csv": "Changes `diff` flags as \"check against the PDF\" (beyond a percentage; blank: any).",
+    "diff_checks.csv": "Changes `diff` flags as \"check against the PDF\": a row added or removed, a field changed "
+                       "(blank field: any; beyond a percentage, for an amount), a table left empty.",
 }
 
 
@@ -193,7 +196,8 @@ def markdown() -> str:
             f"- `document_facts.csv` `fact`: {', '.join(f'`{v}`' for v in _FACTS)}; `pattern` must compile",
             f"- `guide_cues.csv` `cue`: {', '.join(f'`{v}`' for v in _CUES)}",
             f"- `characters.csv` `kind`: {', '.join(f'`{v}`' for v in _CHARACTER_KINDS)}; `code_point` in hexadecimal",
-            "- `diff_checks.csv` `beyond_pct`: a number, or blank for any change", ""]
+            f"- `diff_checks.csv` `change`: {', '.join(f'`{v}`' for v in _DIFF_CHANGES)}; `beyond_pct`: a number "
+            "(a changed `payment_usd` or `rvus` only), or blank for any change", ""]
     return "\n".join(out)
 
 

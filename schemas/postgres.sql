@@ -1,13 +1,10 @@
 -- Generated from pipeline/fields.py by `python -m pipeline docs`. Do not edit by hand.
 -- NanoKnife CPT Reimbursement Guide, schema version 1.0.0: every guide year in one set of
--- tables. Load a year's CSVs in this order (codes before the tables that reference it), e.g. in psql:
---   \copy codes FROM 'outputs/2022/codes.csv' WITH (FORMAT csv, HEADER match)
---   \copy payments FROM 'outputs/2022/payments.csv' WITH (FORMAT csv, HEADER match)
---   \copy exclusions FROM 'outputs/2022/exclusions.csv' WITH (FORMAT csv, HEADER match)
---   \copy terminology FROM 'outputs/2022/terminology.csv' WITH (FORMAT csv, HEADER match)
---   \copy provenance FROM 'outputs/2022/provenance.csv' WITH (FORMAT csv, HEADER match)
+-- tables. Safe to run again: a table already there is left as it is, with its rows. To load or replace
+-- one year in one transaction, run schemas/postgres-year.sql (it runs this file first):
+--   psql -d nanoknife -v year_folder=outputs/2023 -f schemas/postgres-year.sql
 
-CREATE TABLE "codes" (
+CREATE TABLE IF NOT EXISTS "codes" (
     "guide_year" smallint NOT NULL CHECK ("guide_year" >= 2000 AND "guide_year" <= 2100),
     "cpt_code" text NOT NULL CHECK ("cpt_code" ~ '^(\d{5}|\d{4}T)$'),
     "code_category" text NOT NULL CHECK ("code_category" IN ('I', 'III')),
@@ -22,7 +19,7 @@ COMMENT ON COLUMN "codes"."code_category" IS 'CPT category: I (five digits) or I
 COMMENT ON COLUMN "codes"."descriptor" IS 'CPT descriptor as printed, line breaks and hyphenation repaired, without the "(Do not report ...)" note.';
 COMMENT ON COLUMN "codes"."source_page" IS '1-based page of the source PDF the row was read from.';
 
-CREATE TABLE "payments" (
+CREATE TABLE IF NOT EXISTS "payments" (
     "guide_year" smallint NOT NULL CHECK ("guide_year" >= 2000 AND "guide_year" <= 2100),
     "cpt_code" text NOT NULL CHECK ("cpt_code" ~ '^(\d{5}|\d{4}T)$'),
     "setting" text NOT NULL CHECK ("setting" IN ('physician_non_facility', 'physician_facility', 'hospital_outpatient', 'ambulatory_surgical_center')),
@@ -46,7 +43,7 @@ COMMENT ON COLUMN "payments"."apc" IS 'Ambulatory Payment Classification; hospit
 COMMENT ON COLUMN "payments"."indicator" IS 'OPPS status indicator (hospital_outpatient) or ASC payment indicator (ambulatory_surgical_center), without parentheses.';
 COMMENT ON COLUMN "payments"."source_page" IS '1-based page of the source PDF the row was read from.';
 
-CREATE TABLE "exclusions" (
+CREATE TABLE IF NOT EXISTS "exclusions" (
     "guide_year" smallint NOT NULL CHECK ("guide_year" >= 2000 AND "guide_year" <= 2100),
     "cpt_code" text NOT NULL CHECK ("cpt_code" ~ '^(\d{5}|\d{4}T)$'),
     "excluded_code" text NOT NULL CHECK ("excluded_code" ~ '^(\d{5}|\d{4}T)$'),
@@ -60,7 +57,7 @@ COMMENT ON COLUMN "exclusions"."cpt_code" IS 'CPT code as printed: five digits (
 COMMENT ON COLUMN "exclusions"."excluded_code" IS 'A code not to be reported in conjunction with cpt_code.';
 COMMENT ON COLUMN "exclusions"."source_page" IS '1-based page of the source PDF the row was read from.';
 
-CREATE TABLE "terminology" (
+CREATE TABLE IF NOT EXISTS "terminology" (
     "guide_year" smallint NOT NULL CHECK ("guide_year" >= 2000 AND "guide_year" <= 2100),
     "term" text NOT NULL,
     "description" text NOT NULL,
@@ -73,7 +70,7 @@ COMMENT ON COLUMN "terminology"."term" IS 'Term or abbreviation as printed, foot
 COMMENT ON COLUMN "terminology"."description" IS 'Its description as printed, line breaks repaired.';
 COMMENT ON COLUMN "terminology"."source_page" IS '1-based page of the source PDF the row was read from.';
 
-CREATE TABLE "provenance" (
+CREATE TABLE IF NOT EXISTS "provenance" (
     "guide_year" smallint NOT NULL CHECK ("guide_year" >= 2000 AND "guide_year" <= 2100),
     "dataset" text NOT NULL CHECK ("dataset" IN ('codes', 'payments', 'exclusions', 'terminology')),
     "key" text NOT NULL,

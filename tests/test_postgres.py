@@ -17,6 +17,7 @@ import tempfile
 from decimal import Decimal
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 psycopg = pytest.importorskip("psycopg")
@@ -155,18 +156,133 @@ def test_a_negative_amount_and_a_second_copy_of_a_year_are_rejected(loaded):
         query(loaded, "INSERT INTO codes SELECT * FROM codes WHERE guide_year = 2022")
 
 
-def test_the_docs_psql_commands_load_both_years(server, outputs):
-    """docs/warehouses.md's shell block, run as written with psql against our server (PG* variables)."""
-    checkout = outputs.parent  # laid out like the repository: outputs/ and schemas/ side by side
+def checkout_of(outputs):
+    """The folder holding `outputs`, laid out like the repository: outputs/ and schemas/ side by side."""
+    checkout = outputs.parent
     (checkout / "schemas").mkdir(exist_ok=True)
-    shutil.copy(contract.SCHEMAS / "postgres.sql", checkout / "schemas" / "postgres.sql")
+    for name in ("postgres.sql", "postgres-year.sql"):
+        shutil.copy(contract.SCHEMAS / name, checkout / "schemas" / name)
+    return checkout
+
+
+def shell(server, script: str, cwd) -> subprocess.CompletedProcess:
+    """`script` run by bash in `cwd`, with the server's psql on PATH and our server in the PG* variables."""
     env = {**os.environ, "PATH": f"{server_bin()}:{os.environ['PATH']}", "PGHOST": server["host"],
            "PGPORT": str(server["port"]), "PGUSER": server["user"]}
-    done = subprocess.run(["bash", "-euo", "pipefail", "-c", doc_block("tested: psql")], cwd=checkout,
-                          env=env, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    assert done.stderr == ""
+    return subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=cwd, env=env, capture_output=True,
+                          text=True)
+
+
+def test_the_docs_psql_commands_load_both_years(server, outputs):
+    """docs/warehouses.md's shell block, run as written with psql against our server (PG* variables)."""
+    done = shell(server, doc_block("tested: psql"), checkout_of(outputs))
+    assert (done.returncode, done.stderr) == (0, "")
     database = {**server, "dbname": "nanoknife"}
     assert query(database, "SELECT guide_year, count(*) FROM payments GROUP BY 1 ORDER BY 1") == [(2022, 8), (2023, 8)]
     assert query(database, "SELECT payment_usd FROM payments WHERE guide_year = 2022 AND cpt_code = '0600T' "
                            "AND setting = 'hospital_outpatient'") == [(Decimal("9096.46"),)]
+    for name in F.TABLES:
+        rows = query(database, f'SELECT * FROM "{name}" ORDER BY 1, 2, 3, 4')
+        assert len(rows) == sum(len(pq.read_table(outputs / str(y) / f"{name}.parquet")) for y in (2022, 2023))
+
+
+# ---------------------------------------------------------------- run twice; one year loaded or replaced
+
+def fresh_database(server, name: str) -> dict:
+    with psycopg.connect(**server, autocommit=True) as con:
+        con.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        con.execute(f'CREATE DATABASE "{name}"')
+    return {**server, "dbname": name}
+
+
+def everything(database) -> dict[str, list[tuple]]:
+    return {name: query(database, f'SELECT * FROM "{name}" ORDER BY 1, 2, 3, 4') for name in F.TABLES}
+
+
+def load_year(server, database, folder, cwd=None) -> subprocess.CompletedProcess:
+    """schemas/postgres-year.sql run by psql on `folder` (a year's folder), as docs/warehouses.md says."""
+    checkout = checkout_of(folder.parent)
+    return shell(server, f"psql -d {database['dbname']} -q -v year_folder={folder} -f {checkout}/schemas/"
+                         "postgres-year.sql", cwd or checkout)
+
+
+def test_the_ddl_runs_twice_and_keeps_the_rows(server, outputs):
+    database = fresh_database(server, "twice")
+    ddl = (contract.SCHEMAS / "postgres.sql").read_text(encoding="utf-8")
+    with psycopg.connect(**database, autocommit=True) as con:
+        con.execute(ddl)
+        con.execute("INSERT INTO codes VALUES (2022, '0600T', 'III', 'x', 3)")
+        con.execute(ddl)  # a second run: no error, nothing dropped
+    assert query(database, "SELECT * FROM codes") == [(2022, "0600T", "III", "x", 3)]
+    assert query(database, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == [(len(F.TABLES),)]
+
+
+def test_a_year_is_loaded_then_replaced_whole_and_the_other_year_is_kept(server, outputs, tmp_path):
+    database = fresh_database(server, "years")
+    for year in (2022, 2023):
+        done = load_year(server, database, outputs / str(year))
+        assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    loaded = everything(database)
+    assert {name: len(rows) for name, rows in loaded.items()} == {
+        "codes": 4, "payments": 16, "exclusions": 12, "terminology": 22, "provenance": 192}
+    assert query(database, "SELECT guide_year, payment_usd FROM payments WHERE cpt_code = '0600T' "
+                           "AND setting = 'hospital_outpatient' ORDER BY 1") == [
+        (2022, Decimal("9096.46")), (2023, Decimal("9278.39"))]
+
+    # the 2023 guide corrected: one amount, one term fewer; loading its folder replaces 2023, and only 2023
+    corrected = tmp_path / "outputs" / "2023"
+    shutil.copytree(outputs / "2023", corrected)
+    payments = (corrected / "payments.csv").read_text(encoding="utf-8")
+    (corrected / "payments.csv").write_text(payments.replace(",9278.39,", ",9300.00,"), encoding="utf-8")
+    terms = (corrected / "terminology.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    (corrected / "terminology.csv").write_text("".join(terms[:-1]), encoding="utf-8")
+    done = load_year(server, database, corrected, cwd=tmp_path)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert query(database, "SELECT guide_year, payment_usd FROM payments WHERE cpt_code = '0600T' "
+                           "AND setting = 'hospital_outpatient' ORDER BY 1") == [
+        (2022, Decimal("9096.46")), (2023, Decimal("9300.00"))]
+    assert query(database, "SELECT guide_year, count(*) FROM terminology GROUP BY 1 ORDER BY 1") == [
+        (2022, 11), (2023, 10)]
+    after = everything(database)
+    assert {name: [r for r in rows if r[0] == 2022] for name, rows in after.items()} == \
+        {name: [r for r in rows if r[0] == 2022] for name, rows in loaded.items()}
+
+    # run from inside the year's folder, without year_folder: the CSVs of the current folder
+    done = shell(server, f"psql -d years -q -f {outputs.parent}/schemas/postgres-year.sql", outputs / "2023")
+    assert (done.returncode, done.stderr) == (0, "")
+    assert everything(database) == loaded
+
+
+def test_a_failed_load_rolls_back_to_what_the_database_held(server, outputs, tmp_path):
+    database = fresh_database(server, "rollback")
+    for year in (2022, 2023):
+        assert load_year(server, database, outputs / str(year)).returncode == 0
+    before = everything(database)
+    bad = tmp_path / "outputs" / "2023"
+
+    # a bad value in the last file read: every table of 2023 keeps its rows
+    shutil.copytree(outputs / "2023", bad)
+    provenance = (bad / "provenance.csv").read_text(encoding="utf-8")
+    (bad / "provenance.csv").write_text(provenance.replace("2023,codes,0600T,", "2023,codes,0600T,,", 1),
+                                        encoding="utf-8")
+    done = load_year(server, database, bad, cwd=tmp_path)
+    assert done.returncode == 3  # psql's status when ON_ERROR_STOP stops a script
+    assert "ERROR:  extra data after last expected column" in done.stderr
+    assert everything(database) == before
+
+    # a folder holding two years (2022's codes in 2023's folder) is refused, naming the count
+    shutil.copy(outputs / "2023" / "provenance.csv", bad / "provenance.csv")
+    codes = (outputs / "2022" / "codes.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    with open(bad / "codes.csv", "a", encoding="utf-8") as fh:
+        fh.writelines(codes[1:])
+    done = load_year(server, database, bad, cwd=tmp_path)
+    assert done.returncode == 3
+    assert "ERROR:  the CSVs hold 2 guide years: load the folder of one year" in done.stderr
+    assert everything(database) == before
+
+    # a missing file
+    (bad / "exclusions.csv").unlink()
+    done = load_year(server, database, bad, cwd=tmp_path)
+    assert done.returncode == 3
+    assert "exclusions.csv: No such file or directory" in done.stderr
+    assert everything(database) == before

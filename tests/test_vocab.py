@@ -51,8 +51,10 @@ def test_every_concept_normalize_places_a_column_by_is_listed_and_used():
      "(missing ), unterminated subpattern at position 9)"),
     ("characters.csv", "FB0G,letters,ff,NOT A CODE POINT", "line 31: code_point 'FB0G' is not a hexadecimal code point"),
     ("running_text.csv", "Continued,extra", "line 12: 1 values expected (wording)"),
-    ("diff_checks.csv", "payments,payment_usd,a lot",
-     "line 5: beyond_pct 'a lot' is not a percentage (or blank, for any change)"),
+    ("diff_checks.csv", "payments,changed,payment_usd,a lot",
+     "line 13: beyond_pct 'a lot' is not a percentage (or blank, for any change)"),
+    ("diff_checks.csv", "payments,moved,payment_usd,",
+     "line 13: change 'moved' is not one of added, removed, changed, vanished"),
 ])
 def test_a_bad_entry_names_the_file_the_line_and_what_is_wrong(words, name, line, message):
     _append(words / name, line)

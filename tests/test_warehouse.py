@@ -144,24 +144,41 @@ def test_latest_payments_are_the_newer_years(outputs):
 
 
 def test_payment_changes_with_percentages(outputs):
+    OPPS, ASC, NONE = (None, None, "5362", "5362", "J1", "J1"), (None, None, None, None, "J8", "J8"), (None,) * 6
     assert sql(outputs, "SELECT * FROM payment_changes ORDER BY cpt_code, setting") == [
         ("0600T", "ambulatory_surgical_center", 2022, 2023, "national_rate", "national_rate",
-         D("6243.45"), D("6000.00"), D("-243.45"), D("-3.90")),
+         D("6243.45"), D("6000.00"), D("-243.45"), D("-3.90"), *ASC[2:]),
         ("0600T", "hospital_outpatient", 2022, 2023, "national_rate", "national_rate",
-         D("9096.46"), D("9278.39"), D("181.93"), D("2.00")),
+         D("9096.46"), D("9278.39"), D("181.93"), D("2.00"), *OPPS[2:]),
         ("0600T", "physician_facility", 2022, 2023, "contractor_priced", "contractor_priced",
-         None, None, None, None),
+         None, None, None, None, *NONE[2:]),
         ("0600T", "physician_non_facility", 2022, 2023, "contractor_priced", "contractor_priced",
-         None, None, None, None),
+         None, None, None, None, *NONE[2:]),
         ("0601T", "ambulatory_surgical_center", 2022, 2023, "national_rate", "national_rate",
-         D("5063.52"), D("5163.52"), D("100.00"), D("1.97")),
+         D("5063.52"), D("5163.52"), D("100.00"), D("1.97"), *ASC[2:]),
         ("0601T", "hospital_outpatient", 2022, 2023, "national_rate", "national_rate",
-         D("9096.46"), D("9096.46"), D("0.00"), D("0.00")),
+         D("9096.46"), D("9096.46"), D("0.00"), D("0.00"), *OPPS[2:]),
         ("0601T", "physician_facility", 2022, 2023, "contractor_priced", "national_rate",
-         None, D("812.30"), None, None),
+         None, D("812.30"), None, None, *NONE[2:]),
         ("0601T", "physician_non_facility", 2022, 2023, "contractor_priced", "contractor_priced",
-         None, None, None, None),
+         None, None, None, None, *NONE[2:]),
     ]
+
+
+def test_payment_changes_show_both_years_apc_and_indicator():
+    """An ASC payment indicator J8 -> G2 and an APC 5362 -> 5361 are in the view, beside the amounts."""
+    with duckdb.connect() as con:
+        create_schema(con)
+        create_views(con)
+        for year, apc, opps, asc in ((2022, "5362", "J1", "J8"), (2023, "5361", "J1", "G2")):
+            con.execute("INSERT INTO payments VALUES (?, '0600T', 'hospital_outpatient', 'national_rate', 9096.46, "
+                        "NULL, ?, ?, 3)", [year, apc, opps])
+            con.execute("INSERT INTO payments VALUES (?, '0600T', 'ambulatory_surgical_center', 'national_rate', "
+                        "6243.45, NULL, NULL, ?, 3)", [year, asc])
+        got = con.execute("SELECT setting, previous_apc, apc, previous_indicator, indicator FROM payment_changes "
+                          "ORDER BY setting").fetchall()
+    assert got == [("ambulatory_surgical_center", None, None, "J8", "G2"),
+                   ("hospital_outpatient", "5362", "5361", "J1", "J1")]
 
 
 def test_percent_is_exact_and_rounds_half_away_from_zero():

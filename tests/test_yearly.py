@@ -129,6 +129,7 @@ def test_the_yearly_loop_through_the_makefile(repo):
         "  guide: 1 changed",
         "  check against the PDF: 1 change(s), listed first in report.md",
         "report: outputs/diffs/2022-2023/report.md",
+        "report: outputs/diffs/2022-2023/report.html",
     ]
     for args in (("NEW=2023",), ("OLD=2022",)):  # the default pair and OLD NEW: tests/test_diff.py
         done = make(repo, "diff", *args)

@@ -271,11 +271,17 @@ def table_parquet_bytes(table: F.Table, frame: pd.DataFrame) -> bytes:
     return _parquet(table, _arrow(table, frame))
 
 
-def publish_diff(changes: pd.DataFrame, report: str, outputs: Path, old_year: int, new_year: int) -> Path:
-    """Write changes.csv, changes.parquet and report.md for two years, all at once. Returns the folder."""
+def publish_diff(changes: pd.DataFrame, report: str, report_html: str, outputs: Path, old_year: int,
+                 new_year: int) -> Path:
+    """Write changes.csv, changes.parquet, report.md and report.html for two years, all at once.
+
+    Returns the folder. The folder is replaced whole, so a reader never finds
+    a report.html of one run beside the changes of another.
+    """
     files = {
         "changes.csv": csv_bytes(changes[F.CHANGES.columns]),
         "changes.parquet": table_parquet_bytes(F.CHANGES, changes),
+        "report.html": report_html.encode("utf-8"),
         "report.md": report.encode("utf-8"),
     }
     return write_folder(files, diff_folder(outputs, old_year, new_year))

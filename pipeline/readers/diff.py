@@ -2,9 +2,9 @@
 
 It runs after publish, on what publish wrote:
 
-    outputs/<old>/ + outputs/<new>/ ─▶ diff ─▶ publish.publish_diff ─▶ outputs/diffs/<old>-<new>/
-    (validated again)                 (frames)                          changes.csv, changes.parquet,
-                                                                        report.md
+    outputs/<old>/ + outputs/<new>/ ─▶ diff ─▶ diff_report ─▶ publish.publish_diff ─▶ outputs/diffs/<old>-<new>/
+    (validated again; the payments     (frames,   (report.md,                         changes.csv, changes.parquet,
+     of every year for the charts)      flags)     report.html)                       report.md, report.html
 
 Each dataset (codes, payments, exclusions, terminology) is matched row by row
 on its natural key, and the manifest's document facts (title, effective_date,
@@ -24,16 +24,21 @@ Only real changes count:
   from guide_year and has not changed; any other difference (effective
   2023-04-01, a new document number) has.
 
-Some changes are more likely a misread than a real change: a payment that
-moves by more than a quarter, a status that flips. The rules are data,
-`pipeline/vocab/diff_checks.csv` (dataset, field, and the percent beyond which
-a change is flagged; empty: every change of that field). `report.md` lists the
-flagged changes first, as "check against the PDF", with the page each value was
-printed on in both years (from provenance).
+Some changes are more likely a misread than a real change: a code added or
+removed, a payment status, APC or indicator that changes, a payment that
+moves by more than a quarter, a table that had rows and has none. The rules
+are data, `pipeline/vocab/diff_checks.csv` (`Check`); `flags` applies them,
+each flag with the page its value was printed on in both years (from
+provenance), and the reports list them first, as "check against the PDF".
+
+A year is never compared with itself (`make diff OLD=<the latest year>`
+would otherwise report "no changes" about nothing): `choose_years` refuses it.
 
 `compare` does the work on two years' tables and manifests (no I/O);
 `diff_years` reads both years after checking they are published and valid;
-`run` hands the result to `pipeline.publish`, the only module that writes.
+`run` has `pipeline.readers.diff_report` render the reports (matplotlib is
+loaded there, for diffs only) and hands them to `pipeline.publish`, the only
+module that writes.
 """
 
 from __future__ import annotations
@@ -57,7 +62,6 @@ from pipeline.readers.check import OutputsInvalid, verified_year
 GUIDE_FACTS = ("title", "effective_date", "document_number")
 #: Where a value was printed, not what it says.
 NOT_COMPARED = ("guide_year", "source_page")
-_TITLES = {"codes": "Codes", "payments": "Payments", "exclusions": "Exclusions", "terminology": "Terms"}
 
 
 class YearNotPublished(GuideError):
@@ -66,6 +70,10 @@ class YearNotPublished(GuideError):
 
 class OutputsUnreadable(GuideError):
     """A published year cannot be read back or no longer passes its schemas."""
+
+
+class SameYear(GuideError):
+    """The pair asked for is one year twice (`make diff OLD=<the latest year>`)."""
 
 
 # ---------------------------------------------------------------- values
@@ -194,60 +202,147 @@ def compare(old_tables: dict[str, pd.DataFrame], new_tables: dict[str, pd.DataFr
 
 #: The flagging rules, beside the guide's vocabulary (and read from a copy under `vocab.use`).
 CHECKS_FILE = "diff_checks.csv"
+_KINDS = ("added", "removed", "changed", "vanished")
 
 
 @dataclass(frozen=True)
 class Check:
-    """A change of `dataset.field` to look at in the PDF: beyond `beyond_pct` percent, or any if None."""
+    """One rule of `diff_checks.csv`: a `change` of `dataset` to look at in the PDF.
+
+    `change` is added, removed or changed (a change row of that kind), or
+    vanished (the table had rows in the old year and has none in the new).
+    `field` narrows a changed rule to one column (None: any column);
+    `beyond_pct` narrows it to an amount that moved by more than that percent
+    either way.
+    """
 
     dataset: str
-    field: str
-    beyond_pct: Decimal | None
+    change: str
+    field: str | None = None
+    beyond_pct: Decimal | None = None
 
     def why(self, change: dict) -> str | None:
-        """Why `change` (a change row) needs a look, or None if it does not."""
-        if change["dataset"] != self.dataset or change["field"] != self.field or change["change"] != "changed":
+        """Why `change` (a change row) needs a look, or None if this rule does not flag it."""
+        if change["dataset"] != self.dataset or change["change"] != self.change:
+            return None
+        if self.change != "changed":
+            return self.change
+        if self.field is not None and change["field"] != self.field:
             return None
         if self.beyond_pct is None:
-            return f"{self.field} changed"
+            return f"{change['field']} changed"
         pct = _plain(change["pct_change"])
         if pct is not None and abs(pct) > self.beyond_pct:
             return f"moved more than {self.beyond_pct}%"
         return None
 
+    def problem(self) -> str | None:
+        """What makes this rule mean nothing (a dataset or field that does not exist, a percent on text), or None."""
+        if self.change not in _KINDS:
+            return f"change {self.change!r} is not one of {', '.join(_KINDS)}"
+        if self.dataset not in F.CHANGE_DATASETS:
+            return f"dataset {self.dataset!r} is not one of {', '.join(F.CHANGE_DATASETS)}"
+        if self.change != "changed":
+            if self.dataset not in F.DATASETS:
+                return f"{self.dataset} has no rows to be {self.change}: only its fields change"
+            if self.field is not None or self.beyond_pct is not None:
+                return f"field and beyond_pct are for a changed rule; a {self.change} rule names the dataset only"
+            return None
+        table = F.TABLES.get(self.dataset)
+        compared = list(GUIDE_FACTS) if table is None else _value_columns(table)
+        if self.field is not None and self.field not in compared:
+            return f"field {self.field!r} is not a compared column of {self.dataset} ({', '.join(compared)})"
+        if self.beyond_pct is not None and (table is None or self.field is None or not _is_amount(table, self.field)):
+            return "beyond_pct is for a changed amount (a field with a pct_change: payments payment_usd or rvus)"
+        return None
+
 
 def checks() -> tuple[Check, ...]:
-    """The rules of `pipeline/vocab/diff_checks.csv`, in file order."""
-    return tuple(Check(r["dataset"], r["field"], Decimal(r["beyond_pct"]) if r["beyond_pct"].strip() else None)
-                 for r in vocab.rows(CHECKS_FILE))
+    """The rules of `pipeline/vocab/diff_checks.csv`, in file order; a rule that means nothing is refused.
+
+    `vocab` checks each column alone; a rule naming a dataset or field the
+    diff does not compare, or a percentage on a text field, would flag
+    nothing, silently, so it raises `VocabularyError` naming the line.
+    """
+    rules = []
+    for line, r in enumerate(vocab.rows(CHECKS_FILE), start=2):  # line 1 is the header
+        rule = Check(r["dataset"], r["change"], r["field"].strip() or None,
+                     Decimal(r["beyond_pct"]) if r["beyond_pct"].strip() else None)
+        problem = rule.problem()
+        if problem:
+            raise vocab.VocabularyError(f"{vocab.VOCAB_DIR / CHECKS_FILE}: line {line}: {problem}")
+        rules.append(rule)
+    return tuple(rules)
 
 
 @dataclass(frozen=True)
 class Flag:
-    """A change to check against the PDF: the change row, why, and the page it was printed on each year."""
+    """One line of "Check against the PDF": what to look at, why, and the pages it was printed on each year.
 
-    change: dict
+    A changed field carries both values and its percent; an added or removed row
+    only its key; a vanished table its row counts ("11 rows", "0 rows").
+    """
+
+    dataset: str
+    key: str | None
+    field: str | None
+    old_value: str | None
+    new_value: str | None
+    pct_change: Decimal | None
     why: str
-    old_page: int | None
-    new_page: int | None
+    old_pages: str | None
+    new_pages: str | None
 
 
-def _printed_on(tables: dict[str, pd.DataFrame], dataset: str, key: str, field: str) -> int | None:
-    """The page the value of `dataset` `key` `field` was read from, by the year's provenance."""
+def _printed_on(tables: dict[str, pd.DataFrame], dataset: str, key: str | None = None,
+                field: str | None = None) -> str | None:
+    """The pages the values of `dataset` (its row `key`, its `field`) were read from, by the year's provenance.
+
+    "3", or "5, 6" for a table over two pages; None when the year printed none.
+    """
     prov = tables["provenance"]
-    hit = prov[(prov["dataset"] == dataset) & (prov["key"] == key) & (prov["field"] == field)]
-    return int(hit["page"].iloc[0]) if len(hit) else None
+    hit = prov["dataset"] == dataset
+    if key is not None:
+        hit &= prov["key"] == key
+    if field is not None:
+        hit &= prov["field"] == field
+    pages = sorted({int(p) for p in prov.loc[hit, "page"]})
+    return ", ".join(map(str, pages)) or None
+
+
+def vanished(diff: "Diff", rules: tuple[Check, ...]) -> list[Flag]:
+    """Tables that had rows in the old year and have none in the new one, where a vanished rule asks.
+
+    An empty table is more often a section the reading missed than a guide
+    that dropped it, so it is one flag naming both counts, not N removals.
+    """
+    asked = {rule.dataset for rule in rules if rule.change == "vanished"}
+    out = []
+    for name in F.DATASETS:
+        before, after = len(diff.old_tables[name]), len(diff.new_tables[name])
+        if name in asked and before and not after:
+            out.append(Flag(name, None, None, f"{before} rows", "0 rows", None,
+                            f"had {before} rows in {diff.old_year}, none in {diff.new_year}",
+                            _printed_on(diff.old_tables, name), None))
+    return out
 
 
 def flags(diff: "Diff", rules: tuple[Check, ...] | None = None) -> list[Flag]:
-    """The changes of `diff` that a rule flags, in change order, each with its pages in both years."""
+    """What to check against the PDF: vanished tables first, then each flagged change in change order.
+
+    The rows of a vanished table are not flagged one by one: its one line says it.
+    """
     rules = checks() if rules is None else rules
-    out = []
+    out = vanished(diff, rules)
+    gone = {flag.dataset for flag in out}
     for change in diff.changes.to_dict("records"):
         why = next((w for w in (rule.why(change) for rule in rules) if w), None)
-        if why:
-            out.append(Flag(change, why, _printed_on(diff.old_tables, change["dataset"], change["key"], change["field"]),
-                            _printed_on(diff.new_tables, change["dataset"], change["key"], change["field"])))
+        if not why or change["dataset"] in gone:
+            continue
+        dataset, key, field = change["dataset"], change["key"], change["field"]
+        out.append(Flag(dataset, key, field, change["old_value"], change["new_value"], _plain(change["pct_change"]),
+                        why, _printed_on(diff.old_tables, dataset, key, field) if dataset in F.TABLES else None,
+                        _printed_on(diff.new_tables, dataset, key, field) if dataset in F.TABLES else None))
     return out
 
 
@@ -277,7 +372,9 @@ def choose_years(outputs: Path, old: int | None = None, new: int | None = None) 
     """The pair to compare: as given, or by default the two latest published years.
 
     With `old` alone, `new` is the latest year; with `new` alone, `old` is the
-    published year before it.
+    published year before it. A year is never compared with itself: that
+    would report "no changes" about nothing (`make diff OLD=<the latest year>`),
+    so it is refused, saying which pair to ask for.
     """
     years = year_folders(outputs)  # a year folder that fails its checks is refused below, never skipped
     present = ", ".join(map(str, years)) or "none"
@@ -289,6 +386,12 @@ def choose_years(outputs: Path, old: int | None = None, new: int | None = None) 
         if len(earlier) < (2 if new is None else 1):
             raise YearNotPublished(f"need two published years to diff under {outputs}; years present: {present}")
         return (earlier[-2], earlier[-1]) if new is None else (earlier[-1], new)
+    if new is None and old == years[-1]:
+        raise SameYear(f"{old} is the latest published year under {outputs}: there is nothing newer to compare "
+                       f"it with; years present: {present} (without OLD, diff compares the two latest)")
+    if old == new:
+        raise SameYear(f"OLD and NEW are both {old}: a year compared with itself has no changes; years present: "
+                       f"{present}")
     return old, years[-1] if new is None else new
 
 
@@ -309,86 +412,31 @@ def diff_years(outputs: Path, old: int | None = None, new: int | None = None) ->
     return Diff(old, new, compare(old_tables, new_tables, old_manifest, new_manifest), old_tables, new_tables)
 
 
+def payment_history(outputs: Path, diff: Diff) -> dict[int, pd.DataFrame]:
+    """The payments of every published year, by year (for report.html's charts), each year verified first.
+
+    The two years compared are already read; a year that fails its checks is
+    refused here as it is by the diff, never left out of the pictures.
+    """
+    read = {diff.old_year: diff.old_tables, diff.new_year: diff.new_tables}
+    return {year: (read[year] if year in read else _read_year(outputs, year)[0])["payments"]
+            for year in year_folders(outputs)}
+
+
 def run(outputs: Path, old: int | None = None, new: int | None = None) -> tuple[Diff, Path]:
-    """Compare two years and publish changes.csv, changes.parquet and report.md. Returns the folder."""
+    """Compare two years and publish changes.csv, changes.parquet, report.md and report.html. Returns the folder."""
+    from pipeline.readers.diff_report import html, markdown  # the report and its charts: only `diff` needs them
+
     diff = diff_years(outputs, old, new)
-    folder = publish_diff(diff.changes, report(diff), outputs, diff.old_year, diff.new_year)
+    folder = publish_diff(diff.changes, markdown(diff), html(diff, payment_history(outputs, diff)), outputs,
+                          diff.old_year, diff.new_year)
     return diff, folder
 
 
 # ---------------------------------------------------------------- telling people
 
-def _cell(value) -> str:
-    text = _text(value)
-    return "" if text is None else " ".join(text.split()).replace("|", "\\|")
-
-
-def _row(cells) -> str:
-    return "| " + " | ".join(cells) + " |"
-
-
-def _pct(value) -> str:
-    value = _plain(value)
-    return "" if value is None else f"{value:+}%"
-
-
-def report(diff: Diff) -> str:
-    """The human report (Markdown): counts, payment changes, rows added or removed, other changes."""
-    o, n = diff.old_year, diff.new_year
-    lines = [f"# Changes from the {o} to the {n} guide", ""]
-    if not diff.changed:
-        lines.append(f"No changes: codes, payments, exclusions, terms and document facts of {n} are as in {o}.")
-        return "\n".join(lines) + "\n"
-
-    lines += [_row(["dataset", "added", "removed", "changed"]), "|---|--:|--:|--:|"]
-    lines += [_row([name, *(str(c) for c in kinds.values())]) for name, kinds in diff.counts().items()]
-    lines += ["", "Counts are rows of `changes.csv`: an added or removed row counts once, a changed row once "
-                  "per changed field. Page numbers and provenance are not compared.", ""]
-
-    flagged = flags(diff)
-    if flagged:
-        lines += ["## Check against the PDF", "",
-                  f"{len(flagged)} change(s) large enough that a misread is as likely as a real change: look at "
-                  "the pages named before trusting them (rules: `pipeline/vocab/diff_checks.csv`).", "",
-                  _row(["dataset", "key", "field", str(o), str(n), "change", "why", f"{o} page", f"{n} page"]),
-                  "|---|---|---|--:|--:|--:|---|--:|--:|"]
-        lines += [_row([f.change["dataset"], _cell(f.change["key"]), f.change["field"], _cell(f.change["old_value"]),
-                        _cell(f.change["new_value"]), _pct(f.change["pct_change"]), f.why, _cell(f.old_page),
-                        _cell(f.new_page)]) for f in flagged]
-        lines.append("")
-
-    records = diff.changes.to_dict("records")
-    payments = [r for r in records if r["dataset"] == "payments" and r["change"] == "changed"]
-    if payments:
-        lines += ["## Payment changes", "", _row(["code", "setting", "field", str(o), str(n), "change"]),
-                  "|---|---|---|--:|--:|--:|"]
-        lines += [_row([*(_cell(k) for k in r["key"].split("|")), r["field"], _cell(r["old_value"]),
-                        _cell(r["new_value"]), _pct(r["pct_change"])]) for r in payments]
-        lines.append("")
-
-    for name in F.DATASETS:
-        table = F.TABLES[name]
-        columns = _key_columns(table) + _value_columns(table)
-        for kind, tables in (("added", diff.new_tables), ("removed", diff.old_tables)):
-            keys = [r["key"] for r in records if r["dataset"] == name and r["change"] == kind]
-            if not keys:
-                continue
-            by_key = {"|".join(k): row for k, row in _rows_by_key(tables[name], table).items()}
-            lines += [f"## {_TITLES[name]} {kind}", "", _row(columns), "|" + "---|" * len(columns)]
-            lines += [_row([_cell(by_key[key][c]) for c in columns]) for key in keys]
-            lines.append("")
-
-    other = [r for r in records if r["change"] == "changed" and r["dataset"] != "payments"]
-    if other:
-        lines += ["## Other changes", "", _row(["dataset", "key", "field", str(o), str(n)]), "|---|---|---|---|---|"]
-        lines += [_row([r["dataset"], _cell(r["key"]), r["field"], _cell(r["old_value"]), _cell(r["new_value"])])
-                  for r in other]
-        lines.append("")
-    return "\n".join(lines[:-1]) + "\n"
-
-
 def summary(diff: Diff) -> list[str]:
-    """A few lines for the terminal: the total, then counts per dataset that changed."""
+    """A few lines for the terminal: the total, counts per dataset that changed, how many to check."""
     head = f"{diff.old_year} -> {diff.new_year}"
     if not diff.changed:
         return [f"{head}: no changes"]
@@ -398,6 +446,6 @@ def summary(diff: Diff) -> list[str]:
         if parts:
             lines.append(f"  {name}: {', '.join(parts)}")
     flagged = flags(diff)
-    if flagged:
-        lines.append(f"  check against the PDF: {len(flagged)} change(s), listed first in report.md")
+    lines.append(f"  check against the PDF: {len(flagged)} change(s), listed first in report.md" if flagged
+                 else "  check against the PDF: none")
     return lines

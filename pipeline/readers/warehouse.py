@@ -99,7 +99,9 @@ VIEWS = {
             SELECT cpt_code, setting,
                    lag(guide_year) OVER w AS previous_year, guide_year,
                    lag(payment_status) OVER w AS previous_status, payment_status,
-                   lag(payment_usd) OVER w AS previous_usd, payment_usd
+                   lag(payment_usd) OVER w AS previous_usd, payment_usd,
+                   lag(apc) OVER w AS previous_apc, apc,
+                   lag(indicator) OVER w AS previous_indicator, indicator
             FROM payments
             WINDOW w AS (PARTITION BY cpt_code, setting ORDER BY guide_year)
         ), cents AS (
@@ -114,7 +116,8 @@ VIEWS = {
                CAST(CAST(sign(change_cents) * sign(previous_cents)
                          * ((2 * abs(change_cents) * 10000 + abs(previous_cents))
                             // NULLIF(2 * abs(previous_cents), 0)) AS DECIMAL(18,0)) * 0.01
-                    AS DECIMAL(18,2)) AS change_pct
+                    AS DECIMAL(18,2)) AS change_pct,
+               previous_apc, apc, previous_indicator, indicator
         FROM cents
     """,
 }
