@@ -16,6 +16,10 @@ stating its year is a data edit here, not a code edit:
 * `characters.csv`: code points read as something else (ligatures as their
   letters, other hyphens and spaces, zero-width characters dropped, the soft
   hyphen); `pipeline.text` applies them to every extracted character.
+* `reading_equivalents.csv`: forms the two readings of a box (pdfminer's and
+  PDFium's) may print differently for one thing, each with the producer it was
+  seen from (typographic quotes, dashes, list bullets);
+  `pipeline.validate` compares the readings after them.
 
 Wordings are compared after `header_key`: case, spacing, line breaks (a break after
 a hyphen too), "®" and footnote marks do not matter.
@@ -110,6 +114,7 @@ class VocabFile:
 
 _PAYMENT_STATUSES = ("contractor_priced", "not_applicable")
 _CHARACTER_KINDS = ("letters", "hyphen", "space", "drop", "soft_hyphen")
+_EQUIVALENT_KINDS = ("same", "mark")
 _FACTS = ("guide_year", "effective_date", "document_number")
 
 #: Every vocabulary file, what its columns are and what each value may be.
@@ -126,6 +131,8 @@ REGISTRY: dict[str, VocabFile] = {f.name: f for f in (
     VocabFile("document_facts.csv", ("fact", "pattern"), {"fact": _one_of(*_FACTS), "pattern": _regex}),
     VocabFile("characters.csv", ("code_point", "kind", "reads_as", "name"),
               {"code_point": _code_point, "kind": _one_of(*_CHARACTER_KINDS)}),
+    VocabFile("reading_equivalents.csv", ("code_point", "kind", "reads_as", "producer", "name"),
+              {"code_point": _code_point, "kind": _one_of(*_EQUIVALENT_KINDS), "producer": _present}),
     VocabFile("diff_checks.csv", ("dataset", "field", "beyond_pct"),
               {"dataset": _present, "field": _present, "beyond_pct": _number_or_blank}),
 )}
@@ -163,6 +170,9 @@ _ABOUT = {
     "sentinels.csv": "Cell wordings that stand for a payment status instead of an amount.",
     "document_facts.csv": "Regular expressions for facts printed in the prose; the named group is the value.",
     "characters.csv": "Code points read as something else before any pattern is matched.",
+    "reading_equivalents.csv": "Forms the two readings of a box may print differently for one thing (`same`: read "
+                               "as `reads_as`; `mark`: a list marker, left out), each with the producer it was "
+                               "seen from; the second reading compares after them.",
     "diff_checks.csv": "Changes `diff` flags as \"check against the PDF\" (beyond a percentage; blank: any).",
 }
 
@@ -184,6 +194,8 @@ def markdown() -> str:
             f"- `sentinels.csv` `payment_status`: {', '.join(f'`{v}`' for v in _PAYMENT_STATUSES)}",
             f"- `document_facts.csv` `fact`: {', '.join(f'`{v}`' for v in _FACTS)}; `pattern` must compile",
             f"- `characters.csv` `kind`: {', '.join(f'`{v}`' for v in _CHARACTER_KINDS)}; `code_point` in hexadecimal",
+            f"- `reading_equivalents.csv` `kind`: {', '.join(f'`{v}`' for v in _EQUIVALENT_KINDS)}; `code_point` in "
+            "hexadecimal; `producer` must say where the form was seen",
             "- `diff_checks.csv` `beyond_pct`: a number, or blank for any change", ""]
     return "\n".join(out)
 
@@ -196,6 +208,7 @@ def check() -> None:
         _header_patterns(kind)
     _running_patterns()
     characters()
+    equivalents()
 
 
 @contextmanager
@@ -217,7 +230,7 @@ def use(directory: Path):
 
 def _forget() -> None:
     for loaded in (_header_patterns, _sentinels, fact_patterns, header_words, characters, _running_patterns,
-                   concepts):
+                   concepts, equivalents):
         loaded.cache_clear()
 
 
@@ -291,3 +304,11 @@ def characters() -> dict[str, tuple[str, str]]:
     kind is `letters` (a ligature), `hyphen`, `space`, `drop` (zero-width) or `soft_hyphen`.
     """
     return {chr(int(r["code_point"], 16)): (r["kind"], r["reads_as"]) for r in rows("characters.csv")}
+
+
+@cache
+def equivalents() -> dict[str, str]:
+    """Forms two readings of one box may differ by, each as what it is compared as: char -> text
+    ("" for a list marker), from `reading_equivalents.csv`."""
+    return {chr(int(r["code_point"], 16)): "" if r["kind"] == "mark" else r["reads_as"]
+            for r in rows("reading_equivalents.csv")}
