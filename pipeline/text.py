@@ -150,8 +150,10 @@ def vocabulary(texts) -> frozenset[str]:
 
 def legible(text: str, reread: str) -> str:
     """A text holding glyphs no font maps (U+FFFD), as a message quotes it: the second reading (PDFium's)
-    when it reads every glyph as a printable character, else the text with U+FFFD where it could not."""
+    when it reads every glyph, as many as there are, as a printable character; else the text with
+    U+FFFD where it could not."""
     clean = squash(reread)
-    if clean and not any(unicodedata.category(ch) in ("Cc", "Co", "Cs") or ch == UNMAPPED for ch in clean):
+    if len("".join(clean.split())) == len("".join(text.split())) and not any(
+            unicodedata.category(ch) in ("Cc", "Co", "Cs") or ch == UNMAPPED for ch in clean):
         return clean
     return squash(text)

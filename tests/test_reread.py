@@ -10,7 +10,7 @@ from tools.testkit.paths import FIXTURES, SOURCE_2022, SOURCES
 from pipeline.errors import ReadingsDisagree
 from pipeline.extract import extract, visible
 from pipeline.run.build import parse_source
-from pipeline.validate import check_second_reading, reading_key
+from pipeline.validate import check_second_reading, reading_key, same_text
 
 ALL = [SOURCE_2022] + sorted(FIXTURES.glob("*.pdf")) + sorted((FIXTURES / "visibility").glob("*.pdf"))
 
@@ -75,3 +75,26 @@ def test_reading_keys_ignore_layout_not_values():
     assert reading_key("e\ufb00ective") == reading_key("effective", pdfium=True)
     assert reading_key("$9,096.46") != reading_key("$19,096.46", pdfium=True)
     assert reading_key("ICD-10-PCS") == reading_key("ICD-10-PCS", pdfium=True)
+
+
+def test_text_is_compared_on_its_letters_and_digits_after_known_equivalent_forms():
+    # the readings: PDFium losing a justified line's word spaces, and a list marker read after the line
+    assert same_text("The IRE procedures described in this guide", "", "TheIREproceduresdescribedinthisguide")
+    assert same_text("• Guarantee coverage by third party health payors.", "",
+                     "Guarantee coverage by third party health payors.•")
+    assert same_text("\uf0b7 Verify each code", "", "Verify each code")  # a Word Symbol-font bullet read as nothing
+    assert same_text("the payer’s “rules”", "", "the payers \"rules\"")  # quotes, one read as nothing
+    assert same_text("ﬂuoroscopic e\ufb00ective", "", "fluoroscopic effective")  # compatibility forms
+    assert same_text("ultra\xad\nsound", "", "ultra\x02sound")  # soft hyphen, PDFium's line-end hyphen
+    # a letter or a digit that differs is a difference
+    assert not same_text("Ablation", "", "Ablαtion")
+    assert not same_text("1 or more tumors", "", "2 or more tumors")
+    assert not same_text("tumors", "", "tumor")
+
+
+def test_a_footnote_mark_may_sit_elsewhere_in_the_second_reading_or_not_be_in_it():
+    text, mask = "tumors1 and organs", "      ^           "
+    assert same_text(text, mask, "tumors and organs 1")
+    assert same_text(text, mask, "tumors and organs")
+    assert not same_text(text, mask, "tumors and organs 2")  # not the mark extract split off
+    assert not same_text("tumors1 and organs", " " * 18, "tumors and organs 1")  # a digit printed full size
