@@ -316,6 +316,8 @@ def same_text(text: str, sup_mask: str, reread: str) -> bool:
     """Do two readings of a text hold the same letters and digits in order (its punctuation, spacing and
     list markers aside)? Footnote marks (raised, in `sup_mask`), which extract splits off, may sit
     elsewhere in PDFium's reading, or not be in it."""
+    if "".join(text.split()) == "".join(reread.split()):
+        return True  # the same characters: nothing to fold
     theirs = _letters(reread)
     if _letters(text) == theirs:
         return True
@@ -366,7 +368,9 @@ def check_second_reading(raw, guide) -> None:
             u = used.get(_key(row.page, row.x0, row.top, row.x1, row.bottom))
             if u is None:
                 continue
-            if u.strict:
+            if "".join(row.text.split()) == "".join(row.reread.split()):
+                same = True  # the same characters: nothing to fold
+            elif u.strict:
                 same = reading_key(row.text) == reading_key(row.reread, pdfium=True)
             else:
                 same = same_text(row.text, row.sup_mask, row.reread)

@@ -41,20 +41,18 @@ def provenance(year: int, record: Record) -> list[dict]:
 
 def used(record: Record) -> list[Used]:
     """Every cell one published row's values were read from, each named for a stop, in column order."""
-    out = []
-    for name, read in record.fields.items():
-        if name not in _NAMES:
-            continue
-        fields = record.fields
-        if record.dataset == "terminology":
-            what = f"term {fields['term'].value!r}" if name == "term" else f"{fields['term'].value!r} definition"
-        elif record.dataset == "payments":
-            what = f"{fields['cpt_code'].value} {fields['setting'].value} {_NAMES[name]}"
-        else:
-            what = f"{fields['cpt_code'].value} {_NAMES[name]}"
-        out += [Used(page, box, what, strict=name not in TEXT_FIELDS, table=_TABLE[record.dataset])
-                for page, box in read.piece.parts]
-    return out
+    fields = record.fields
+    if record.dataset == "terminology":
+        term = fields["term"].value
+        names = {"term": f"term {term!r}", "description": f"{term!r} definition"}
+    elif record.dataset == "payments":
+        head = f"{fields['cpt_code'].value} {fields['setting'].value}"
+        names = {name: f"{head} {_NAMES[name]}" for name in fields if name in _NAMES}
+    else:
+        names = {name: f"{fields['cpt_code'].value} {_NAMES[name]}" for name in fields if name in _NAMES}
+    table = _TABLE[record.dataset]
+    return [Used(page, box, what, strict=name not in TEXT_FIELDS, table=table)
+            for name, what in names.items() for page, box in fields[name].piece.parts]
 
 
 _TABLE = {"codes": "payment", "payments": "payment", "exclusions": "payment", "terminology": "terminology"}
