@@ -211,20 +211,20 @@ def _hidden_runs(number: int, hidden: list[tuple[dict, str, bool]]) -> list[dict
 
 
 def _flat_lines(chars: list[dict]) -> list[list[dict]]:
-    """Text too small to see, as lines: by baseline, each in the order it was shown (its glyphs may
-    all lie on one point, so neither their heights nor the gaps between them say where words end)."""
+    """Text too small to see, as lines: by baseline, each in the order it was shown, a space where one
+    run of it stops and the next starts elsewhere (its glyphs may all lie on one point, so neither their
+    heights nor the gaps between them say where lines and words end)."""
     lines: dict[float, list[dict]] = {}
     for c in chars:
         lines.setdefault(round(c["matrix"][5], 1), []).append(c)
     out = []
     for _, line in sorted(lines.items(), key=lambda item: -item[0]):
-        runs: dict[float, list[dict]] = {}
-        for c in line:  # each run of glyphs shown from one point, left to right; in each, the stream's order
-            runs.setdefault(round(c["x0"], 0), []).append(c)
-        ordered = []
-        for _, run in sorted(runs.items()):
-            ordered += run + [{**run[-1], "text": " "}]
-        out.append(ordered)
+        shown = [line[0]]
+        for before, c in zip(line, line[1:]):
+            if abs(c["x0"] - before["x1"]) > visible.MIN_SIZE:
+                shown.append({**c, "text": " "})
+            shown.append(c)
+        out.append(shown)
     return out
 
 
