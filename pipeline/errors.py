@@ -17,10 +17,17 @@ from __future__ import annotations
 
 
 class GuideError(Exception):
-    """A source that cannot be turned into a dataset; the message says why."""
+    """A source that cannot be turned into a dataset; the message says why.
 
-    def __init__(self, message: str, *, page: int | None = None):
+    `box` (x0, top, x1, bottom) is the cell the message is about, when there is one, and `what`
+    how the message names it ("0600T hospital_outpatient"): normalize looks in that cell for a
+    cause the message could not see (a glyph no font maps, hidden text) before it stops.
+    """
+
+    def __init__(self, message: str, *, page: int | None = None, box: tuple | None = None, what: str | None = None):
         self.page = page
+        self.box = box
+        self.what = what
         super().__init__(f"page {page}: {message}" if page is not None else message)
 
 
@@ -62,6 +69,10 @@ class NotThisGuide(GuideError):
 
 class LayoutError(GuideError):
     """A header, row or cell the pipeline cannot place; nothing is guessed."""
+
+
+class DuplicateSetting(LayoutError):
+    """Two columns of a payment table claim one care setting's value: which one holds it cannot be known."""
 
 
 class ValueNotParsed(GuideError):

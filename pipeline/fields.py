@@ -396,6 +396,14 @@ MANIFEST: tuple[ManifestKey, ...] = (
                 "covered, the colour of what lies under them, off the page), dropped before any table was read: "
                 "counts by reason, by page number. Empty when every character is painted.",
                 example='{"2": {"clipped": 10}}'),
+    ManifestKey("unmapped_characters", "object", "Painted characters whose font gives no Unicode for them (no "
+                "character map), outside every published value, header and line a document fact was read from "
+                "(there they stop the build): counts by page number. Empty when every character could be read.",
+                example='{"2": 4}'),
+    ManifestKey("differing_readings", "object", "Lines and table cells outside every published value, header and "
+                "line a document fact was read from, whose two readings (pdfminer's and PDFium's) do not hold the "
+                "same letters and digits (there they stop the build): counts by page number. Empty when all agree.",
+                example='{"2": 1}'),
     ManifestKey("warnings", "array", "What was read but not needed, said once: one object per warning with its page, "
                 "wording and message (an unknown group header over columns that name themselves); empty when "
                 "there are none.",

@@ -19,6 +19,8 @@ import pandas as pd
 #: `RawGuide.hidden` and the manifest record, the value how an error names it.
 HIDDEN_REASONS = {
     "outside_page": "text outside the page",
+    "outside_crop_box": "text outside the crop box",
+    "too_small": "text too small to see",
     "invisible": "invisible text",
     "clipped": "text outside its clipping path",
     "covered": "text covered by a shape drawn over it",
@@ -41,6 +43,42 @@ class RawGuide:
     #: Stops that hold only for a table the guide is read from, by table id: normalize raises
     #: one when it takes that table for the payment or terminology table.
     stops: dict = field(default_factory=dict)
+    #: Painted glyphs whose font gives no Unicode (each read as U+FFFD in `cells` and `lines`), one row
+    #: per run of them (page, font, chars, PDFium's reading, box).
+    unmapped: pd.DataFrame | None = None
+
+    def font_without_map(self, page: int, box) -> str:
+        """The font of the first run of glyphs without a character map in `box` of `page` (else on the page)."""
+        runs = self.unmapped
+        if runs is None or not len(runs):
+            return "(unknown)"
+        runs = runs[runs["page"] == page]
+        x0, top, x1, bottom = box
+        for run in runs.itertuples(index=False):
+            if x0 - 1 <= (run.x0 + run.x1) / 2 <= x1 + 1 and top - 1 <= (run.top + run.bottom) / 2 <= bottom + 1:
+                return run.font
+        return runs.iloc[0]["font"] if len(runs) else "(unknown)"
+
+
+@dataclass(frozen=True)
+class Used:
+    """A box normalize read something from: a published value's cell, or a cue the reading rests on.
+
+    Cues are a table's header cells (they say which table it is and what each column holds) and the
+    lines a document fact was read from. A check that finds something wrong in a `Used` box stops
+    the build, naming it by `what` ("0601T descriptor", "the payment table header cell 'ASC
+    Payment'"); found anywhere else, it is counted. `strict`: its two readings must agree character
+    for character (codes, money, RVUs, APCs, indicators), else on their letters and digits (text).
+    `table` is the kind of table it is a cell of, if any; `value` a fact printed in it, which both
+    readings must hold character for character.
+    """
+
+    page: int
+    box: tuple[float, float, float, float]
+    what: str
+    strict: bool = False
+    table: str | None = None
+    value: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,3 +99,9 @@ class Guide:
     hidden: dict[int, dict[str, int]] = field(default_factory=dict)
     #: What was read but not needed, said once: {page, wording, message} (an unknown group header).
     warnings: list[dict] = field(default_factory=list)
+    #: Every box a published value or a cue was read from (`Used`), in reading order.
+    used: tuple[Used, ...] = ()
+    #: Outside the published data and its cues, by page: glyphs no font maps to Unicode, and
+    #: lines or cells the two engines read differently (the manifest's record; the report shows where).
+    unmapped: dict[int, int] = field(default_factory=dict)
+    differing: dict[int, int] = field(default_factory=dict)

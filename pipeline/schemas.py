@@ -1,6 +1,7 @@
 """pandera schemas at each stage boundary, built from `pipeline.fields`.
 
-* `RAW_CELLS`, `RAW_LINES`: what extract hands to normalize (text as printed).
+* `RAW_CELLS`, `RAW_LINES`, `RAW_HIDDEN`, `RAW_UNMAPPED`: what extract hands to normalize (text as
+  printed, and what could not be read as printed).
 * `published(name)`: the strict schema of a published table, generated from its
   `fields.Table` definition: exact columns in order, Arrow dtypes, enums,
   patterns, ranges and the primary key. Cross-table rules live in `validate`.
@@ -73,9 +74,17 @@ RAW_LINES = _raw("raw_lines", {
     "size": pyarrow.float64(), **_BOX, "reread": pyarrow.string(),
 })
 
-#: One row per run of text a viewer does not paint: its page, why, what it says, how many chars.
+#: One row per run of text a viewer does not paint: its page, why, what it says, how many chars, and
+#: `duplicate`: every char of it lies exactly on a painted char of the same text (text printed twice).
 RAW_HIDDEN = _raw("raw_hidden", {
     "page": pyarrow.int32(), "reason": pyarrow.string(), "text": pyarrow.string(), "chars": pyarrow.int32(),
+    **_BOX, "duplicate": pyarrow.bool_(),
+})
+
+#: One row per run of painted chars whose font gives no Unicode (read as U+FFFD in cells and lines): its
+#: page, the font, how many chars, and PDFium's reading of the run's box.
+RAW_UNMAPPED = _raw("raw_unmapped", {
+    "page": pyarrow.int32(), "font": pyarrow.string(), "chars": pyarrow.int32(), "reread": pyarrow.string(),
     **_BOX,
 })
 

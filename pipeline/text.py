@@ -17,10 +17,14 @@ extract only at the end of a line, where it joins the word (`squash`,
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from pipeline import vocab
 
 SOFT_HYPHEN = "\xad"
+#: What extract reads for a glyph whose font gives no Unicode for it (pdfminer's "(cid:N)"): one
+#: character that stands for a character nobody can know.
+UNMAPPED = "\ufffd"
 _SOFT_BREAK = re.compile("\xad\\s*")
 
 #: Same-size footnote digits glued to the end of a header word: "Code1",
@@ -142,3 +146,14 @@ def vocabulary(texts) -> frozenset[str]:
         for line in text.split("\n"):
             words.update(token.casefold() for token in _COMPOUND.findall(line))
     return frozenset(words)
+
+
+def legible(text: str, reread: str) -> str:
+    """A text holding glyphs no font maps (U+FFFD), as a message quotes it: the second reading (PDFium's)
+    when it reads every glyph, as many as there are, as a printable character; else the text with
+    U+FFFD where it could not."""
+    clean = squash(reread)
+    if len("".join(clean.split())) == len("".join(text.split())) and not any(
+            unicodedata.category(ch) in ("Cc", "Co", "Cs") or ch == UNMAPPED for ch in clean):
+        return clean
+    return squash(text)

@@ -15,26 +15,34 @@ Two layers, both lazy (all failures collected, never stopping at the first):
 Failures come back as one frame (table, column, row, value, check), which the
 build writes as the validation report. No I/O here.
 
-Two checks on what the PDF showed, each stopping at its first finding with one line:
+Three checks on what the PDF showed, each stopping at its first finding with one
+line that names the published value, document fact or reading cue at stake
+(`Guide.used`, recorded by normalize); what they find anywhere else is counted:
 
 * `check_hidden_text`: text a viewer does not paint that reads like a CPT
-  row, an amount or a "Do not report" note (someone put it there);
-* `check_second_reading`: every cell and line read by pdfminer reads the same
-  to PDFium, from the same box, after `pipeline.text.normalize`.
+  row, an amount or a "Do not report" note, over or in line with a table read
+  (someone put it there);
+* `check_readable`: a glyph no font maps to Unicode in a value's cell or a cue;
+* `check_second_reading`: each value's cell and each cue reads the same to
+  pdfminer and to PDFium, from the same box: codes, money, RVUs, APCs and
+  indicators character for character, text on its letters and digits.
 
-`hidden_counts` is the manifest's record of the characters not painted.
+`hidden_counts`, `unmapped_counts` and `differing_counts` are the manifest's
+record of what was found outside the published data.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections import Counter
 
 import pandas as pd
 import pandera.pandas as pa
 
 from pipeline import fields as F
-from pipeline import schemas
-from pipeline.errors import HiddenText, ReadingsDisagree, ValidationFailed
+from pipeline import schemas, vocab
+from pipeline.errors import HiddenText, ReadingsDisagree, UnreadableText, ValidationFailed
 from pipeline.text import normalize, squash
 
 FAILURE_COLUMNS = ["table", "column", "row", "value", "check"]
@@ -149,6 +157,10 @@ def _leftover_failures(tables: dict[str, pd.DataFrame]) -> list[dict]:
 
 
 # ---------------------------------------------------------------- what the PDF showed
+#
+# Each check below stops only where what it finds would change what is published: a box normalize
+# read a published value or a cue from (`Guide.used`), or hidden text over or in line with a table
+# that is read. Anything else it finds is counted, by page, for the manifest and the report.
 
 #: Hidden text that reads like a value: someone put it there, so the build stops.
 _LOOKS_LIKE_DATA = (
@@ -169,36 +181,105 @@ def hidden_counts(raw) -> dict[int, dict[str, int]]:
     return {page: dict(sorted(counts.items())) for page, counts in sorted(out.items())}
 
 
-def _regions(provenance: pd.DataFrame) -> dict[tuple[int, str], tuple[float, float, float, float]]:
-    """The box each published table covers on each page, from its values' provenance."""
+def unmapped_counts(raw) -> dict[int, int]:
+    """Painted glyphs no font maps to Unicode, by page: the manifest's record (none is in a value or cue)."""
+    out: dict[int, int] = {}
+    if raw.unmapped is not None:
+        for page, chars in zip(raw.unmapped["page"], raw.unmapped["chars"]):
+            out[int(page)] = out.get(int(page), 0) + int(chars)
+    return dict(sorted(out.items()))
+
+
+def _key(page, x0, top, x1, bottom) -> tuple:
+    return int(page), round(float(x0), 2), round(float(top), 2), round(float(x1), 2), round(float(bottom), 2)
+
+
+def _used(guide) -> dict[tuple, object]:
+    return {_key(u.page, *u.box): u for u in guide.used}
+
+
+def _read_tables(guide) -> dict[tuple[int, str], tuple[float, float, float, float]]:
+    """The box each table read covers on each page: its published values' cells and its header cells."""
     out: dict[tuple[int, str], tuple[float, float, float, float]] = {}
-    names = {"codes": "payment", "payments": "payment", "exclusions": "payment", "terminology": "terminology"}
-    for row in provenance[["dataset", "page", "x0", "top", "x1", "bottom"]].itertuples(index=False):
-        key = (int(row.page), names[row.dataset])
-        box = out.get(key)
-        out[key] = (row.x0, row.top, row.x1, row.bottom) if box is None else (
-            min(box[0], row.x0), min(box[1], row.top), max(box[2], row.x1), max(box[3], row.bottom))
+    for u in guide.used:
+        if u.table is None:
+            continue
+        box = out.get((u.page, u.table))
+        out[(u.page, u.table)] = u.box if box is None else (
+            min(box[0], u.box[0]), min(box[1], u.box[1]), max(box[2], u.box[2]), max(box[3], u.box[3]))
     return out
 
 
 def check_hidden_text(raw, guide) -> None:
-    """Stop at hidden text that reads like a CPT row, an amount or a note, naming page, reason and text."""
+    """Stop at hidden text that reads like a CPT row, an amount or a note over or in line with a table read.
+
+    The line names how it is hidden, where (over the value it lies on, over a table, or in line with
+    its rows or columns) and what it says. Hidden text exactly on the same painted text (printed
+    twice) changes nothing a viewer reads; hidden text away from the tables read is counted only.
+    """
     from pipeline.model import HIDDEN_REASONS as REASONS
 
     if raw.hidden is None or not len(raw.hidden):
         return
-    regions = _regions(guide.tables["provenance"])
+    tables = _read_tables(guide)
     for row in raw.hidden.sort_values(["page", "top", "x0"], kind="stable").itertuples(index=False):
         text = squash(normalize(row.text))
-        if not any(p.search(text) for p in _LOOKS_LIKE_DATA):
+        if row.duplicate or not any(p.search(text) for p in _LOOKS_LIKE_DATA):
             continue
-        where = ""
-        for kind in ("payment", "terminology"):
-            box = regions.get((int(row.page), kind))
-            if box and row.x0 < box[2] and box[0] < row.x1 and row.top < box[3] and box[1] < row.bottom:
-                where = f" over the {kind} table"
-                break
-        raise HiddenText(f"{REASONS[row.reason]}{where}: {text!r}", page=int(row.page))
+        where = _where(int(row.page), (row.x0, row.top, row.x1, row.bottom), tables, guide)
+        if where:
+            raise HiddenText(f"{REASONS[row.reason]} {where}: {text!r}", page=int(row.page))
+
+
+def _where(page: int, box, tables, guide) -> str | None:
+    """Where a hidden run lies against the tables read on its page: over a value, over a table, in line with it."""
+    x0, top, x1, bottom = box
+    for kind in ("payment", "terminology"):
+        region = tables.get((page, kind))
+        if region is None:
+            continue
+        across = x0 < region[2] and region[0] < x1
+        along = top < region[3] and region[1] < bottom
+        if across and along:
+            cell = _cell_under(box, [u for u in guide.used if u.page == page and u.table == kind])
+            return f"over {cell.what}" if cell is not None else f"over the {kind} table"
+        if across or along:
+            return f"in line with the {kind} table"
+    return None
+
+
+def _cell_under(box, cells):
+    """The cell a run of text lies in: the one holding most of it, at least half of it (its centre,
+    for a run squashed flat); None when it spreads over several (a row of its own)."""
+    x0, top, x1, bottom = box
+    area = (x1 - x0) * (bottom - top)
+    best, most = None, 0.0
+    for u in cells:
+        w = min(x1, u.box[2]) - max(x0, u.box[0])
+        h = min(bottom, u.box[3]) - max(top, u.box[1])
+        inside = max(0.0, w) * max(0.0, h)
+        if area <= 0:
+            cx, cy = (x0 + x1) / 2, (top + bottom) / 2
+            inside = 1.0 if u.box[0] <= cx <= u.box[2] and u.box[1] <= cy <= u.box[3] else 0.0
+        if inside > most:
+            best, most = u, inside
+    return best if best is not None and (area <= 0 or most >= 0.5 * area) else None
+
+
+def check_readable(raw, guide) -> None:
+    """Stop at a glyph no font maps to Unicode in a box a published value or a cue was read from, naming it."""
+    from pipeline.text import UNMAPPED, legible
+
+    used = _used(guide)
+    for frame in (raw.cells, raw.lines):
+        for row in frame[["page", "text", "reread", "x0", "top", "x1", "bottom"]].itertuples(index=False):
+            if UNMAPPED not in row.text:
+                continue
+            u = used.get(_key(row.page, row.x0, row.top, row.x1, row.bottom))
+            if u is not None:
+                font = raw.font_without_map(u.page, u.box)
+                raise UnreadableText(f"{u.what} {legible(row.text, row.reread)!r} cannot be read: font {font} has "
+                                     "no character map", page=u.page)
 
 
 #: A hyphen at the end of a printed line: PDFium reports it as U+0002, hard or soft alike.
@@ -206,8 +287,17 @@ _LINE_END_HYPHEN = re.compile(r"-(?=[ \t]*(?:\n|$))")
 PDFIUM_HYPHEN = "\x02"
 
 
+def _equivalent(text: str) -> str:
+    """`text` in the form both readings are compared in: Unicode compatibility forms folded (NFKC), then
+    `vocab/reading_equivalents.csv` (typographic quotes as ASCII, list markers left out)."""
+    table = vocab.equivalents()
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(table.get(ch, ch) for ch in text) if any(ch in table for ch in text) else text
+
+
 def reading_key(text: str, *, pdfium: bool = False) -> str:
-    """What two readings of one box must share: the text as read, without whitespace or line-end hyphens.
+    """What two readings of a value must share, character for character: the text as read, in its
+    equivalent form, without whitespace or line-end hyphens.
 
     PDFium marks a hyphen at a line end as U+0002 (`FPDFText_IsHyphen`) and
     drops the break; pdfminer's reading keeps "-" (or the soft hyphen) and the
@@ -215,34 +305,88 @@ def reading_key(text: str, *, pdfium: bool = False) -> str:
     """
     text = normalize(text)
     text = text.replace(PDFIUM_HYPHEN, "") if pdfium else _LINE_END_HYPHEN.sub("", text)
-    return "".join(text.split())
+    return "".join(_equivalent(text).split())
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in _equivalent(normalize(text)) if unicodedata.category(ch)[0] in "LN")
+
+
+def same_text(text: str, sup_mask: str, reread: str) -> bool:
+    """Do two readings of a text hold the same letters and digits in order (its punctuation, spacing and
+    list markers aside)? Footnote marks (raised, in `sup_mask`), which extract splits off, may sit
+    elsewhere in PDFium's reading, or not be in it."""
+    if "".join(text.split()) == "".join(reread.split()):
+        return True  # the same characters: nothing to fold
+    theirs = _letters(reread)
+    if _letters(text) == theirs:
+        return True
+    mask = sup_mask.ljust(len(text))
+    ours = _letters("".join(ch for ch, m in zip(text, mask) if m != "^"))
+    marks = Counter(_letters("".join(ch for ch, m in zip(text, mask) if m == "^")))
+    left = iter(theirs)
+    return all(ch in left for ch in ours) and not Counter(theirs) - Counter(ours) - marks
+
+
+def differing_readings(raw, guide=None) -> list[dict]:
+    """Every line and cell whose two readings do not hold the same letters and digits (`same_text`),
+    outside the boxes `guide` read (all of them without one): page, box and both readings, for the
+    manifest's counts and the report. A cell pdfminer reads empty is left out (PDFium takes any glyph
+    that touches a box, so it reads a neighbour's edge there); where a value came from one, it is compared."""
+    used = _used(guide) if guide is not None else {}
+    out = []
+    for frame in (raw.cells, raw.lines):
+        for row in frame[["page", "text", "sup_mask", "reread", "x0", "top", "x1", "bottom"]].itertuples(index=False):
+            if not row.text.strip() or _key(row.page, row.x0, row.top, row.x1, row.bottom) in used:
+                continue
+            if not same_text(row.text, row.sup_mask, row.reread):
+                out.append({"page": int(row.page), "box": (row.x0, row.top, row.x1, row.bottom),
+                            "text": row.text, "reread": row.reread})
+    return out
+
+
+def differing_counts(raw, guide=None) -> dict[int, int]:
+    """Lines and cells read differently by the two engines outside the published data, by page."""
+    out: dict[int, int] = {}
+    for row in differing_readings(raw, guide):
+        out[row["page"]] = out.get(row["page"], 0) + 1
+    return dict(sorted(out.items()))
 
 
 def check_second_reading(raw, guide) -> None:
-    """Every line, every cell with text and every cell a published value came from reads the same twice.
+    """Every box a published value or a cue was read from reads the same to pdfminer and to PDFium.
 
-    pdfminer's reading (`text`) and PDFium's (`reread`) of the same box must be
-    equal after `reading_key`; the first that is not stops the build, naming
-    page, box and both readings.
+    Codes, money, RVUs, APCs and indicators character for character (`reading_key`); text values
+    and cues on their letters and digits (`same_text`); a fact printed in a cue (a date, a document
+    number) character for character in PDFium's reading of its lines. The first that does not stops
+    the build, naming it and both readings; the rest of the page is only counted (`differing_counts`).
     """
-    used = None
+    used = _used(guide)
+    facts: dict[tuple[int, str], list[str]] = {}
     for frame in (raw.cells, raw.lines):
-        for row in frame[["page", "text", "reread", "x0", "top", "x1", "bottom"]].itertuples(index=False):
+        for row in frame[["page", "text", "sup_mask", "reread", "x0", "top", "x1", "bottom"]].itertuples(index=False):
+            u = used.get(_key(row.page, row.x0, row.top, row.x1, row.bottom))
+            if u is None:
+                continue
             if "".join(row.text.split()) == "".join(row.reread.split()):
-                continue  # the same characters: nothing to normalize
-            if not row.text:
-                if used is None:
-                    used = {(int(r.page), round(r.x0, 2), round(r.top, 2), round(r.x1, 2), round(r.bottom, 2))
-                            for r in guide.tables["provenance"][["page", "x0", "top", "x1", "bottom"]]
-                            .itertuples(index=False)}
-                if (int(row.page), round(row.x0, 2), round(row.top, 2), round(row.x1, 2),
-                        round(row.bottom, 2)) not in used:
-                    continue
-            if reading_key(row.text) != reading_key(row.reread, pdfium=True):
-                raise ReadingsDisagree(
-                    f"the two readings of the box ({row.x0:.1f}, {row.top:.1f}, {row.x1:.1f}, {row.bottom:.1f}) "
-                    f"disagree: pdfminer read {squash(normalize(row.text))!r}, "
-                    f"PDFium read {squash(normalize(row.reread.replace(PDFIUM_HYPHEN, '-')))!r}; neither is published", page=int(row.page))
+                same = True  # the same characters: nothing to fold
+            elif u.strict:
+                same = reading_key(row.text) == reading_key(row.reread, pdfium=True)
+            else:
+                same = same_text(row.text, row.sup_mask, row.reread)
+            if not same:
+                raise ReadingsDisagree(f"{u.what}: the two readings disagree: pdfminer read {_shown(row.text)!r}, "
+                                       f"PDFium read {_shown(row.reread)!r}", page=u.page)
+            if u.value:
+                facts.setdefault((u.page, u.value, u.what), []).append(row.reread)
+    for (page, value, what), rereads in facts.items():
+        if reading_key(value) not in reading_key("\n".join(rereads), pdfium=True):
+            raise ReadingsDisagree(f"{what}: the two readings disagree: pdfminer read {_shown(value)!r}, "
+                                   f"PDFium read {_shown(' '.join(rereads))!r}", page=page)
+
+
+def _shown(text: str) -> str:
+    return squash(normalize(text.replace(PDFIUM_HYPHEN, "-")))
 
 
 def _provenance_failures(tables: dict[str, pd.DataFrame]) -> list[dict]:

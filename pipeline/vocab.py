@@ -20,6 +20,10 @@ stating its year is a data edit here, not a code edit:
   look (`pipeline.extract.first_look`): the wordings of "CPT" and of Medicare payment.
   The payment-table headers that name a setting or the table's title, the sentinels of a
   contractor-priced payment and the guide-year patterns are payment wording too.
+* `reading_equivalents.csv`: forms the two readings of a box (pdfminer's and
+  PDFium's) may print differently for one thing, each with the producer it was
+  seen from (typographic quotes, dashes, list bullets);
+  `pipeline.validate` compares the readings after them.
 
 Wordings are compared after `header_key`: case, spacing, line breaks (a break after
 a hyphen too), "®" and footnote marks do not matter.
@@ -114,6 +118,7 @@ class VocabFile:
 
 _PAYMENT_STATUSES = ("contractor_priced", "not_applicable")
 _CHARACTER_KINDS = ("letters", "hyphen", "space", "drop", "soft_hyphen")
+_EQUIVALENT_KINDS = ("same", "mark")
 _FACTS = ("guide_year", "effective_date", "document_number")
 _CUES = ("cpt", "payment")
 #: What `diff` can flag: a row added or removed, a field changed, a table that had rows and has none.
@@ -134,6 +139,8 @@ REGISTRY: dict[str, VocabFile] = {f.name: f for f in (
     VocabFile("characters.csv", ("code_point", "kind", "reads_as", "name"),
               {"code_point": _code_point, "kind": _one_of(*_CHARACTER_KINDS)}),
     VocabFile("guide_cues.csv", ("cue", "wording"), {"cue": _one_of(*_CUES), "wording": _present}),
+    VocabFile("reading_equivalents.csv", ("code_point", "kind", "reads_as", "producer", "name"),
+              {"code_point": _code_point, "kind": _one_of(*_EQUIVALENT_KINDS), "producer": _present}),
     VocabFile("diff_checks.csv", ("dataset", "change", "field", "beyond_pct"),
               {"dataset": _present, "change": _one_of(*_DIFF_CHANGES), "beyond_pct": _number_or_blank}),
 )}
@@ -173,6 +180,9 @@ _ABOUT = {
     "characters.csv": "Code points read as something else before any pattern is matched.",
     "guide_cues.csv": "What a first look at a PDF seeks to tell a CPT reimbursement guide from any other document: "
                       "\"CPT\" and Medicare payment wording (docs/layouts.md, the first look).",
+    "reading_equivalents.csv": "Forms the two readings of a box may print differently for one thing (`same`: read "
+                               "as `reads_as`; `mark`: a list marker, left out), each with the producer it was "
+                               "seen from; the second reading compares after them.",
     "diff_checks.csv": "Changes `diff` flags as \"check against the PDF\": a row added or removed, a field changed "
                        "(blank field: any; beyond a percentage, for an amount), a table left empty.",
 }
@@ -196,6 +206,8 @@ def markdown() -> str:
             f"- `document_facts.csv` `fact`: {', '.join(f'`{v}`' for v in _FACTS)}; `pattern` must compile",
             f"- `guide_cues.csv` `cue`: {', '.join(f'`{v}`' for v in _CUES)}",
             f"- `characters.csv` `kind`: {', '.join(f'`{v}`' for v in _CHARACTER_KINDS)}; `code_point` in hexadecimal",
+            f"- `reading_equivalents.csv` `kind`: {', '.join(f'`{v}`' for v in _EQUIVALENT_KINDS)}; `code_point` in "
+            "hexadecimal; `producer` must say where the form was seen",
             f"- `diff_checks.csv` `change`: {', '.join(f'`{v}`' for v in _DIFF_CHANGES)}; `beyond_pct`: a number "
             "(a changed `payment_usd` or `rvus` only), or blank for any change", ""]
     return "\n".join(out)
@@ -209,6 +221,7 @@ def check() -> None:
         _header_patterns(kind)
     _running_patterns()
     characters()
+    equivalents()
 
 
 @contextmanager
@@ -230,7 +243,7 @@ def use(directory: Path):
 
 def _forget() -> None:
     for loaded in (_header_patterns, _sentinels, fact_patterns, header_words, characters, _running_patterns,
-                   concepts, guide_cues):
+                   concepts, guide_cues, equivalents):
         loaded.cache_clear()
 
 
@@ -310,3 +323,11 @@ def characters() -> dict[str, tuple[str, str]]:
 def guide_cues(cue: str) -> tuple[str, ...]:
     """The wordings of one first-look cue (`cpt` or `payment`) in `guide_cues.csv`, in file order."""
     return tuple(r["wording"] for r in rows("guide_cues.csv") if r["cue"] == cue)
+
+
+@cache
+def equivalents() -> dict[str, str]:
+    """Forms two readings of one box may differ by, each as what it is compared as: char -> text
+    ("" for a list marker), from `reading_equivalents.csv`."""
+    return {chr(int(r["code_point"], 16)): "" if r["kind"] == "mark" else r["reads_as"]
+            for r in rows("reading_equivalents.csv")}

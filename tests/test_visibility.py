@@ -40,6 +40,13 @@ BUILDS = {
     "soft-hyphens-2023.pdf": {},
     # Chromium in Carlito: "ﬂuoroscopic", "eﬀective", "Classiﬁcation"
     "chromium-ligatures-2023.pdf": {},
+    # $9,342.87 printed invisibly, then visibly at the same place: the visible one is read, the hidden
+    # one counted (PDFium's text layer keeps only the first of the two)
+    "invisible-same-amount-under-2023.pdf": {2: {"invisible": 9}},
+    # the same, the invisible copy printed after the visible one
+    "invisible-same-amount-over-2023.pdf": {2: {"invisible": 9}},
+    # a "1" after the "$" of $9,342.87, squashed flat by a degenerate text matrix
+    "flattened-digit-2023.pdf": {2: {"too_small": 1}},
 }
 
 #: Fixtures that stop the build, and the one line that says why.
@@ -53,9 +60,11 @@ STOPS = {
         "page 2: text in the colour of what lies under it over the payment table: "
         "'0602T Ablation, irreversible electroporation, hidden $1.00 $1.00'",
     "outside-crop-box-2023.pdf":
-        "page 2: text outside the page: '0602T Ablation, irreversible electroporation, hidden $1.00 $1.00'",
+        "page 2: text outside the crop box in line with the payment table: "
+        "'0602T Ablation, irreversible electroporation, hidden $1.00 $1.00'",
     "outside-media-box-2023.pdf":
-        "page 2: text outside the page: '0602T Ablation, irreversible electroporation, hidden $1.00 $1.00'",
+        "page 2: text outside the page in line with the payment table: "
+        "'0602T Ablation, irreversible electroporation, hidden $1.00 $1.00'",
     "clipped-row-2023.pdf":
         "page 2: text outside its clipping path over the payment table: "
         "'0602T Ablation, irreversible electroporation, hidden $1.00 $1.00'",
@@ -67,6 +76,20 @@ STOPS = {
         "text is read, and no OCR is trusted",
     "chromium-no-character-map-2023.pdf":
         "page 1: the text cannot be read: font Carlito has no character map",
+    # another amount printed invisibly exactly over $9,342.87: the hidden text is named, over the value
+    "invisible-amount-over-amount-2023.pdf":
+        "page 2: invisible text over 0600T hospital_outpatient payment: '$1,234.56'",
+    # an amount in font size 0 in the same cell: named as hidden text, never quoted as the cell's value
+    "zero-size-amount-2023.pdf":
+        "page 2: text too small to see over 0600T hospital_outpatient payment: '$1,234.56'",
+    # a whole row in font size 0 under the last: named as hidden text, not as readings that disagree
+    "zero-size-row-2023.pdf":
+        "page 2: text too small to see in line with the payment table: "
+        "'0602T Ablation, irreversible electroporation, hidden $1.00 $1.00'",
+    # the ASC column headed as a second OPPS column: a duplicate setting, not a wording to add
+    "two-opps-columns-2023.pdf":
+        "page 2: payment table columns 8 and 9 both hold the hospital_outpatient payment (under 'Hospital OPPS "
+        "Payment' and 'Hospital OPPS Payment'): a setting printed twice cannot be read",
 }
 
 

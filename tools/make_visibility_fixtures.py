@@ -11,7 +11,12 @@ producers and workflows outside the other fixtures do it:
   LibreOffice repeated header row is), a digit covered by a white box drawn
   after it, a last cent digit printed small and raised, soft hyphens (U+00AD)
   at line ends, a scanned picture of the page under its own text made invisible
-  (an OCR layer);
+  (an OCR layer); an amount printed invisibly exactly over the visible one (the
+  same amount, drawn before or after it, or another), text too small to see
+  (font size 0 in an amount's cell and as a whole row, a digit squashed flat by
+  a degenerate text matrix);
+* **a header edit** of the reportlab guide: the ASC column headed as a second
+  OPPS column (two columns claiming one setting);
 * **headless Chromium** printing the guide from HTML in Carlito (metrics of
   Calibri), which writes the ligatures U+FB00-FB06; and the same PDF with its
   fonts' character maps (ToUnicode) removed.
@@ -63,6 +68,10 @@ HIDDEN_NOTE = "(Do not report 0600T in conjunction with 12345)"
 PAGE_HEIGHT = 792
 #: 0600T's hospital outpatient payment as the guide prints it.
 OPPS_0600T = b"($9,342.87) Tj"
+#: The same, with the move to it: the amount a second text is printed exactly over (or under).
+AT_OPPS_0600T = b"10.208 0 Td ($9,342.87) Tj"
+#: Back to the start of that amount after showing something there: its cell's own text matrix and move.
+BACK_TO_OPPS_0600T = b"1 0 0 1 0 2 Tm 10.208 0 Td"
 
 #: The 2023 guide with 0601T's descriptor and note broken inside a word ("ul-" / "trasound",
 #: "con-" / "junction"): the hyphens become soft hyphens in the content stream.
@@ -257,6 +266,56 @@ def raised_cent_digit(tmp: Path, out: Path) -> Path:
                                                       b"($9,342.8) Tj /F1 5 Tf 3 Ts (7) Tj 0 Ts /F1 8 Tf"))
 
 
+def invisible_amount_over_amount(tmp: Path, out: Path) -> Path:
+    """Another amount, $1,234.56, printed invisibly exactly where $9,342.87 is (same glyph origins)."""
+    base = _base("borderless", tmp)
+    return _edit(base, out, lambda pdf: _replace_once(
+        pdf, 1, AT_OPPS_0600T, b"10.208 0 Td 3 Tr ($1,234.56) Tj 0 Tr " + BACK_TO_OPPS_0600T + b" ($9,342.87) Tj"))
+
+
+def invisible_same_amount_under(tmp: Path, out: Path) -> Path:
+    """$9,342.87 printed invisibly, then visibly at the same place (PDFium's text layer keeps only the first)."""
+    base = _base("borderless", tmp)
+    return _edit(base, out, lambda pdf: _replace_once(
+        pdf, 1, AT_OPPS_0600T, b"10.208 0 Td 3 Tr ($9,342.87) Tj 0 Tr " + BACK_TO_OPPS_0600T + b" ($9,342.87) Tj"))
+
+
+def invisible_same_amount_over(tmp: Path, out: Path) -> Path:
+    """$9,342.87 printed visibly, then invisibly again at the same place."""
+    base = _base("borderless", tmp)
+    return _edit(base, out, lambda pdf: _replace_once(
+        pdf, 1, AT_OPPS_0600T, AT_OPPS_0600T + b" " + BACK_TO_OPPS_0600T + b" 3 Tr ($9,342.87) Tj 0 Tr"))
+
+
+def zero_size_amount(tmp: Path, out: Path) -> Path:
+    """$1,234.56 in font size 0 after 0600T's $9,342.87, in the same cell."""
+    base = _base("borderless", tmp)
+    return _edit(base, out, lambda pdf: _replace_once(
+        pdf, 1, OPPS_0600T, OPPS_0600T + b" /F1 0 Tf ($1,234.56) Tj /F1 8 Tf"))
+
+
+def zero_size_row(tmp: Path, out: Path) -> Path:
+    """The extra row in font size 0, after the last row."""
+    base = _base("borderless", tmp)
+    return _edit(base, out, lambda pdf: _append(pdf, 1, _row_ops(base, 2).replace(b"/F1 8 Tf", b"/F1 0 Tf")))
+
+
+def flattened_digit(tmp: Path, out: Path) -> Path:
+    """A "1" after the "$" of $9,342.87 under a text matrix that squashes it flat (no height): a viewer
+    shows $9,342.87."""
+    base = _base("borderless", tmp)
+    return _edit(base, out, lambda pdf: _replace_once(
+        pdf, 1, AT_OPPS_0600T, b"10.208 0 Td ($) Tj 1 0 0 0 14.656 2 Tm (1) Tj 1 0 0 1 14.656 2 Tm (9,342.87) Tj"))
+
+
+def two_opps_columns(tmp: Path, out: Path) -> Path:
+    """The ASC column headed "Hospital OPPS Payment" too, beside a group header no vocabulary knows
+    ("Procedure", over columns that name themselves): two columns claim one setting."""
+    guide = replace(GUIDE_2023, layout=Layout(style="borderless", headers={
+        "service": "Procedure", "asc": "Hospital OPPS Payment{fn3}"}))
+    return render(guide, out)
+
+
 _TO_UNICODE = b"""/CIDInit /ProcSet findresource begin 12 dict begin begincmap
 /CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def
 /CMapName /Adobe-Identity-UCS def /CMapType 2 def
@@ -408,6 +467,13 @@ EDITED = {
     "raised-cent-digit-2023.pdf": raised_cent_digit,
     "soft-hyphens-2023.pdf": soft_hyphens,
     "scanned-under-ocr-2023.pdf": scanned_under_ocr,
+    "invisible-amount-over-amount-2023.pdf": invisible_amount_over_amount,
+    "invisible-same-amount-under-2023.pdf": invisible_same_amount_under,
+    "invisible-same-amount-over-2023.pdf": invisible_same_amount_over,
+    "zero-size-amount-2023.pdf": zero_size_amount,
+    "zero-size-row-2023.pdf": zero_size_row,
+    "flattened-digit-2023.pdf": flattened_digit,
+    "two-opps-columns-2023.pdf": two_opps_columns,
 }
 PRINTED = {
     "chromium-ligatures-2023.pdf": ligatures_chromium,

@@ -9,10 +9,14 @@ PDF -> `RawGuide`: two frames of text exactly as printed, nothing parsed yet.
   printed around them (the guide's year, effective date, title and document number).
 
 Only what a viewer paints is read (`pipeline.extract.visible`): a char that is
-invisible, clipped away, covered, outside the page or the colour of what lies
-under it is dropped before any table or line is built, and each run of such
-text is kept in `hidden` with its reason. Every cell and line is read a second
-time from its box by PDFium (`pipeline.extract.reread`), into `reread`.
+invisible, too small to see, clipped away, covered, outside the page or the
+colour of what lies under it is dropped before any table or line is built, and
+each run of such text is kept in `hidden` with its reason. A glyph whose font
+gives no Unicode for it is read as U+FFFD (`pipeline.text.UNMAPPED`) and each
+run of them is kept in `unmapped` with its font: whether it matters is decided
+where it is known what was read from where (normalize, validate). Every cell and
+line is read a second time from its box by PDFium (`pipeline.extract.reread`),
+into `reread`.
 
 Superscripts are kept, not guessed at: each text comes with `sup_mask`, a string
 as long as the text holding "^" under each character that was printed smaller
@@ -47,7 +51,8 @@ from pipeline.extract.reread import read_again
 from pipeline.extract.tables import ruled
 from pipeline.extract.tables.open_table import OpenTable
 from pipeline.errors import (DamagedPdf, NotAPdf, NoTextLayer, ParseLimitExceeded, PasswordRequired, ScannedUnderOcr,
-                             UnreadableText, exception_chain, from_parser)
+                             exception_chain, from_parser)
+from pipeline.text import UNMAPPED, squash
 
 #: Largest page picture `page_images` makes: 40 million pixels (120 MB as RGB), a
 #: 36 x 48 inch poster at 144 pixels per inch. A few KB of PDF can declare a
@@ -93,6 +98,7 @@ def extract(path: Path, password: str | None = None, on_page=None) -> RawGuide:
         lines=schemas.RAW_LINES.validate(schemas.coerce(read.lines, schemas.RAW_LINES)),
         hidden=schemas.RAW_HIDDEN.validate(schemas.coerce(read.hidden, schemas.RAW_HIDDEN)),
         stops=read.stops,
+        unmapped=schemas.RAW_UNMAPPED.validate(schemas.coerce(read.unmapped, schemas.RAW_UNMAPPED)),
     )
 
 
@@ -103,6 +109,7 @@ class _Read:
     cells: list[dict] = field(default_factory=list)
     lines: list[dict] = field(default_factory=list)
     hidden: list[dict] = field(default_factory=list)
+    unmapped: list[dict] = field(default_factory=list)
     #: Table id -> a stop that holds if normalize reads that table.
     stops: dict[int, Exception] = field(default_factory=dict)
     tables: int = 0
@@ -120,7 +127,9 @@ def _read_page(read: _Read, document, number: int, page) -> None:
         if hidden and sight.scanned_under_ocr(chars, hidden):
             raise ScannedUnderOcr("the page is a scanned picture under a layer of invisible text "
                                   "(OCR); only text printed as text is read, and no OCR is trusted", page=number)
-        _check_readable(number, chars)
+        chars, unmapped = _check_readable(number, chars)
+        for run in unmapped:
+            run["reread"] = sight.read((run["x0"], run["top"], run["x1"], run["bottom"]))
         found = page_tables(number, chars, _ruled_tables(page), ruled.band_edges(page.lines, page.rects),
                             page.height, read.carry, ruled.fill_boxes(page.rects))
         for cells in found.tables:
@@ -132,6 +141,7 @@ def _read_page(read: _Read, document, number: int, page) -> None:
         read_again(sight, found.lines, lines=True)
     read.lines += [{"page": number, **line} for line in found.lines]
     read.hidden += _hidden_runs(number, hidden)
+    read.unmapped += unmapped
     read.carry = found.carry
 
 
@@ -156,25 +166,67 @@ def _open_pdfium(path: Path, password: str | None):
         raise DamagedPdf(f"the PDF is damaged: PDFium, the second reader, cannot open it ({exc})") from exc
 
 
-def _check_readable(number: int, chars: list[dict]) -> None:
-    """Stop at text whose font gives no Unicode for its glyphs: its characters cannot be known."""
+def _check_readable(number: int, chars: list[dict]) -> tuple[list[dict], list[dict]]:
+    """The page's chars with each glyph its font gives no Unicode for read as U+FFFD, and their runs.
+
+    Such a glyph's character cannot be known. It is kept, as one U+FFFD, so that lines and cells
+    keep their shape, and its run (one per printed line and font) is kept with its font and box:
+    it stops the build only where it is part of a published value, a document fact or a reading
+    cue (`pipeline.validate.check_readable`, and normalize where it cannot read a cue); anywhere
+    else it is counted.
+    """
+    out, unmapped = [], {}
     for c in chars:
-        if _NO_UNICODE.match(c["text"]) or c["text"] == "\ufffd":
+        if _NO_UNICODE.match(c["text"]) or c["text"] == UNMAPPED:
+            c = {**c, "text": UNMAPPED}
             font = _SUBSET_TAG.sub("", str(c.get("fontname") or "(unnamed)"))
-            raise UnreadableText(f"the text cannot be read: font {font} has no character map", page=number)
-
-
-def _hidden_runs(number: int, hidden: list[tuple[dict, str]]) -> list[dict]:
-    """Hidden chars as runs of text, one per printed line and reason."""
-    out = []
-    for reason in visible.REASONS:
-        chars = [c for c, r in hidden if r == reason and not c["text"].isspace()]
-        if not chars:
-            continue
-        for line in page_lines(chars):
+            unmapped.setdefault(font, []).append(c)
+        out.append(c)
+    runs = []
+    for font, glyphs in unmapped.items():
+        for line in page_lines(glyphs):
             row = line_row(0, line)
-            out.append({"page": number, "reason": reason, "text": row["text"], "chars": len(line),
-                        "x0": row["x0"], "top": row["top"], "x1": row["x1"], "bottom": row["bottom"]})
+            runs.append({"page": number, "font": font, "chars": len(line),
+                         "x0": row["x0"], "top": row["top"], "x1": row["x1"], "bottom": row["bottom"]})
+    return out, runs
+
+
+def _hidden_runs(number: int, hidden: list[tuple[dict, str, bool]]) -> list[dict]:
+    """Hidden chars as runs of text, one per printed line and reason; a run is a `duplicate` when every
+    char of it lies on a painted char of the same text (text printed twice, once hidden)."""
+    out = []
+    doubles = {id(c) for c, _, d in hidden if d}
+    for reason in visible.REASONS:
+        chars = [c for c, r, _ in hidden if r == reason]
+        lines = _flat_lines(chars) if reason == "too_small" else page_lines(
+            [c for c in chars if not c["text"].isspace()])
+        for line in lines:
+            glyphs = [c for c in line if not c["text"].isspace()]
+            if not glyphs:
+                continue
+            row = line_row(0, glyphs)
+            text = squash("".join(c["text"] for c in line)) if reason == "too_small" else row["text"]
+            out.append({"page": number, "reason": reason, "text": text, "chars": len(glyphs),
+                        "x0": row["x0"], "top": row["top"], "x1": row["x1"], "bottom": row["bottom"],
+                        "duplicate": all(id(c) in doubles for c in glyphs)})
+    return out
+
+
+def _flat_lines(chars: list[dict]) -> list[list[dict]]:
+    """Text too small to see, as lines: by baseline, each in the order it was shown, a space where one
+    run of it stops and the next starts elsewhere (its glyphs may all lie on one point, so neither their
+    heights nor the gaps between them say where lines and words end)."""
+    lines: dict[float, list[dict]] = {}
+    for c in chars:
+        lines.setdefault(round(c["matrix"][5], 1), []).append(c)
+    out = []
+    for _, line in sorted(lines.items(), key=lambda item: -item[0]):
+        shown = [line[0]]
+        for before, c in zip(line, line[1:]):
+            if abs(c["x0"] - before["x1"]) > visible.MIN_SIZE:
+                shown.append({**c, "text": " "})
+            shown.append(c)
+        out.append(shown)
     return out
 
 

@@ -4,6 +4,8 @@ Part of the extract stage. pdfminer (under pdfplumber) reports every character
 the content stream shows, painted or not. A viewer paints a character only when
 
 * it lies on the page: inside its crop box and its media box,
+* it is big enough to see: its font size, scaled by its text matrix, is a
+  point or more (size 0, or a matrix that squashes glyphs flat, paints nothing),
 * its text render mode paints it (not 3, invisible, nor 7, clip only) with a
   colour that is not fully transparent,
 * it lies inside the clipping path in force when it is shown,
@@ -16,8 +18,9 @@ order. `PageSight` walks them once per page: each text object is visible,
 hidden (with its reason) or, when a clipping path or a covering shape cuts
 through it, checked character by character. A pdfminer char is matched to
 PDFium's char by its origin (both engines place a glyph at the same point of
-the text matrix), and `split` hands extract the visible chars and the hidden
-ones with their reason. No picture is rendered: the object model answers every
+the text matrix), one to one in content order: text printed twice at one
+place (invisibly over the visible amount) leaves the visible glyph visible.
+`split` hands extract the visible chars and the hidden ones with their reason. No picture is rendered: the object model answers every
 question above, for a few per cent of extract's time (docs/visibility.md, what it costs).
 
 The same `PageSight` reads any box of the page a second time (`read`), from
@@ -51,7 +54,13 @@ LINE_TOP_INSET = 0.3
 LINE_BOTTOM_INSET = 0.0
 #: Origins of the same glyph in both engines agree within this many points.
 ORIGIN_TOLERANCE = 0.3
+#: Text whose font size, scaled by its text matrix, is under this many points cannot be seen.
+MIN_SIZE = 1.0
+#: A text matrix that scales some direction by less than this squashes its glyphs flat (degenerate).
+SINGULAR = 1e-3
 
+#: The verdict on a glyph painted twice at one origin: read once, hidden from nobody.
+_DOUBLE = "double"
 _INVISIBLE_MODES = (R.FPDF_TEXTRENDERMODE_INVISIBLE, R.FPDF_TEXTRENDERMODE_CLIP)
 _STROKE_ONLY = (R.FPDF_TEXTRENDERMODE_STROKE, R.FPDF_TEXTRENDERMODE_STROKE_CLIP)
 _WHITE = (255, 255, 255)
@@ -101,6 +110,14 @@ def _invert(m):
     det = a * d - b * c
     ia, ib, ic, id_ = d / det, -b / det, -c / det, a / det
     return (ia, ib, ic, id_, -(e * ia + f * ic), -(e * ib + f * id_))
+
+
+def _smallest_scale(m) -> float:
+    """How much the matrix (a, b, c, d, ...) shrinks the direction it shrinks most (its smaller singular value)."""
+    a, b, c, d = m[:4]
+    total = a * a + b * b + c * c + d * d
+    det = a * d - b * c
+    return max(0.0, (total - max(0.0, total * total - 4 * det * det) ** 0.5) / 2) ** 0.5
 
 
 def _box_through(m, box: Box) -> Box:
@@ -173,6 +190,22 @@ def _clip_box(obj, matrix) -> Box | None:
     return region
 
 
+def _too_small(obj, matrix, box: Box) -> bool:
+    """Text no one can see: its glyphs squashed flat by a degenerate matrix, or under `MIN_SIZE` points.
+
+    The font size times the matrix's smaller scale is the glyphs' size; a Type 3 font scales its
+    glyphs once more by its own matrix, so a small size counts only when the object's box is small too.
+    """
+    size = ctypes.c_float()
+    R.FPDFTextObj_GetFontSize(obj, size)
+    m = R.FS_MATRIX()
+    R.FPDFPageObj_GetMatrix(obj, m)
+    scale = _smallest_scale(_mul((m.a, m.b, m.c, m.d, m.e, m.f), matrix))
+    if scale < SINGULAR:
+        return True
+    return scale * size.value < MIN_SIZE and min(box[2] - box[0], box[3] - box[1]) < MIN_SIZE
+
+
 def _is_rectangle(path) -> bool:
     """A path of straight axis-aligned segments only (a filled rectangle, as cells and bands are)."""
     n = R.FPDFPath_CountSegments(path)
@@ -223,7 +256,9 @@ def _objects(page) -> tuple[dict[int, _Text], list[_Shape], list[Box]]:
             getter = R.FPDFPageObj_GetStrokeColor if mode in _STROKE_ONLY else R.FPDFPageObj_GetFillColor
             r, g, b, a = _colour(getter, obj)
             text = _Text(order, box, (r, g, b))
-            if mode in _INVISIBLE_MODES or a == 0:
+            if _too_small(obj, matrix, box):
+                text.reason = "too_small"
+            elif mode in _INVISIBLE_MODES or a == 0:
                 text.reason = "invisible"
             else:
                 clip = _clip_box(obj, matrix)
@@ -316,10 +351,12 @@ class PageSight:
         R.FPDF_GetPageBoundingBox(self._page, rect)
         self.bounds: Box = (min(rect.left, rect.right), min(rect.top, rect.bottom),
                             max(rect.left, rect.right), max(rect.top, rect.bottom))
+        self._media: Box = (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
         self._texts, _, self._pictures = _objects(self._page)
+        #: PDFium's chars, on a page where some text is hidden: [centre x, y, text, reason], in its order.
         self._chars: list | None = None
-        #: PDFium's hidden chars: (page-space origin x, y, reason), for matching pdfminer's.
-        self._hidden: list[tuple[float, float, str]] = []
+        #: The same chars' origins: [device x, device y, text, reason, index in `_chars`], for matching pdfminer's.
+        self._origins: list[list] = []
         self.any_hidden = any(t.reason is not None or t.partial for t in self._texts.values())
         #: Every text object lies on the page: no char can be outside it.
         self._all_on_page = all(_contains(self.bounds, t.box, slack=0.0) for t in self._texts.values())
@@ -339,9 +376,15 @@ class PageSight:
         return min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)
 
     # -- chars, one by one (only on pages where some text is hidden)
+    def _outside(self, x: float, y: float) -> str | None:
+        """Why a point of PDF page space is not on the page, or None: off the media box, or only off the crop box."""
+        if _inside(self.bounds, x, y):
+            return None
+        return "outside_crop_box" if _inside(self._media, x, y) else "outside_page"
+
     def _read_chars(self) -> None:
         tp = self._text
-        chars = []
+        chars, origins = [], []
         ox, oy = ctypes.c_double(), ctypes.c_double()
         for i in range(self._count):
             code = R.FPDFText_GetUnicode(tp, i)
@@ -353,17 +396,16 @@ class PageSight:
             R.FPDFText_GetCharBox(tp, i, *_d)
             left, right, bottom, top = _d[0].value, _d[1].value, _d[2].value, _d[3].value
             cx, cy = (left + right) / 2, (bottom + top) / 2
-            reason = None
-            if not _inside(self.bounds, cx, cy):
-                reason = "outside_page"
-            elif info is not None:
+            reason = self._outside(cx, cy)
+            if reason is None and info is not None:
                 reason = info.reason or (self._partial_reason(info, (left, bottom, right, top)) if info.partial
                                          else None)
-            if reason is not None:
+            if obj:
                 R.FPDFText_GetCharOrigin(tp, i, ox, oy)
-                self._hidden.append((ox.value, oy.value, reason))
-            chars.append((cx, cy, ch, reason))
-        self._chars = chars
+                dx, dy = self._device(ox.value, oy.value)
+                origins.append([dx, dy, ch, reason, len(chars)])
+            chars.append([cx, cy, ch, reason])
+        self._chars, self._origins = chars, origins
 
     @staticmethod
     def _partial_reason(info: _Text, box: Box) -> str | None:
@@ -378,40 +420,83 @@ class PageSight:
         return None
 
     # -- what extract asks
-    def split(self, chars: list[dict]) -> tuple[list[dict], list[tuple[dict, str]]]:
-        """pdfminer's `chars` of this page as (painted chars, [(hidden char, reason)])."""
+    def split(self, chars: list[dict]) -> tuple[list[dict], list[tuple[dict, str, bool]]]:
+        """pdfminer's `chars` of this page as (painted chars, [(hidden char, reason, duplicate)]).
+
+        Each pdfminer char takes the verdict of the PDFium char at its origin, one to one in content
+        order (the one with its text first): an amount printed invisibly exactly over the visible one
+        leaves the visible one painted. `duplicate` says a hidden char lies exactly on a painted
+        char of the same text (text printed twice, once hidden), so it changes nothing a viewer reads.
+        """
         if not chars:
             return chars, []
         if not self.any_hidden and self._all_on_page:
             return chars, []
-        hidden_at = {}
-        for x, y, reason in self._hidden:
-            dx, dy = self._device(x, y)
-            hidden_at.setdefault((round(dx), round(dy)), []).append((dx, dy, reason))
-        kept, hidden = [], []
+        at: dict[tuple[int, int], list[list]] = {}
+        for entry in self._origins:
+            at.setdefault((round(entry[0]), round(entry[1])), []).append(entry + [False])
+        verdicts = []
         for c in chars:
-            reason = None
             cx, cy = self._plumber_to_page((c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2)
-            if not _inside(self.bounds, cx, cy):
-                reason = "outside_page"
-            elif hidden_at:
-                dx, dy = c["matrix"][4], c["matrix"][5]
-                for key in ((round(dx) + i, round(dy) + j) for i in (0, -1, 1) for j in (0, -1, 1)):
-                    found = next((r for hx, hy, r in hidden_at.get(key, ())
-                                  if abs(hx - dx) <= ORIGIN_TOLERANCE and abs(hy - dy) <= ORIGIN_TOLERANCE), None)
-                    if found:
-                        reason = found
-                        break
-            if reason is None:
-                kept.append(c)
-            else:
-                hidden.append((c, reason))
+            reason = self._outside(cx, cy)
+            if reason is None and at:
+                # a space is no glyph of PDFium's; it goes with its text only when that is too small to see
+                reason = ("too_small" if c["size"] < MIN_SIZE else None) if c["text"].isspace() \
+                    else self._paired_reason(c, at)
+            verdicts.append((c, reason))
+        kept = [c for c, reason in verdicts if reason is None]
+        painted: dict[tuple[int, int], list[dict]] = {}
+        for c in kept:
+            painted.setdefault((round(c["matrix"][4]), round(c["matrix"][5])), []).append(c)
+        hidden = [(c, reason, self._on_painted(c, painted)) for c, reason in verdicts
+                  if reason is not None and reason != _DOUBLE]
         return kept, hidden
+
+    def _paired_reason(self, c: dict, at: dict) -> str | None:
+        """The verdict on one pdfminer char: that of the first PDFium char at its origin not yet taken."""
+        dx, dy = c["matrix"][4], c["matrix"][5]
+        near = sorted((e for key in ((round(dx) + i, round(dy) + j) for i in (0, -1, 1) for j in (0, -1, 1))
+                       for e in at.get(key, ()) if abs(e[0] - dx) <= ORIGIN_TOLERANCE
+                       and abs(e[1] - dy) <= ORIGIN_TOLERANCE), key=lambda e: e[4])
+        free = [e for e in near if not e[5]]
+        entry = next((e for e in free if e[2] == c["text"]), free[0] if free else None)
+        if entry is not None:
+            entry[5] = True
+            return entry[3]
+        twin = next((e for e in near if e[2] == c["text"]), None)
+        if twin is not None:
+            return self._twin_reason(c, twin)
+        # PDFium has no char here: text of size 0 is left out of its text layer
+        return "too_small" if c["size"] < MIN_SIZE else None
+
+    def _twin_reason(self, c: dict, twin: list) -> str | None:
+        """A glyph printed twice at one origin, which PDFium's text layer reads once (as its first copy).
+
+        The other copy is painted if a painted text object holds it, and then PDFium's reading of it
+        counts as painted too; it is hidden if the first copy was painted and a hidden object holds it.
+        """
+        x, y = self._plumber_to_page((c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2)
+        holders = [t for t in self._texts.values() if _inside(t.box, x, y)]
+        if twin[3] is not None:
+            if any(t.reason is None and not t.partial for t in holders):
+                self._chars[twin[4]][3] = None
+                return None
+            return twin[3]
+        hidden = next((t.reason for t in holders if t.reason is not None), None)
+        return hidden or _DOUBLE  # painted twice: it reads once
+
+    @staticmethod
+    def _on_painted(c: dict, painted: dict) -> bool:
+        dx, dy = c["matrix"][4], c["matrix"][5]
+        return any(p["text"] == c["text"] and abs(p["matrix"][4] - dx) <= ORIGIN_TOLERANCE
+                   and abs(p["matrix"][5] - dy) <= ORIGIN_TOLERANCE
+                   for key in ((round(dx) + i, round(dy) + j) for i in (0, -1, 1) for j in (0, -1, 1))
+                   for p in painted.get(key, ()))
 
     def scanned_under_ocr(self, chars: list[dict], hidden: list[tuple[dict, str]]) -> bool:
         """A picture over most of the page, and nearly all its text invisible: a scan with an OCR layer."""
         glyphs = sum(1 for c in chars if not c["text"].isspace())
-        invisible = sum(1 for c, r in hidden if r == "invisible" and not c["text"].isspace())
+        invisible = sum(1 for c, r, _ in hidden if r == "invisible" and not c["text"].isspace())
         if not invisible or invisible < SCAN_INVISIBLE_SHARE * (glyphs + invisible):
             return False
         covered = sum(_area(_intersect(b, self.bounds) or (0, 0, 0, 0)) for b in self._pictures)

@@ -33,6 +33,14 @@ from its "(Do not report ...)" note. Anything that does not parse raises a
 `GuideError` naming page and text; nothing is guessed. Each published value
 also gets a provenance row pointing at the box of text it came from.
 
+Normalize records every box it read something from (`Guide.used`): each cell a
+published value came from (both parts of a cell broken by a page break), each
+header cell a table was known by, each line a document fact was read from. The
+checks on what the PDF showed (`pipeline.validate`) stop only there. When a
+value or a header cannot be read, the cause may be one normalize cannot see in
+the text: the cell holds a glyph no font maps to Unicode, or hidden text; the
+stop then names that (`_real_cause`), not the text it made.
+
 The steps, in the order the data flows, one module each: `facts` (what the
 document says about itself), `grids` (each extracted table, addressable by
 position, its cells as `Piece`s), `columns` (what each payment column holds),
@@ -49,17 +57,31 @@ import pandas as pd
 
 from pipeline import fields as F
 from pipeline import schemas
-from pipeline.errors import LayoutError, NotThisGuide
-from pipeline.model import Guide, RawGuide
+from pipeline.errors import GuideError, HiddenText, LayoutError, NotThisGuide, UnreadableText, ValueNotParsed
+from pipeline.model import HIDDEN_REASONS, Guide, RawGuide, Used
 from pipeline.normalize import tables, values
 from pipeline.normalize.facts import Facts, document_facts
-from pipeline.normalize.provenance import provenance
+from pipeline.normalize.provenance import provenance, used
 from pipeline.normalize.stitch import CodeRow, Stitcher
-from pipeline.text import vocabulary
+from pipeline.text import UNMAPPED, legible, squash, vocabulary
+
+#: No payment table found in a document this share of whose glyphs no font maps: the text is the cause
+#: (a font without character maps reads as (cid:N) where pdfminer cannot guess, and as other letters where it can).
+UNREADABLE_SHARE = 0.1
 
 
 def normalize(raw: RawGuide) -> Guide:
     """Turn the raw frames of one guide into typed tables (see module docstring)."""
+    try:
+        return _normalize(raw)
+    except GuideError as exc:
+        cause = _real_cause(raw, exc)
+        if cause is None:
+            raise
+        raise cause from exc
+
+
+def _normalize(raw: RawGuide) -> Guide:
     facts = document_facts(raw)
     words = vocabulary(list(raw.lines["text"]) + list(raw.cells["text"]))
     tables.check_no_stray_rows(raw.lines)
@@ -68,9 +90,10 @@ def normalize(raw: RawGuide) -> Guide:
     payment_parts = []
     for part in tables.read(raw.cells, raw.stops):
         out.footnotes += part.header_footnotes()
+        out.used += part.header_cues()
         payment_parts += [part] if part.reading.kind == "payment" else []
         out.add_rows(stitcher.take(part), words)
-    _check_is_the_guide(payment_parts, facts)
+    _check_is_the_guide(payment_parts, facts, raw)
     out.add_rows(stitcher.close(), words)
     frames = out.frames()
     if not len(frames["codes"]):
@@ -81,18 +104,21 @@ def normalize(raw: RawGuide) -> Guide:
         warnings += [w for w in part.reading.warnings if w not in warnings]
     return Guide(guide_year=facts.guide_year, effective_date=facts.effective_date, title=facts.title,
                  document_number=facts.document_number, source_name=raw.source_name, sha256=raw.sha256,
-                 page_count=raw.page_count, footnotes=out.footnotes, tables=frames, warnings=warnings)
+                 page_count=raw.page_count, footnotes=out.footnotes, tables=frames, warnings=warnings,
+                 used=_merged(list(facts.cues) + out.used))
 
 
-def _check_is_the_guide(payment_parts: list[tables.Part], facts: Facts) -> None:
+def _check_is_the_guide(payment_parts: list[tables.Part], facts: Facts, raw: RawGuide) -> None:
     """Once every table is read: a payment table was found, and the document prints its year.
 
     A document with no payment table passed extract's first look (it prints "CPT", codes and Medicare
     payment wording) but is no guide either: it gets the first look's kind of line, never vocabulary
-    advice. One with a payment table is a guide; if no pattern finds its year, the year's wording is
-    the one thing unknown, and the line says where to add it.
+    advice; unless most of its text no font maps to Unicode, which is not "no guide": its text cannot be
+    read. One with a payment table is a guide; if no pattern finds its year, the year's wording is the one
+    thing unknown, and the line says where to add it.
     """
     if not payment_parts:
+        _check_text_is_readable(raw)
         raise NotThisGuide("not a CPT reimbursement guide: it prints 'CPT', codes and Medicare payment wording, "
                            "but no table has a header naming CPT codes and their payments (looked for: a table "
                            "headed by payment-table wordings such as 'CPT Code', 'Physician Fee Schedule', "
@@ -103,6 +129,16 @@ def _check_is_the_guide(payment_parts: list[tables.Part], facts: Facts) -> None:
                            'pattern for it to pipeline/vocab/document_facts.csv')
 
 
+def _check_text_is_readable(raw: RawGuide) -> None:
+    if raw.unmapped is None or not len(raw.unmapped):
+        return
+    glyphs = sum(len("".join(t.split())) for frame in (raw.cells, raw.lines) for t in frame["text"])
+    if raw.unmapped["chars"].sum() >= UNREADABLE_SHARE * glyphs:
+        first = raw.unmapped.iloc[0]
+        raise UnreadableText(f"the text cannot be read: font {first['font']} has no character map",
+                             page=int(first["page"]))
+
+
 class _Published:
     """The rows of every published table so far, each value with its provenance row, and the footnotes."""
 
@@ -110,6 +146,8 @@ class _Published:
         self.year = year
         self.rows: dict[str, list[dict]] = {name: [] for name in F.TABLES}
         self.footnotes: list[dict] = []
+        #: Every cell a published value was read from, and every header cell of a table read.
+        self.used: list[Used] = []
 
     def add_rows(self, rows, words: frozenset[str]) -> None:
         """Parse each whole row as it comes (so a row's bad value stops the build before a later row's)."""
@@ -119,6 +157,7 @@ class _Published:
             for record in read.records:
                 self.rows[record.dataset].append(record.row(self.year))
                 self.rows["provenance"] += provenance(self.year, record)
+                self.used += used(record)
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """Each published table, as its schema's dtypes, sorted by its `sort_by` columns."""
@@ -127,3 +166,42 @@ class _Published:
             frame = schemas.coerce(self.rows[name], schemas.published(name))
             out[name] = frame.sort_values(list(table.sort_by), kind="stable").reset_index(drop=True)
         return out
+
+
+def _merged(found: list[Used]) -> tuple[Used, ...]:
+    """One `Used` per box, named as first read, strict if any value read from it is."""
+    out: dict[tuple, Used] = {}
+    for u in found:
+        key = (u.page, u.box)
+        if key in out:
+            first = out[key]
+            out[key] = Used(first.page, first.box, first.what, first.strict or u.strict, first.table or u.table,
+                            first.value or u.value)
+        else:
+            out[key] = u
+    return tuple(out.values())
+
+
+def _real_cause(raw: RawGuide, exc: GuideError) -> GuideError | None:
+    """What stops normalize in a cell when the cell's own text is not the cause: a glyph no font maps
+    (the cell cannot be read), or hidden text in it (named, how hidden and what it says)."""
+    if not isinstance(exc, (LayoutError, ValueNotParsed)) or exc.box is None or exc.page is None:
+        return None
+    cells = raw.cells[(raw.cells["page"] == exc.page) & (raw.cells["x0"] == exc.box[0])
+                      & (raw.cells["top"] == exc.box[1]) & (raw.cells["x1"] == exc.box[2])
+                      & (raw.cells["bottom"] == exc.box[3])]
+    what = exc.what or "the cell"
+    for cell in cells.itertuples(index=False):
+        if UNMAPPED in cell.text:
+            font = raw.font_without_map(exc.page, exc.box)
+            return UnreadableText(f"{what} {legible(cell.text, cell.reread)!r} cannot be read: font {font} has no "
+                                  "character map", page=exc.page)
+    hidden = raw.hidden
+    if hidden is not None and len(hidden):
+        x0, top, x1, bottom = exc.box
+        inside = hidden[(hidden["page"] == exc.page) & (hidden["x0"] < x1) & (hidden["x1"] > x0)
+                        & (hidden["top"] < bottom) & (hidden["bottom"] > top) & ~hidden["duplicate"]]
+        for run in inside.itertuples(index=False):
+            return HiddenText(f"{what}: {HIDDEN_REASONS[run.reason]} in its cell, {squash(run.text)!r}: what a viewer "
+                              "sees there cannot be read past it", page=exc.page)
+    return None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pipeline import fields as F
-from pipeline.errors import LayoutError
+from pipeline.errors import DuplicateSetting, LayoutError
 from pipeline.normalize.grids import Grid
 
 #: Header concept -> the setting whose columns sit under it.
@@ -39,22 +39,25 @@ class Columns:
 
     @classmethod
     def from_headers(cls, grid: Grid, header_rows: int, headers, concepts) -> "Columns":
-        above, names = _above(grid.ncols, headers, concepts)
+        above, names, kinds = _above(grid.ncols, headers, concepts)
         roles = tuple(_role(c, above[c], " / ".join(names[c]) or "(no header)", grid.first_page)
                       for c in range(grid.ncols))
-        _check_roles(roles, grid.first_page)
+        settings = [" / ".join(w for w, k in zip(names[c], kinds[c]) if k in SETTING_OF) for c in range(grid.ncols)]
+        _check_roles(roles, settings, grid.first_page)
         return cls(grid.ncols, header_rows, roles)
 
 
-def _above(ncols: int, headers, concepts) -> tuple[list[set[str]], list[list[str]]]:
-    """For each leaf column, the concepts and the wordings of the header cells above it."""
+def _above(ncols: int, headers, concepts) -> tuple[list[set[str]], list[list[str]], list[list[str]]]:
+    """For each leaf column, the concepts and the wordings of the header cells above it (and each one's concept)."""
     above: list[set[str]] = [set() for _ in range(ncols)]
     names: list[list[str]] = [[] for _ in range(ncols)]
+    kinds: list[list[str]] = [[] for _ in range(ncols)]
     for (cell, wording), concept in zip(headers, concepts):
         for c in range(cell["col"], cell["col"] + cell["col_span"]):
             above[c].add(concept)
             names[c].append(wording)
-    return above, names
+            kinds[c].append(concept)
+    return above, names, kinds
 
 
 def _role(c: int, concepts_here: set[str], label: str, page: int) -> Role:
@@ -71,14 +74,21 @@ def _role(c: int, concepts_here: set[str], label: str, page: int) -> Role:
     return (settings.pop(), kind)
 
 
-def _check_roles(roles: tuple[Role, ...], page: int) -> None:
-    """Each role at most once, and every role a payment row needs present."""
-    seen = set()
+def _check_roles(roles: tuple[Role, ...], settings: list[str], page: int) -> None:
+    """Each role at most once, and every role a payment row needs present.
+
+    Two columns with one role are named as such, whatever else the header holds: a wording added to
+    the vocabulary could not tell which of the two holds the value.
+    """
+    seen: dict[Role, int] = {}
     for c, role in enumerate(roles):
         if role in seen:
-            raise LayoutError(f"payment table has two columns for {role[1]} of {role[0] or 'the code'} "
-                              f"(column {c + 1})", page=page)
-        seen.add(role)
+            first = seen[role]
+            what = f"the {role[0]} {'payment' if role[1] == 'amount' else role[1]}" if role[0] else f"the {role[1]}"
+            under = f" (under {settings[first]!r} and {settings[c]!r})" if settings[first] and settings[c] else ""
+            raise DuplicateSetting(f"payment table columns {first + 1} and {c + 1} both hold {what}{under}: "
+                                   "a setting printed twice cannot be read", page=page)
+        seen[role] = c
     missing = [r for r in [(None, "code"), (None, "descriptor")] + [(s, "amount") for s in F.SETTINGS]
                if r not in seen]
     if missing:
@@ -95,17 +105,18 @@ def _unknown_wording(unknown: list[tuple[dict, str]], known: list[str]) -> Layou
     advice: adding its wordings would make a price list read as a guide (docs/layouts.md, when advice appears).
     """
     cell, wording = unknown[0]
-    page = int(cell["page"])
+    where = {"page": int(cell["page"]), "what": "the payment table header cell",
+             "box": (float(cell["x0"]), float(cell["top"]), float(cell["x1"]), float(cell["bottom"]))}
     if len(unknown) == 1 and "code" in known:
         return LayoutError(f"payment table header {wording!r} is not a known wording; if it is a new "
-                           "wording for a known column, add it to pipeline/vocab/payment_headers.csv", page=page)
+                           "wording for a known column, add it to pipeline/vocab/payment_headers.csv", **where)
     if len(unknown) > 1:
         listed = ", ".join(repr(w) for _, w in unknown[:5])
         listed += f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
         return LayoutError(f"a table's header has {len(unknown)} wordings no payment table is known to print "
-                           f"({listed}); it cannot be read as the payment table", page=page)
+                           f"({listed}); it cannot be read as the payment table", **where)
     return LayoutError(f"a table's header wording {wording!r} is not a known wording, and no known header of the "
-                       "table names the CPT code column; it cannot be read as the payment table", page=page)
+                       "table names the CPT code column; it cannot be read as the payment table", **where)
 
 
 def _named_below(cell: dict, known: list[dict]) -> bool:
@@ -131,6 +142,8 @@ def place_columns(grid: Grid, header_rows: int, headers, concepts) -> tuple[Colu
         raise _unknown_wording(needed, [c for _, c in known])
     try:
         columns = Columns.from_headers(grid, header_rows, [h for h, _ in known], [c for _, c in known])
+    except DuplicateSetting:
+        raise
     except LayoutError:
         if unknown:
             raise _unknown_wording(unknown[:1], [c for _, c in known]) from None

@@ -1,6 +1,8 @@
 """Step 0 of normalize, facts: what the document says about itself (year, effective date, number, title).
 
-Read from all its text, by the patterns of `vocab/document_facts.csv`, before any table.
+Read from all its text, by the patterns of `vocab/document_facts.csv`, before any table. Each line
+or cell a fact was read from is kept as a cue (`model.Used`), so that what could change a fact
+stops the build and what could not is only counted.
 """
 
 from __future__ import annotations
@@ -11,9 +13,13 @@ from datetime import date, datetime
 
 from pipeline import vocab
 from pipeline.errors import YearConflict
-from pipeline.model import RawGuide
+from pipeline.model import RawGuide, Used
+from pipeline.text import SOFT_HYPHEN, squash
 from pipeline.text import normalize as as_read
-from pipeline.text import squash
+
+#: How a stop names the line a fact was read from.
+_FACT_LINE = {"guide_year": "the line printing the guide year", "effective_date": "the line printing the effective date",
+              "document_number": "the line printing the document number"}
 
 
 @dataclass(frozen=True)
@@ -24,12 +30,29 @@ class Facts:
     effective_date: date | None
     document_number: str | None
     title: str | None
+    #: The lines and cells each fact was read from.
+    cues: tuple[Used, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Page:
+    """One page's text as one squashed string, and where each line or cell of it lies in the string."""
+
+    page: int
+    text: str
+    #: (start, end, box) of each line, then each cell, in the string.
+    spans: tuple[tuple[int, int, tuple[float, float, float, float]], ...]
+
+    def cues(self, m: re.Match, what: str) -> list[Used]:
+        """The lines and cells a match was read from, each holding the matched text as a fact."""
+        return [Used(self.page, box, what, value=m.group(0)) for start, end, box in self.spans
+                if start < m.end() and m.start() < end]
 
 
 def document_facts(raw: RawGuide) -> Facts:
     """The guide's facts. Two payment years, or an effective date in another year, stop the build."""
     prose = _prose(raw)
-    years = _years(prose)
+    years, cues = _years(prose)
     effective = _effective(prose)
     if len(years) > 1:
         found = ", ".join(f"{y} (page {p})" for y, p in sorted(years.items()))
@@ -41,49 +64,73 @@ def document_facts(raw: RawGuide) -> Facts:
         raise YearConflict(f"payments are for {year} but page {effective[1]} says they are effective as of "
                            f"{effective[0].isoformat()}", page=effective[1])
     number = _first(prose, "document_number")
+    for found, fact in ((effective and effective[2], "effective_date"), (number, "document_number")):
+        if found:
+            cues += found[1].cues(found[0], _FACT_LINE[fact])
+    title, title_cues = _title(raw)
     return Facts(year, effective[0] if effective else None, number[0].group("number") if number else None,
-                 _title(raw))
+                 title, tuple(cues + title_cues))
 
 
-def _prose(raw: RawGuide) -> list[tuple[int, str]]:
-    """Each page's text, lines then cells, as one squashed string: (page, text) in page order."""
-    pages: dict[int, list[str]] = {}
-    for page, text in zip(raw.lines["page"], raw.lines["text"]):
-        pages.setdefault(int(page), []).append(text)
-    for page, text in zip(raw.cells["page"], raw.cells["text"]):
-        pages.setdefault(int(page), []).append(text)
-    return [(page, squash(as_read(" ".join(texts)))) for page, texts in sorted(pages.items())]
+def _prose(raw: RawGuide) -> list[_Page]:
+    """Each page's text, lines then cells, as one squashed string, in page order.
+
+    A line ending in a soft hyphen joins the next without a space, as the whole page's text would.
+    """
+    parts: dict[int, list[tuple[str, tuple]]] = {}
+    for frame in (raw.lines, raw.cells):
+        for row in frame[["page", "text", "x0", "top", "x1", "bottom"]].itertuples(index=False):
+            parts.setdefault(int(row.page), []).append(
+                (row.text, (float(row.x0), float(row.top), float(row.x1), float(row.bottom))))
+    out = []
+    for page, texts in sorted(parts.items()):
+        text, spans, joined = "", [], True
+        for raw_text, box in texts:
+            part = squash(as_read(raw_text))
+            if not part:
+                continue
+            if text and not joined:
+                text += " "
+            spans.append((len(text), len(text) + len(part), box))
+            text += part
+            joined = raw_text.rstrip().endswith(SOFT_HYPHEN)
+        out.append(_Page(page, text, tuple(spans)))
+    return out
 
 
-def _years(prose: list[tuple[int, str]]) -> dict[int, int]:
-    """Every payment year printed, with the first page printing it."""
+def _years(prose: list[_Page]) -> tuple[dict[int, int], list[Used]]:
+    """Every payment year printed, with the first page printing it; and the lines each was read from."""
     years: dict[int, int] = {}
-    for page, text in prose:
+    cues: list[Used] = []
+    for page in prose:
         for pattern in vocab.fact_patterns("guide_year"):
-            for m in pattern.finditer(text):
-                years.setdefault(int(m.group("year")), page)
-    return years
+            for m in pattern.finditer(page.text):
+                years.setdefault(int(m.group("year")), page.page)
+                cues += page.cues(m, _FACT_LINE["guide_year"])
+    return years, cues
 
 
-def _effective(prose: list[tuple[int, str]]) -> tuple[date, int] | None:
-    """The first "effective as of <date>" and its page."""
+def _effective(prose: list[_Page]) -> tuple[date, int, tuple[re.Match, _Page]] | None:
+    """The first "effective as of <date>", its page, and where it was read."""
     found = _first(prose, "effective_date")
-    return (datetime.strptime(found[0].group("date"), "%B %d, %Y").date(), found[1]) if found else None
+    return (datetime.strptime(found[0].group("date"), "%B %d, %Y").date(), found[1].page, found) if found else None
 
 
-def _first(prose: list[tuple[int, str]], fact: str) -> tuple[re.Match, int] | None:
+def _first(prose: list[_Page], fact: str) -> tuple[re.Match, _Page] | None:
     """The first printing of `fact` and its page."""
-    for page, text in prose:
-        m = next((m for p in vocab.fact_patterns(fact) for m in p.finditer(text)), None)
+    for page in prose:
+        m = next((m for p in vocab.fact_patterns(fact) for m in p.finditer(page.text)), None)
         if m:
             return m, page
     return None
 
 
-def _title(raw: RawGuide) -> str | None:
-    """The first page's biggest text, top to bottom."""
+def _title(raw: RawGuide) -> tuple[str | None, list[Used]]:
+    """The first page's biggest text, top to bottom; and the lines it was read from."""
     first = raw.lines[raw.lines["page"] == 1]
     if not len(first):
-        return None
-    biggest = first[first["size"] >= first["size"].max() - 0.1]
-    return squash(" ".join(biggest.sort_values("top")["text"]))
+        return None, []
+    biggest = first[first["size"] >= first["size"].max() - 0.1].sort_values("top")
+    cues = [Used(1, (float(r.x0), float(r.top), float(r.x1), float(r.bottom)), "the title line")
+            for r in biggest.itertuples(index=False)]
+    return squash(" ".join(biggest["text"])), cues

@@ -27,17 +27,19 @@ class Piece:
     box: tuple[float, float, float, float]
     #: The printed row(s) of the extracted tables it was read from: (page, table, row) each.
     rows: tuple[tuple[int, int, int], ...] = ()
+    #: Every cell it was read from, (page, box) each: a cell broken by a page break has two.
+    parts: tuple[tuple[int, tuple[float, float, float, float]], ...] = ()
 
     def extend(self, other: "Piece") -> "Piece":
         return Piece(f"{self.text}\n{other.text}", f"{self.sup_mask}\n{other.sup_mask}", self.page, self.box,
-                     tuple(dict.fromkeys(self.rows + other.rows)))
+                     tuple(dict.fromkeys(self.rows + other.rows)), tuple(dict.fromkeys(self.parts + other.parts)))
 
 
 def piece(cell: dict) -> Piece:
     """The piece one extracted cell prints."""
-    return Piece(cell["text"], cell["sup_mask"], int(cell["page"]),
-                 (float(cell["x0"]), float(cell["top"]), float(cell["x1"]), float(cell["bottom"])),
-                 ((int(cell["page"]), int(cell["table"]), int(cell["row"])),))
+    box = (float(cell["x0"]), float(cell["top"]), float(cell["x1"]), float(cell["bottom"]))
+    return Piece(cell["text"], cell["sup_mask"], int(cell["page"]), box,
+                 ((int(cell["page"]), int(cell["table"]), int(cell["row"])),), ((int(cell["page"]), box),))
 
 
 @dataclass(frozen=True)

@@ -116,7 +116,8 @@ def _step(state: _Open, r: int, pieces: Pieces, part: Part) -> tuple[_Open, tupl
         # so that `_check_one_row` names both rows and stops (a code's values come from one row)
         return replace(state, pending=(join(state.pending[0], pieces), cols)), None
     printed = next(p for p in pieces.values() if p.text.strip())
-    raise LayoutError(f"payment table row with no CPT code: {squash(printed.text)!r}", page=printed.page)
+    raise LayoutError(f"payment table row with no CPT code: {squash(printed.text)!r}", page=printed.page,
+                      box=printed.box, what="a payment table cell")
 
 
 def _numbered(noun: str, numbers: list[int]) -> str:
@@ -185,7 +186,8 @@ def _whole(pieces: Pieces, cols: Columns, printed: Bounds) -> CodeRow:
     code_piece = pieces[cols.roles.index((None, "code"))]
     code = squash(split_footnotes(code_piece.text, code_piece.sup_mask)[0])
     if not CPT_CODE.match(code):
-        raise ValueNotParsed(f"{code!r} is not a CPT code (5 digits, or 4 digits and T)", page=code_piece.page)
+        raise ValueNotParsed(f"{code!r} is not a CPT code (5 digits, or 4 digits and T)", page=code_piece.page,
+                             box=code_piece.box, what="a payment table code cell")
     _check_one_row(code, code_piece.page, pieces, cols, printed)
     return CodeRow(code, pieces, cols)
 

@@ -15,6 +15,7 @@ import pandas as pd
 
 from pipeline import vocab
 from pipeline.errors import LayoutError
+from pipeline.model import Used
 from pipeline.normalize.columns import SETTING_OF, Columns, place_columns
 from pipeline.normalize.grids import Grid, grids
 from pipeline.text import split_footnotes, squash
@@ -55,6 +56,13 @@ class Part:
 
     grid: Grid
     reading: Reading
+
+    def header_cues(self) -> list[Used]:
+        """The header cells the table was known by (a continuation's repeated header too): cues of its reading."""
+        kind = self.reading.kind
+        return [Used(int(c["page"]), (float(c["x0"]), float(c["top"]), float(c["x1"]), float(c["bottom"])),
+                     f"the {kind} table header cell", table=kind)
+                for c in self.grid.cells if c["row"] < self.reading.start and c["text"].strip()]
 
     def header_footnotes(self) -> list[dict]:
         """The footnote marks of a table's own header cells (a continuation's repeated header has none)."""

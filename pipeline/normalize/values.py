@@ -61,10 +61,15 @@ class Values:
 
 # ---------------------------------------------------------------- one cell
 
-def _money(text: str, page: int, what: str) -> Decimal:
+def _at(piece: Piece, what: str) -> dict:
+    """Where a value's error points: its page, and its cell (where normalize looks for a cause it hides)."""
+    return {"page": piece.page, "box": piece.box, "what": what}
+
+
+def _money(text: str, page: int, what: str, box: tuple | None = None) -> Decimal:
     m = _MONEY.match(text)
     if not m:
-        raise ValueNotParsed(f"{what}: {text!r} is not a dollar amount", page=page)
+        raise ValueNotParsed(f"{what}: {text!r} is not a dollar amount", page=page, box=box, what=what)
     return Decimal(m.group("num").replace(",", "") + "." + (m.group("cents") or "0")).quantize(Decimal("0.01"))
 
 
@@ -81,7 +86,7 @@ def _unglued(piece: Piece, what: str) -> str:
             shown = squash(piece.text[:m.start()])
             raise ValueNotParsed(f"{what}: {shown!r} is followed by a raised {raised!r} glued to its digits: "
                                  "the value cannot be read (a digit printed small, or a footnote mark?)",
-                                 page=piece.page)
+                                 **_at(piece, what))
     return squash(split_footnotes(piece.text, piece.sup_mask)[0])
 
 
@@ -98,8 +103,8 @@ def _amount(piece: Piece, what: str) -> tuple[str, Decimal | None, str | None]:
     if status:
         return status, None, indicator
     if not text:
-        raise ValueNotParsed(f"{what}: the cell is empty", page=piece.page)
-    return "national_rate", _money(text, piece.page, what), indicator
+        raise ValueNotParsed(f"{what}: the cell is empty", **_at(piece, what))
+    return "national_rate", _money(text, piece.page, what, piece.box), indicator
 
 
 def _apc(piece: Piece, what: str) -> tuple[str | None, str | None]:
@@ -107,7 +112,7 @@ def _apc(piece: Piece, what: str) -> tuple[str | None, str | None]:
     if vocab.sentinel_status(text) or not text:
         return None, indicator
     if not _APC.match(text):
-        raise ValueNotParsed(f"{what}: {text!r} is not an APC number", page=piece.page)
+        raise ValueNotParsed(f"{what}: {text!r} is not an APC number", **_at(piece, what))
     return text, indicator
 
 
@@ -116,7 +121,8 @@ def _rvus(piece: Piece, what: str) -> Decimal | None:
     if not text or vocab.sentinel_status(text):
         return None
     if not _RVUS.match(text):
-        raise ValueNotParsed(f"{what}: {text!r} is not an RVU figure with at most two decimals", page=piece.page)
+        raise ValueNotParsed(f"{what}: {text!r} is not an RVU figure with at most two decimals",
+                             **_at(piece, what))
     return Decimal(text).quantize(Decimal("0.01"))
 
 
@@ -128,18 +134,19 @@ def _descriptor(code: str, piece: Piece, words: frozenset[str]) -> tuple[str, li
     excluded: list[str] = []
     for m in _NOTE.finditer(joined):
         if squash(m.group("code")) != code:
-            raise ValueNotParsed(f"the note under {code} names another code: {m.group(0)!r}", page=piece.page)
+            raise ValueNotParsed(f"the note under {code} names another code: {m.group(0)!r}",
+                                 **_at(piece, f"{code} descriptor"))
         for other in re.split(r",|\band\b|\bor\b", m.group("codes")):
             other = other.strip()
             if not other:
                 continue
             if not CPT_CODE.match(other):
                 raise ValueNotParsed(f"the note under {code} lists {other!r}, which is not a CPT code",
-                                     page=piece.page)
+                                     **_at(piece, f"{code} descriptor"))
             excluded.append(other)
     descriptor = squash(_NOTE.sub(" ", joined))
     if not descriptor:
-        raise ValueNotParsed(f"code {code} has an empty descriptor", page=piece.page)
+        raise ValueNotParsed(f"code {code} has an empty descriptor", **_at(piece, f"{code} descriptor"))
     return descriptor, excluded, footnotes
 
 
@@ -195,7 +202,7 @@ def _apc_of(row: CodeRow, setting: str, amount: Piece, indicator: Read, what: st
         return Read(apc, piece), indicator
     if indicator.value is not None and indicator.value != printed:
         raise ValueNotParsed(f"{what}: status indicator printed twice, {indicator.value} and {printed}",
-                             page=piece.page)
+                             **_at(piece, what))
     return Read(apc, piece), Read(printed, piece)
 
 
@@ -203,7 +210,8 @@ def term_values(row: TermRow, words: frozenset[str]) -> Values:
     """A term and its description, line breaks repaired."""
     description = join_lines(split_footnotes(row.description.text, row.description.sup_mask)[0], words)
     if not description:
-        raise LayoutError(f"term {row.term!r} has no description beside it", page=row.term_piece.page)
+        raise LayoutError(f"term {row.term!r} has no description beside it",
+                          **_at(row.description, f"{row.term!r} definition"))
     return Values([Record("terminology", {"term": Read(row.term, row.term_piece),
                                           "description": Read(description, row.description)},
                           row.term_piece.page)])

@@ -50,6 +50,9 @@ def manifest_for(guide, files: dict[str, bytes], dataset: dict[str, bytes] | Non
         "footnotes": guide.footnotes,
         # characters on the page a viewer does not paint, dropped before any table was read
         "hidden_characters": {str(page): counts for page, counts in sorted(guide.hidden.items())},
+        # outside the published data and its cues: glyphs no font maps, and lines or cells read differently
+        "unmapped_characters": {str(page): n for page, n in sorted(guide.unmapped.items())},
+        "differing_readings": {str(page): n for page, n in sorted(guide.differing.items())},
         # what was read but not needed, said once (an unknown group header over columns that name themselves)
         "warnings": guide.warnings,
         "outputs": {name: sha256(data) for name, data in sorted(files.items())},

@@ -171,16 +171,19 @@ def read_guide(path: Path, passwords=(), on_page=None):
 
 
 def validated(raw, guide):
-    """`guide` with its hidden-character counts, if its tables pass every rule, no hidden text reads like a
-    value, and every value reads the same twice; else the `GuideError` that says which."""
+    """`guide` with its counts of what was found outside the published data, if its tables pass every rule
+    and nothing found in the PDF would change a published value or a cue; else the `GuideError` that says which."""
     from dataclasses import replace
 
-    from pipeline.validate import check_hidden_text, check_second_reading, hidden_counts, validate
+    from pipeline.validate import (check_hidden_text, check_readable, check_second_reading, differing_counts,
+                                   hidden_counts, unmapped_counts, validate)
 
     validate(guide.tables, guide.guide_year)
-    check_hidden_text(raw, guide)  # hidden text that reads like a value stops the build
-    check_second_reading(raw, guide)  # every value read twice, by pdfminer and by PDFium
-    return replace(guide, hidden=hidden_counts(raw))
+    check_hidden_text(raw, guide)  # hidden text that reads like a value over or in line with a table read
+    check_readable(raw, guide)  # a glyph no font maps, in a value or a cue
+    check_second_reading(raw, guide)  # every value and cue read twice, by pdfminer and by PDFium
+    return replace(guide, hidden=hidden_counts(raw), unmapped=unmapped_counts(raw),
+                   differing=differing_counts(raw, guide))
 
 
 def _parse_in_child(path: Path, passwords=(), on_page=None):

@@ -59,7 +59,8 @@ NA = Amount("not_applicable")
 @dataclass(frozen=True)
 class CodeRow:
     code: str
-    #: Descriptor as printed; "\n" forces a line break (e.g. after a hyphen).
+    #: Descriptor as printed; "\n" forces a line break (e.g. after a hyphen). "{fnN}" is footnote
+    #: mark N, printed as the header marks are (reportlab only); it is no part of the descriptor.
     descriptor: str
     excluded: tuple[str, ...] = ()
     non_facility: Amount = CONTRACTOR_PRICED
@@ -161,6 +162,13 @@ def _footnote(n: int, superscripts: bool) -> str:
     return f"<super>{n}</super>" if superscripts else str(n)
 
 
+def _marked(text: str, superscripts: bool) -> str:
+    """Paragraph markup with each "{fnN}" as footnote mark N."""
+    for n in range(1, 10):
+        text = text.replace(f"{{fn{n}}}", _footnote(n, superscripts))
+    return text
+
+
 def _header_text(layout: Layout, concept: str, year: int) -> str:
     """Header wording as paragraph markup: escaped text, footnote marks as <super>."""
     raw = layout.headers.get(concept, DEFAULT_HEADERS[concept])
@@ -241,7 +249,7 @@ def payment_table(guide: Guide) -> Table:
     for r, row in enumerate(guide.codes, start=4):
         cells = [""] * ncols
         cells[0] = Paragraph(_esc(row.code), CELL_C)
-        cells[1] = Paragraph(_esc(_descriptor_text(row)), CELL)
+        cells[1] = Paragraph(_marked(_esc(_descriptor_text(row)), lay.superscripts), CELL)
         physician = (row.non_facility, row.facility)
         if all(a.status == "contractor_priced" for a in physician):
             cells[2] = Paragraph(CONTRACTOR, CELL_C)
@@ -309,10 +317,12 @@ PAGE_BREAK = "\f"
 
 
 def _paras(texts, style=BODY):
-    """Prose paragraphs; `<super>n</super>` marks a footnote and a lone "\\f" a page break."""
-    return [PageBreak() if t == PAGE_BREAK else
-            Paragraph(_esc(t).replace("&lt;super&gt;", "<super>").replace("&lt;/super&gt;", "</super>"), style)
-            for t in texts]
+    """Prose paragraphs; `<super>n</super>` marks a footnote, `<b>...</b>` bold text and a lone "\\f" a page break."""
+    def markup(text: str) -> str:
+        for tag in ("super", "b"):
+            text = text.replace(f"&lt;{tag}&gt;", f"<{tag}>").replace(f"&lt;/{tag}&gt;", f"</{tag}>")
+        return text
+    return [PageBreak() if t == PAGE_BREAK else Paragraph(markup(_esc(t)), style) for t in texts]
 
 
 def render(guide: Guide, path: Path, *, owner_password: str | None = None,
