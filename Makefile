@@ -60,9 +60,11 @@ roundtrip: $(INSTALL)
 sources: $(INSTALL)
 	$(PY) -m tools.make_reconstruction
 
-# Re-make the layout fixtures in tests/fixtures/ (the LibreOffice ones need soffice on PATH).
+# Re-make the layout fixtures in tests/fixtures/ and the new editions' in tests/fixtures/editions/ (the LibreOffice,
+# Chromium and pdflatex ones need their producer on PATH; an edition producer missing is skipped and named).
 fixtures: $(INSTALL)
 	$(PY) -m tools.make_fixtures
+	$(PY) -m tools.make_edition_fixtures
 
 # Benchmark small and long guides against pdfplumber alone; writes docs/benchmarks.md (not part of test).
 bench: $(INSTALL)

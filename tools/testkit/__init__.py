@@ -5,6 +5,7 @@
 * `guide_2022`: the 2022 guide's data, which `tools/make_reconstruction.py` renders into `sources/2022/`;
 * `guides`: the guides the layout fixtures of `tests/fixtures/` are made from;
 * `guide_data`: a guide as the rows the pipeline must publish, and seeded random guides;
+* `editions`: the layouts a new edition may take (issue #24), as documents any producer prints;
 * `two_years`: the 2022 source and a 2023 edition of it, built into two published years;
 * `chromium`: prints an HTML page to PDF with headless Chromium.
 

@@ -24,19 +24,32 @@ WORDS = ("ablation imaging guidance percutaneous open tumor tumors organ resecti
          "electroporation liver kidney prostate lung bone soft tissue").split()
 
 
-def expected(guide: Guide) -> dict[str, list[tuple]]:
-    """The rows the pipeline must publish for `guide`, sorted as published (no provenance)."""
+#: The care settings a guide prints, in the order `expected` lists them.
+SETTINGS = ("physician_non_facility", "physician_facility", "hospital_outpatient", "ambulatory_surgical_center")
+
+
+def expected(guide: Guide, settings: tuple[str, ...] = SETTINGS) -> dict[str, list[tuple]]:
+    """The rows the pipeline must publish for `guide`, sorted as published (no provenance).
+
+    `settings`: the care settings the guide prints; a setting it does not print has no payment rows
+    (decided for issue #24: what is not printed is not published).
+    """
+    unknown = set(settings) - set(SETTINGS)
+    if unknown:
+        raise ValueError(f"no such setting: {sorted(unknown)}")
     codes, payments, exclusions = [], [], []
     for row in guide.codes:
         descriptor = re.sub(r"\{fn\d\}", "", row.descriptor)  # a footnote mark is no part of it
         codes.append((row.code, "I" if row.code.isdigit() else "III", " ".join(descriptor.split())))
-        settings = {
+        printed = {
             "physician_non_facility": (row.non_facility, None, None),
             "physician_facility": (row.facility, None, None),
             "hospital_outpatient": (row.opps, row.apc, row.opps_indicator),
             "ambulatory_surgical_center": (row.asc, None, row.asc_indicator),
         }
-        for setting, (amount, apc, indicator) in settings.items():
+        for setting, (amount, apc, indicator) in printed.items():
+            if setting not in settings:
+                continue
             rvus = amount.rvus if setting.startswith("physician") and amount.status == "national_rate" else None
             payments.append((row.code, setting, amount.status, amount.usd, rvus, apc, indicator))
         exclusions += [(row.code, other) for other in row.excluded]

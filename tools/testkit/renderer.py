@@ -41,11 +41,13 @@ NOT_APPLICABLE = "NA"
 
 @dataclass(frozen=True)
 class Amount:
-    """A printed payment: a national rate (usd, maybe rvus), contractor priced, or NA."""
+    """A printed payment: a national rate (usd, maybe rvus), contractor priced, NA, not covered or packaged."""
 
-    status: str  # national_rate | contractor_priced | not_applicable
+    status: str  # national_rate | contractor_priced | not_applicable | not_covered | packaged
     usd: Decimal | None = None
     rvus: Decimal | None = None
+    #: The status as printed when not its usual wording ("N/A", an em dash, "Carrier priced").
+    wording: str | None = None
 
     @classmethod
     def rate(cls, usd: str, rvus: str | None = None) -> "Amount":
@@ -54,6 +56,12 @@ class Amount:
 
 CONTRACTOR_PRICED = Amount("contractor_priced")
 NA = Amount("not_applicable")
+#: Two statuses a new edition may print (issue #24), each with no amount: "Not covered", "Packaged".
+NOT_COVERED = Amount("not_covered")
+PACKAGED = Amount("packaged")
+#: The usual wording of each status that prints no amount.
+WORDINGS = {"contractor_priced": CONTRACTOR, "not_applicable": NOT_APPLICABLE, "not_covered": "Not covered",
+            "packaged": "Packaged"}
 
 
 @dataclass(frozen=True)
@@ -184,10 +192,8 @@ def money(amount: Decimal) -> str:
 
 def amount_text(amount: Amount, *, rvus: bool = False) -> str:
     """A payment cell's text as printed: an amount, its RVUs, or the sentinel wording."""
-    if amount.status == "contractor_priced":
-        return CONTRACTOR
-    if amount.status == "not_applicable":
-        return NOT_APPLICABLE
+    if amount.status != "national_rate":
+        return amount.wording or WORDINGS[amount.status]
     if rvus:
         return f"{amount.rvus:.2f}" if amount.rvus is not None else ""
     return money(amount.usd)
@@ -388,4 +394,5 @@ def render(guide: Guide, path: Path, *, owner_password: str | None = None,
     return path
 
 
-__all__ = ["Amount", "CodeRow", "Layout", "Guide", "render", "CONTRACTOR_PRICED", "NA", "PAGE_BREAK"]
+__all__ = ["Amount", "CodeRow", "Layout", "Guide", "render", "CONTRACTOR_PRICED", "NA", "NOT_COVERED", "PACKAGED",
+           "PAGE_BREAK"]
