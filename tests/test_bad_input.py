@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests import bad_pdfs
-from tools.testkit.paths import OUTPUTS, SOURCE_2022
+from tools.testkit.paths import SOURCE_2022
 from pipeline.run.build import build
 from pipeline.cli import main
 from pipeline.run.sandbox import Limits
@@ -34,11 +34,17 @@ def published(folder: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture
-def outputs(tmp_path):
-    """An outputs folder holding the committed 2022 year, as a user's would after an earlier build."""
+def built_2022(outputs_2022) -> dict[str, bytes]:
+    """The 2022 year's published files, as a build of the 2022 guide writes them."""
+    return published(outputs_2022 / "2022")
+
+
+@pytest.fixture
+def outputs(tmp_path, built_2022):
+    """An outputs folder holding the 2022 year, as a user's would after an earlier build."""
     out = tmp_path / "outputs"
     (out / "2022").mkdir(parents=True)
-    for name, data in published(OUTPUTS / "2022").items():
+    for name, data in built_2022.items():
         (out / "2022" / name).write_bytes(data)
     return out
 
@@ -51,9 +57,9 @@ def run(sources: Path, outputs: Path, *args: str):
     return CliRunner().invoke(main, ["build", "--sources", str(sources), "--outputs", str(outputs), *args])
 
 
-def assert_untouched(outputs: Path) -> None:
+def assert_untouched(outputs: Path, built_2022: dict[str, bytes]) -> None:
     assert years(outputs) == ["2022"]
-    assert tree(outputs / "2022") == published(OUTPUTS / "2022")
+    assert tree(outputs / "2022") == built_2022
 
 
 # (how to make the source, extra options, the one line's reason)
@@ -99,26 +105,26 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_one_clear_line_and_earlier_outputs_untouched(case, tmp_path, outputs):
+def test_one_clear_line_and_earlier_outputs_untouched(case, tmp_path, outputs, built_2022):
     make, options, reason = CASES[case]
     source = make(tmp_path / "sources" / "guide.pdf")
     result = run(tmp_path / "sources", outputs, *options)
     assert result.exit_code == 1
     assert result.stderr == f"FAILED {source}: {reason}\n"
     assert result.stdout == "0 built, 1 failed\n"
-    assert_untouched(outputs)
+    assert_untouched(outputs, built_2022)
 
 
-def test_folder_year_that_disagrees_with_the_document(tmp_path, outputs):
+def test_folder_year_that_disagrees_with_the_document(tmp_path, outputs, built_2022):
     source = bad_pdfs.guide_2022(tmp_path / "sources" / "2023" / "guide.pdf")
     result = run(tmp_path / "sources", outputs)
     assert result.exit_code == 1
     assert result.stderr == (f"FAILED {source}: it is in folder 2023/ but the document is the 2022 guide "
                              '("Medicare 2022 National Average Payment"); move it to 2022/\n')
-    assert_untouched(outputs)
+    assert_untouched(outputs, built_2022)
 
 
-def test_two_sources_claiming_one_year_both_fail(tmp_path, outputs):
+def test_two_sources_claiming_one_year_both_fail(tmp_path, outputs, built_2022):
     a = bad_pdfs.guide_2022(tmp_path / "sources" / "a" / "guide.pdf")
     b = bad_pdfs.guide_2022(tmp_path / "sources" / "b" / "guide.pdf")
     result = run(tmp_path / "sources", outputs)
@@ -128,10 +134,10 @@ def test_two_sources_claiming_one_year_both_fail(tmp_path, outputs):
         f"FAILED {b}: two sources claim the 2022 guide: this one and {a}; keep one",
     ]
     assert result.stdout == "0 built, 2 failed\n"
-    assert_untouched(outputs)
+    assert_untouched(outputs, built_2022)
 
 
-def test_validation_failure_names_the_report_listing_every_failure(tmp_path, outputs):
+def test_validation_failure_names_the_report_listing_every_failure(tmp_path, outputs, built_2022):
     source = bad_pdfs.code_printed_twice(tmp_path / "sources" / "guide.pdf")
     result = run(tmp_path / "sources", outputs)
     report = outputs / "reports" / "guide.validation.csv"
@@ -142,7 +148,7 @@ def test_validation_failure_names_the_report_listing_every_failure(tmp_path, out
     assert lines[0] == "table,column,row,value,check" and len(lines) == 1 + 364
     assert lines[1:3] == ["codes,guide_year,0,2022,multiple_fields_uniqueness",
                           "codes,guide_year,1,2022,multiple_fields_uniqueness"]
-    assert_untouched(outputs)
+    assert_untouched(outputs, built_2022)
 
 
 def test_debug_shows_the_traceback(tmp_path, outputs):
@@ -159,14 +165,14 @@ def test_debug_shows_the_traceback(tmp_path, outputs):
                         "(the parser recursed without end)"
 
 
-def test_a_memory_limit_below_the_program_itself(tmp_path, outputs):
+def test_a_memory_limit_below_the_program_itself(tmp_path, outputs, built_2022):
     source = bad_pdfs.guide_2022(tmp_path / "sources" / "guide.pdf")
     result = run(tmp_path / "sources", outputs, "--memory-limit", "1")
     assert result.exit_code == 1
     prefix = f"FAILED {source}: the memory limit of 1 MiB is below the "
     assert result.stderr.startswith(prefix)
     assert result.stderr[len(prefix):].split(" ", 1)[1] == "MiB the program itself needs (--memory-limit)\n"
-    assert_untouched(outputs)
+    assert_untouched(outputs, built_2022)
 
 
 def test_fail_fast_stops_at_the_first_failure_and_publishes_nothing(tmp_path):
@@ -183,7 +189,7 @@ def test_fail_fast_stops_at_the_first_failure_and_publishes_nothing(tmp_path):
     assert not (tmp_path / "outputs" / "2022").exists()
 
 
-def test_a_good_guide_is_built_beside_every_bad_file(tmp_path):
+def test_a_good_guide_is_built_beside_every_bad_file(tmp_path, built_2022):
     """One run over every generated bad file and the 2022 guide: the guide is built, each bad file fails."""
     sources = tmp_path / "sources"
     for case, (make, _, _) in CASES.items():
@@ -194,7 +200,7 @@ def test_a_good_guide_is_built_beside_every_bad_file(tmp_path):
     assert got.pop(SOURCE_2022.name) == ("built", None)
     assert set(got) == {f"{case.replace(' ', '-')}.pdf" for case in CASES}
     assert all(status == "failed" for status, _ in got.values())
-    assert tree(tmp_path / "outputs" / "2022") == published(OUTPUTS / "2022")
+    assert tree(tmp_path / "outputs" / "2022") == built_2022
 
 
 def _children_of(pid: int) -> list[int]:
@@ -237,7 +243,7 @@ def published_tables(folder: Path) -> dict[str, bytes]:
     return {name: data for name, data in published(folder).items() if name.endswith(".csv")}
 
 
-def test_owner_password_only_opens_and_builds_normally(tmp_path):
+def test_owner_password_only_opens_and_builds_normally(tmp_path, outputs_2022):
     """Vendors set permissions with an owner password and no open password; such a PDF builds as usual."""
     source = bad_pdfs.guide_2022(tmp_path / "sources" / "2022" / "guide.pdf", owner_password="vendor-only")
     assert b"/Encrypt" in source.read_bytes()
@@ -245,12 +251,12 @@ def test_owner_password_only_opens_and_builds_normally(tmp_path):
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [f"built {source}: 2022 guide -> {tmp_path / 'outputs' / '2022'}",
                                           "1 built, 0 failed"]
-    assert published_tables(tmp_path / "outputs" / "2022") == published_tables(OUTPUTS / "2022")
+    assert published_tables(tmp_path / "outputs" / "2022") == published_tables(outputs_2022 / "2022")
 
 
-def test_the_right_password_among_several_opens_the_pdf(tmp_path):
+def test_the_right_password_among_several_opens_the_pdf(tmp_path, outputs_2022):
     source = bad_pdfs.guide_2022(tmp_path / "sources" / "2022" / "guide.pdf", user_password="open-sesame")
     result = run(tmp_path / "sources", tmp_path / "outputs", "--password", "guess", "--password", "open-sesame")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0] == f"built {source}: 2022 guide -> {tmp_path / 'outputs' / '2022'}"
-    assert published_tables(tmp_path / "outputs" / "2022") == published_tables(OUTPUTS / "2022")
+    assert published_tables(tmp_path / "outputs" / "2022") == published_tables(outputs_2022 / "2022")

@@ -284,15 +284,14 @@ def test_a_document_fact_differing_only_by_the_guide_year_is_not_a_change():
     ]
 
 
-def _edited_2022(edit) -> "Diff":
-    """The committed 2022 year against a copy of itself with `edit(payments, provenance)` applied."""
-    from tools.testkit.paths import OUTPUTS
+def _edited_2022(outputs, edit) -> "Diff":
+    """The 2022 year published in `outputs` against a copy of itself with `edit(payments, provenance)` applied."""
     from pipeline.readers.diff import Diff
 
-    old = read_tables(OUTPUTS / "2022")
+    old = read_tables(outputs / "2022")
     new = {name: frame.copy() for name, frame in old.items()}
     edit(new["payments"], new["provenance"])
-    manifest = read_manifest(OUTPUTS / "2022")
+    manifest = read_manifest(outputs / "2022")
     return Diff(2022, 2023, compare(old, new, manifest, manifest), old, new)
 
 
@@ -313,10 +312,10 @@ def _big_and_small_changes(payments, provenance):
     provenance.loc[row, "page"] = 4
 
 
-def test_large_changes_are_flagged_to_check_against_the_pdf():
+def test_large_changes_are_flagged_to_check_against_the_pdf(outputs_2022):
     from pipeline.readers.diff import report, summary
 
-    diff = _edited_2022(_big_and_small_changes)
+    diff = _edited_2022(outputs_2022, _big_and_small_changes)
     lines = report(diff).splitlines()
     start = lines.index("## Check against the PDF")
     assert lines[start:lines.index("## Payment changes")] == [
@@ -344,14 +343,14 @@ def test_large_changes_are_flagged_to_check_against_the_pdf():
     ]
 
 
-def test_the_flagging_rules_are_data(tmp_path):
+def test_the_flagging_rules_are_data(tmp_path, outputs_2022):
     from pipeline import vocab
     from pipeline.readers.diff import flags
 
     shutil.copytree(ROOT / "pipeline" / "vocab", tmp_path / "vocab")
     (tmp_path / "vocab" / "diff_checks.csv").write_text("dataset,field,beyond_pct\npayments,payment_usd,0.5\n",
                                                         encoding="utf-8")
-    diff = _edited_2022(_big_and_small_changes)
+    diff = _edited_2022(outputs_2022, _big_and_small_changes)
     with vocab.use(tmp_path / "vocab"):
         got = [(f.change["key"], f.why) for f in flags(diff)]
     assert got == [("0600T|ambulatory_surgical_center", "moved more than 0.5%"),
