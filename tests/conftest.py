@@ -37,4 +37,4 @@ def outputs_2022(tmp_path_factory) -> Path:
 def published_copy(outputs_2022):
     """`published_copy(to)`: an outputs folder at `to` holding the 2022 year and its dataset partitions, as
     after a build (nothing local: no report, warehouse or build state)."""
-    return lambda to: copy_of(outputs_2022, to)
+    return lambda to: copy_of(to, outputs_2022)

@@ -39,12 +39,17 @@ def built_2022(outputs_2022) -> dict[str, bytes]:
     return published(outputs_2022 / "2022")
 
 
+#: The 2022 files each `outputs` folder started with, by folder: what `assert_untouched` compares with.
+_STARTED_WITH: dict[Path, dict[str, bytes]] = {}
+
+
 @pytest.fixture
-def outputs(tmp_path, built_2022):
+def outputs(tmp_path, outputs_2022):
     """An outputs folder holding the 2022 year, as a user's would after an earlier build."""
     out = tmp_path / "outputs"
     (out / "2022").mkdir(parents=True)
-    for name, data in built_2022.items():
+    _STARTED_WITH[out] = published(outputs_2022 / "2022")
+    for name, data in _STARTED_WITH[out].items():
         (out / "2022" / name).write_bytes(data)
     return out
 
@@ -57,9 +62,10 @@ def run(sources: Path, outputs: Path, *args: str):
     return CliRunner().invoke(main, ["build", "--sources", str(sources), "--outputs", str(outputs), *args])
 
 
-def assert_untouched(outputs: Path, built_2022: dict[str, bytes]) -> None:
+def assert_untouched(outputs: Path) -> None:
+    """The `outputs` fixture's folder holds its 2022 year as it started, and no other."""
     assert years(outputs) == ["2022"]
-    assert tree(outputs / "2022") == built_2022
+    assert tree(outputs / "2022") == _STARTED_WITH[outputs]
 
 
 # (how to make the source, extra options, the one line's reason)
@@ -105,26 +111,26 @@ CASES = {
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_one_clear_line_and_earlier_outputs_untouched(case, tmp_path, outputs, built_2022):
+def test_one_clear_line_and_earlier_outputs_untouched(case, tmp_path, outputs):
     make, options, reason = CASES[case]
     source = make(tmp_path / "sources" / "guide.pdf")
     result = run(tmp_path / "sources", outputs, *options)
     assert result.exit_code == 1
     assert result.stderr == f"FAILED {source}: {reason}\n"
     assert result.stdout == "0 built, 1 failed\n"
-    assert_untouched(outputs, built_2022)
+    assert_untouched(outputs)
 
 
-def test_folder_year_that_disagrees_with_the_document(tmp_path, outputs, built_2022):
+def test_folder_year_that_disagrees_with_the_document(tmp_path, outputs):
     source = bad_pdfs.guide_2022(tmp_path / "sources" / "2023" / "guide.pdf")
     result = run(tmp_path / "sources", outputs)
     assert result.exit_code == 1
     assert result.stderr == (f"FAILED {source}: it is in folder 2023/ but the document is the 2022 guide "
                              '("Medicare 2022 National Average Payment"); move it to 2022/\n')
-    assert_untouched(outputs, built_2022)
+    assert_untouched(outputs)
 
 
-def test_two_sources_claiming_one_year_both_fail(tmp_path, outputs, built_2022):
+def test_two_sources_claiming_one_year_both_fail(tmp_path, outputs):
     a = bad_pdfs.guide_2022(tmp_path / "sources" / "a" / "guide.pdf")
     b = bad_pdfs.guide_2022(tmp_path / "sources" / "b" / "guide.pdf")
     result = run(tmp_path / "sources", outputs)
@@ -134,10 +140,10 @@ def test_two_sources_claiming_one_year_both_fail(tmp_path, outputs, built_2022):
         f"FAILED {b}: two sources claim the 2022 guide: this one and {a}; keep one",
     ]
     assert result.stdout == "0 built, 2 failed\n"
-    assert_untouched(outputs, built_2022)
+    assert_untouched(outputs)
 
 
-def test_validation_failure_names_the_report_listing_every_failure(tmp_path, outputs, built_2022):
+def test_validation_failure_names_the_report_listing_every_failure(tmp_path, outputs):
     source = bad_pdfs.code_printed_twice(tmp_path / "sources" / "guide.pdf")
     result = run(tmp_path / "sources", outputs)
     report = outputs / "reports" / "guide.validation.csv"
@@ -148,7 +154,7 @@ def test_validation_failure_names_the_report_listing_every_failure(tmp_path, out
     assert lines[0] == "table,column,row,value,check" and len(lines) == 1 + 364
     assert lines[1:3] == ["codes,guide_year,0,2022,multiple_fields_uniqueness",
                           "codes,guide_year,1,2022,multiple_fields_uniqueness"]
-    assert_untouched(outputs, built_2022)
+    assert_untouched(outputs)
 
 
 def test_debug_shows_the_traceback(tmp_path, outputs):
@@ -165,14 +171,14 @@ def test_debug_shows_the_traceback(tmp_path, outputs):
                         "(the parser recursed without end)"
 
 
-def test_a_memory_limit_below_the_program_itself(tmp_path, outputs, built_2022):
+def test_a_memory_limit_below_the_program_itself(tmp_path, outputs):
     source = bad_pdfs.guide_2022(tmp_path / "sources" / "guide.pdf")
     result = run(tmp_path / "sources", outputs, "--memory-limit", "1")
     assert result.exit_code == 1
     prefix = f"FAILED {source}: the memory limit of 1 MiB is below the "
     assert result.stderr.startswith(prefix)
     assert result.stderr[len(prefix):].split(" ", 1)[1] == "MiB the program itself needs (--memory-limit)\n"
-    assert_untouched(outputs, built_2022)
+    assert_untouched(outputs)
 
 
 def test_fail_fast_stops_at_the_first_failure_and_publishes_nothing(tmp_path):

@@ -28,7 +28,7 @@ def run(*args):
 
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory, outputs_2022) -> Path:
-    outputs = copy_of(outputs_2022, tmp_path_factory.mktemp("outputs"))
+    outputs = copy_of(tmp_path_factory.mktemp("outputs"), outputs_2022)
     result = run("2022", "--outputs", outputs, "--sources", TEST_SOURCES)
     assert result.exit_code == 0, result.output
     assert result.output == f"report 2022 -> {outputs / '2022' / 'report.html'}\n"

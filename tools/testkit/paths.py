@@ -10,8 +10,10 @@ committed years.
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,11 +35,28 @@ _LOCAL = shutil.ignore_patterns("report.html", "report", "warehouse.duckdb*", ".
                                 ".staging", "reports")
 
 
-def published_copy(built: Path, to: Path) -> Path:
+def published_copy(to: Path, built: Path | None = None) -> Path:
     """An outputs folder at `to` holding the years and dataset partitions published in `built`, as after a
-    build (the local inspect report, warehouse, lock and build state left out)."""
-    shutil.copytree(built, to, ignore=_LOCAL, dirs_exist_ok=True)
+    build (the local inspect report, warehouse, lock and build state left out).
+
+    `built` defaults to the 2022 guide built once per process in a temporary folder; the tests take the
+    `published_copy` fixture instead, which copies the session's build (`tests/conftest.py`).
+    """
+    shutil.copytree(built or _built_2022(), to, ignore=_LOCAL, dirs_exist_ok=True)
     return to
+
+
+_BUILT: list[Path] = []
+
+
+def _built_2022() -> Path:
+    if not _BUILT:
+        from tools.testkit.two_years import build_2022
+
+        folder = Path(tempfile.mkdtemp(prefix="published-2022-"))
+        atexit.register(shutil.rmtree, folder, True)
+        _BUILT.append(build_2022(folder / "outputs"))
+    return _BUILT[0]
 
 
 def copy_repo(to: Path, outputs: Path | None = None) -> Path:
@@ -57,5 +76,5 @@ def copy_repo(to: Path, outputs: Path | None = None) -> Path:
     (to / "sources" / "2022").mkdir(parents=True)
     shutil.copy2(SOURCE_2022, to / "sources" / "2022" / SOURCE_2022.name)
     if outputs is not None:
-        published_copy(outputs, to / "outputs")
+        published_copy(to / "outputs", outputs)
     return to
