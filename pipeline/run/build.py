@@ -21,9 +21,9 @@ Four phases:
    sources may not claim the same guide year;
 3. **publish** every good guide read: all years staged first (a full disk
    publishes nothing), then each year committed whole, then the build state
-   recorded, the unchanged sources in it as they were. SIGTERM and Ctrl-C are held back from the commits
-   (`pipeline.run.interrupt`); before them they stop the build with the
-   outputs unchanged.
+   recorded, the unchanged sources in it as they were. SIGTERM and Ctrl-C are
+   held back from the commits (`pipeline.run.interrupt`); before them they
+   stop the build with the outputs unchanged.
 
 Identical files (by sha256) are parsed once: 300 copies of one guide cost one
 parse, and all claim its year.
