@@ -14,15 +14,18 @@ PIPELINE := $(PY) -m pipeline
 
 .PHONY: help build test validate report warehouse diff docs sources fixtures bench clean roundtrip
 
-# List the targets with their one-line descriptions.
+# List the targets, each with the first sentence of its comment, however many lines that sentence takes.
 help:
-	@awk '/^# / && !text { text = substr($$0, 3) } /^[a-z-]+:/ && text { sub(/:.*/, "", $$1); \
-	  printf "  make %-10s %s\n", $$1, text } !/^# / { text = "" }' $(MAKEFILE_LIST)
+	@awk '/^# / { if (!done) { text = text (text ? " " : "") substr($$0, 3); \
+	    if (match(text, /[.]( |$$)/)) { text = substr(text, 1, RSTART); done = 1 } } next } \
+	  /^[a-z-]+:/ && text { sub(/:.*/, "", $$1); printf "  make %-10s %s\n", $$1, text } \
+	  { text = ""; done = 0 }' $(MAKEFILE_LIST)
 
-# Build outputs/<year>/ from every PDF under sources/, then refresh the warehouse and every report that is out
-# of date, in the same process (its imports and fork server are paid once). A guide that fails is its own: the
-# others are still published, the warehouse and the reports of every published year are still refreshed, and
-# make exits non-zero at the end. An interrupted build (Ctrl-C, exit 130; SIGTERM, 143) or a usage error (2)
+# Build outputs/<year>/ from every new or changed PDF under sources/, then refresh the warehouse and the reports.
+# An unchanged guide is not read again (its bytes, password and the pipeline as at its last build, its year as
+# published). The refresh runs in the same process (its imports and fork server are paid once), for every report
+# that is out of date. A guide that fails is its own: the others are still published, the warehouse and the
+# reports of every published year are still refreshed, and make exits non-zero at the end. An interrupted build (Ctrl-C, exit 130; SIGTERM, 143) or a usage error (2)
 # stops before the refresh, with its own status. A no-op build refreshes nothing that is up to date.
 build: $(INSTALL)
 	@$(PIPELINE) build --refresh --sources sources --outputs outputs
@@ -48,15 +51,15 @@ diff: $(INSTALL)
 docs: $(INSTALL)
 	$(PIPELINE) docs
 
-# Run the test suite.
+# Run the test suite (PYTEST_ARGS="-m committed": only the checks of the committed sources/ and outputs/).
 test: $(INSTALL)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 # The round trip through headless Chromium: 200 drawn guides printed to PDF and read back (needs chromium).
 roundtrip: $(INSTALL)
 	ROUNDTRIP_CHROMIUM=200 $(PY) -m pytest -q -p no:cacheprovider tests/test_roundtrip.py -k chromium
 
-# Re-render the reconstructed 2022 source PDF from tools/make_reconstruction.py.
+# Re-render the reconstructed 2022 guide (sources/2022/ and the tests' copy) from tools/make_reconstruction.py.
 sources: $(INSTALL)
 	$(PY) -m tools.make_reconstruction
 
@@ -72,7 +75,7 @@ bench: $(INSTALL)
 
 # Remove the virtualenv, caches and local artifacts (the committed outputs/ stay).
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info outputs/.build-state.json outputs/.staging \
+	rm -rf $(VENV) build .pytest_cache .hypothesis *.egg-info outputs/.build-state.json outputs/.staging \
 	  outputs/dataset/*/.staging outputs/reports outputs/*/report.html outputs/*/report \
 	  outputs/warehouse.duckdb outputs/warehouse.duckdb.wal
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

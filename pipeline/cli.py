@@ -391,20 +391,29 @@ def warehouse(outputs: Path, database: Path | None, wait: float) -> None:
 
 
 @main.command()
+@click.option("--to", "folder", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, metavar="FOLDER",
+              help="Folder to write schemas/ and docs/ into. In a checkout of the pipeline, its root: the package's "
+                   "own contract and DDL are regenerated too. Never the installed package's folder.")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if a generated file is stale.")
-def docs(check: bool) -> None:
-    """Regenerate the contract, schemas/ (data package, PostgreSQL, BigQuery) and docs/data-dictionary.md from
-    pipeline/fields.py, and docs/commands.md from these commands.
+def docs(folder: Path, check: bool) -> None:
+    """Write schemas/ (data package, PostgreSQL, BigQuery) and docs/data-dictionary.md, docs/vocabulary.md and
+    docs/commands.md into --to, generated from pipeline/fields.py, the vocabulary and these commands.
 
-    Refuses when the contract's columns or types would change while
-    SCHEMA_VERSION stays the same: bump it on purpose first.
+    Run from a checkout's root (what `make docs` does), it regenerates the
+    committed files there, and the contract and DDL the package ships. From an
+    installed pipeline, it writes the readers' files where you say, never into
+    the installation. Refuses when the contract's columns or types would change
+    while SCHEMA_VERSION stays the same: bump it on purpose first.
     """
-    from pipeline import cli_docs
-    from pipeline.contract import stale, write_docs
+    from pipeline import cli_docs, contract
 
-    generated = "the contract, schemas/, docs/data-dictionary.md, docs/vocabulary.md and docs/commands.md"
+    root = _docs_root(folder)
+    commands_md = cli_docs.COMMANDS_MD if root is None else root / "docs" / cli_docs.COMMANDS_MD.name
+    generated = ("the contract, schemas/, docs/data-dictionary.md, docs/vocabulary.md and docs/commands.md"
+                 if root is None else f"schemas/ and docs/ in {_display(root)}")
     if check:
-        out_of_date = stale() + ([cli_docs.COMMANDS_MD] if cli_docs.stale() else [])
+        out_of_date = contract.stale(root) + ([commands_md] if cli_docs.stale(commands_md) else [])
         for path in out_of_date:
             click.echo(f"stale: {_display(path)} (run `make docs`)", err=True)
         if out_of_date:
@@ -412,12 +421,29 @@ def docs(check: bool) -> None:
         click.echo(f"{generated} are up to date")
         return
     try:
-        written = write_docs()
+        written = contract.write_docs(root)
+        if cli_docs.write_commands(commands_md):
+            written.append(commands_md)
     except GuideError as exc:
         raise click.ClickException(str(exc)) from exc
-    if cli_docs.write_commands():
-        written.append(cli_docs.COMMANDS_MD)
+    except OSError as exc:
+        raise _Failed(f"cannot write {exc.filename or _display(folder)}: {exc.strerror or exc}") from exc
     for path in written:
         click.echo(f"wrote {_display(path)}")
     if not written:
         click.echo(f"{generated} are up to date")
+
+
+def _docs_root(folder: Path) -> Path | None:
+    """Where `docs` writes: None for a checkout's own root (everything, the package's copies too), else the
+    folder. A folder inside an installed package's site-packages is refused: an installation is not edited."""
+    from pipeline import contract
+
+    target, home = Path(folder).resolve(), contract.ROOT.resolve()
+    checkout = (home / "pyproject.toml").is_file() and (home / "pipeline").resolve() == contract.DESCRIPTOR.parent
+    if checkout and target == home:
+        return None
+    if not checkout and target.is_relative_to(home):
+        raise _Failed(f"{_display(folder)} is inside the installed pipeline's folder {home}: write the docs into a "
+                      "folder of yours (--to FOLDER)")
+    return target

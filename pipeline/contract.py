@@ -1,6 +1,7 @@
 """The published contract: `pipeline.fields` rendered for the people and engines downstream.
 
     pipeline/fields.py ─▶ contract ─▶ pipeline/contract.json         (the contract the guard checks; package data)
+                                  ├─▶ pipeline/ddl/                   (postgres.sql, bigquery/; package data)
                                   ├─▶ schemas/datapackage.json        (the same, for readers of the repository)
                                   ├─▶ schemas/postgres.sql            (PostgreSQL DDL, every year in one set of tables)
                                   ├─▶ schemas/{postgres,duckdb}-year.sql (one year loaded or replaced, one transaction)
@@ -10,7 +11,11 @@
 
 The files are generated here and committed; none is edited by hand
 (`python -m pipeline docs` rewrites them, `--check` and a test fail when one is
-stale). The descriptor is what downstream warehouses rely on: each field
+stale). The wheel ships the contract and the DDL as package data (`PACKAGED`);
+`write_docs(root)` writes the readers' copies, schemas/ and docs/, under any
+folder, and the package's own copies only in a checkout (`write_docs()`).
+
+The descriptor is what downstream warehouses rely on: each field
 carries its Frictionless type and constraints plus its exact `arrowType` (the
 Parquet type) and `sqlType` (the warehouse type), because Frictionless alone
 cannot tell decimal money from a float. Every constraint comes from
@@ -44,6 +49,9 @@ ROOT = Path(__file__).resolve().parent.parent
 #: The contract the guard checks, shipped as package data. A module attribute so a test can point the
 #: guard at a copy.
 DESCRIPTOR = Path(__file__).resolve().with_name("contract.json")
+#: The DDL shipped as package data, the same text as schemas/postgres.sql and schemas/bigquery/<table>.json,
+#: so an installed pipeline has it: `PACKAGED / "postgres.sql"`, `PACKAGED / "bigquery" / "<table>.json"`.
+PACKAGED = Path(__file__).resolve().with_name("ddl")
 #: The repository's copies for readers: schemas/datapackage.json, postgres.sql, bigquery/<table>.json.
 SCHEMAS = ROOT / "schemas"
 DICTIONARY = ROOT / "docs" / "data-dictionary.md"
@@ -403,25 +411,41 @@ def _write_text(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def generated() -> dict[Path, str]:
-    """Each generated file and the text it must hold."""
-    files = {DESCRIPTOR: datapackage_text(), SCHEMAS / "datapackage.json": datapackage_text(),
-             SCHEMAS / "postgres.sql": postgres_sql(), SCHEMAS / "postgres-year.sql": sql.postgres_year_script(),
-             SCHEMAS / "duckdb-year.sql": sql.duckdb_year_script()}
-    files.update((SCHEMAS / "bigquery" / f"{name}.json", bigquery_text(table)) for name, table in F.TABLES.items())
-    files[DICTIONARY] = data_dictionary()
-    files[VOCABULARY] = vocab.markdown()
+def generated(root: Path | None = None) -> dict[Path, str]:
+    """Each generated file and the text it must hold.
+
+    In this checkout (`root` None): the package's own copies (the contract, the DDL) and the readers' ones
+    (schemas/, docs/). Under another `root`: the readers' copies alone, in `root/schemas` and `root/docs`.
+    """
+    if root is None:
+        schemas, dictionary, vocabulary = SCHEMAS, DICTIONARY, VOCABULARY
+    else:
+        root = Path(root)
+        schemas, docs = root / "schemas", root / "docs"
+        dictionary, vocabulary = docs / DICTIONARY.name, docs / VOCABULARY.name
+    files = {DESCRIPTOR: datapackage_text()} if root is None else {}
+    files.update({schemas / "datapackage.json": datapackage_text(), schemas / "postgres.sql": postgres_sql(),
+                  schemas / "postgres-year.sql": sql.postgres_year_script(),
+                  schemas / "duckdb-year.sql": sql.duckdb_year_script()})
+    files.update((schemas / "bigquery" / f"{name}.json", bigquery_text(table)) for name, table in F.TABLES.items())
+    if root is None:
+        files.update((PACKAGED / name, files[schemas / name])
+                     for name in ("postgres.sql", "postgres-year.sql", "duckdb-year.sql"))
+        files.update((PACKAGED / "bigquery" / f"{name}.json", files[schemas / "bigquery" / f"{name}.json"])
+                     for name in F.TABLES)
+    files[dictionary] = data_dictionary()
+    files[vocabulary] = vocab.markdown()
     return files
 
 
-def stale() -> list[Path]:
-    """Generated files whose committed text differs from what fields.py generates now."""
-    return [path for path, text in generated().items()
+def stale(root: Path | None = None) -> list[Path]:
+    """Generated files (`generated(root)`) whose text differs from what fields.py generates now."""
+    return [path for path, text in generated(root).items()
             if not path.exists() or path.read_text(encoding="utf-8") != text]
 
 
-def write_docs() -> list[Path]:
-    """Regenerate the stale files; returns those written.
+def write_docs(root: Path | None = None) -> list[Path]:
+    """Regenerate the stale files (`generated(root)`); returns those written.
 
     Refuses (`ContractChanged`) when the descriptor's columns or types would
     change under the same schema version: that change needs a bump first.
@@ -434,8 +458,8 @@ def write_docs() -> list[Path]:
                 raise ContractChanged(
                     f"the contract would change ({'; '.join(diffs)}) but SCHEMA_VERSION is still "
                     f"{F.SCHEMA_VERSION}: bump it in pipeline/fields.py on purpose, then run `{_REGENERATE}` again")
-    written = stale()
-    texts = generated()
+    written = stale(root)
+    texts = generated(root)
     for path in written:
         _write_text(path, texts[path])
     return written

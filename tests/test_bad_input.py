@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from tests import bad_pdfs
 from tests.refusals import NO_PAYMENT_TABLE, NOTHING_ONE_PAGE, not_a_guide, scan
-from tools.testkit.paths import OUTPUTS, SOURCE_2022
+from tools.testkit.paths import SOURCE_2022
 from pipeline.run.build import build
 from pipeline.cli import main
 from pipeline.run.sandbox import Limits
@@ -35,11 +35,22 @@ def published(folder: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture
-def outputs(tmp_path):
-    """An outputs folder holding the committed 2022 year, as a user's would after an earlier build."""
+def built_2022(outputs_2022) -> dict[str, bytes]:
+    """The 2022 year's published files, as a build of the 2022 guide writes them."""
+    return published(outputs_2022 / "2022")
+
+
+#: The 2022 files each `outputs` folder started with, by folder: what `assert_untouched` compares with.
+_STARTED_WITH: dict[Path, dict[str, bytes]] = {}
+
+
+@pytest.fixture
+def outputs(tmp_path, outputs_2022):
+    """An outputs folder holding the 2022 year, as a user's would after an earlier build."""
     out = tmp_path / "outputs"
     (out / "2022").mkdir(parents=True)
-    for name, data in published(OUTPUTS / "2022").items():
+    _STARTED_WITH[out] = published(outputs_2022 / "2022")
+    for name, data in _STARTED_WITH[out].items():
         (out / "2022" / name).write_bytes(data)
     return out
 
@@ -53,8 +64,9 @@ def run(sources: Path, outputs: Path, *args: str):
 
 
 def assert_untouched(outputs: Path) -> None:
+    """The `outputs` fixture's folder holds its 2022 year as it started, and no other."""
     assert years(outputs) == ["2022"]
-    assert tree(outputs / "2022") == published(OUTPUTS / "2022")
+    assert tree(outputs / "2022") == _STARTED_WITH[outputs]
 
 
 # (how to make the source, extra options, the one line's reason)
@@ -180,7 +192,7 @@ def test_fail_fast_stops_at_the_first_failure_and_publishes_nothing(tmp_path):
     assert not (tmp_path / "outputs" / "2022").exists()
 
 
-def test_a_good_guide_is_built_beside_every_bad_file(tmp_path):
+def test_a_good_guide_is_built_beside_every_bad_file(tmp_path, built_2022):
     """One run over every generated bad file and the 2022 guide: the guide is built, each bad file fails."""
     sources = tmp_path / "sources"
     for case, (make, _, _) in CASES.items():
@@ -191,7 +203,7 @@ def test_a_good_guide_is_built_beside_every_bad_file(tmp_path):
     assert got.pop(SOURCE_2022.name) == ("built", None)
     assert set(got) == {f"{case.replace(' ', '-')}.pdf" for case in CASES}
     assert all(status == "failed" for status, _ in got.values())
-    assert tree(tmp_path / "outputs" / "2022") == published(OUTPUTS / "2022")
+    assert tree(tmp_path / "outputs" / "2022") == built_2022
 
 
 def _children_of(pid: int) -> list[int]:
@@ -234,7 +246,7 @@ def published_tables(folder: Path) -> dict[str, bytes]:
     return {name: data for name, data in published(folder).items() if name.endswith(".csv")}
 
 
-def test_owner_password_only_opens_and_builds_normally(tmp_path):
+def test_owner_password_only_opens_and_builds_normally(tmp_path, outputs_2022):
     """Vendors set permissions with an owner password and no open password; such a PDF builds as usual."""
     source = bad_pdfs.guide_2022(tmp_path / "sources" / "2022" / "guide.pdf", owner_password="vendor-only")
     assert b"/Encrypt" in source.read_bytes()
@@ -242,12 +254,12 @@ def test_owner_password_only_opens_and_builds_normally(tmp_path):
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [f"built {source}: 2022 guide -> {tmp_path / 'outputs' / '2022'}",
                                           "1 built, 0 failed"]
-    assert published_tables(tmp_path / "outputs" / "2022") == published_tables(OUTPUTS / "2022")
+    assert published_tables(tmp_path / "outputs" / "2022") == published_tables(outputs_2022 / "2022")
 
 
-def test_the_right_password_among_several_opens_the_pdf(tmp_path):
+def test_the_right_password_among_several_opens_the_pdf(tmp_path, outputs_2022):
     source = bad_pdfs.guide_2022(tmp_path / "sources" / "2022" / "guide.pdf", user_password="open-sesame")
     result = run(tmp_path / "sources", tmp_path / "outputs", "--password", "guess", "--password", "open-sesame")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0] == f"built {source}: 2022 guide -> {tmp_path / 'outputs' / '2022'}"
-    assert published_tables(tmp_path / "outputs" / "2022") == published_tables(OUTPUTS / "2022")
+    assert published_tables(tmp_path / "outputs" / "2022") == published_tables(outputs_2022 / "2022")

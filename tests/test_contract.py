@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from frictionless import Package
 
-from tools.testkit.paths import OUTPUTS, SOURCES
+from tools.testkit.paths import OUTPUTS, TEST_SOURCES
 from pipeline import contract, sql
 from pipeline import fields as F
 from pipeline.schemas import published as published_schema
@@ -97,6 +97,7 @@ def two_years(tmp_path_factory):
     return build_two_years(tmp_path_factory.mktemp("contract"))
 
 
+@pytest.mark.committed
 def test_descriptor_validates_the_committed_csvs():
     assert published_years(OUTPUTS)
     for year in published_years(OUTPUTS):
@@ -108,9 +109,9 @@ def test_descriptor_validates_a_second_year(two_years):
         assert frictionless_errors(two_years / str(year)) == []
 
 
-def test_descriptor_catches_bad_csvs(tmp_path):
+def test_descriptor_catches_bad_csvs(tmp_path, outputs_2022):
     folder = tmp_path / "2022"
-    shutil.copytree(OUTPUTS / "2022", folder)
+    shutil.copytree(outputs_2022 / "2022", folder)
 
     def edit(name, old, new):
         path = folder / f"{name}.csv"
@@ -145,7 +146,7 @@ def test_build_fails_naming_the_column_when_the_contract_differs(tmp_path, monke
     monkeypatch.setattr(contract, "DESCRIPTOR", copy)
 
     out = tmp_path / "outputs"
-    result = CliRunner().invoke(main, ["build", "--sources", str(SOURCES), "--outputs", str(out)])
+    result = CliRunner().invoke(main, ["build", "--sources", str(TEST_SOURCES), "--outputs", str(out)])
     assert result.exit_code == 1
     assert f"output differs from the published contract {copy} (schema version {F.SCHEMA_VERSION}) without a " \
            "version bump: payments.payment_usd is decimal128(12, 2) but the contract says double. If the change " \
@@ -188,6 +189,8 @@ def generated_files_in(tmp_path, monkeypatch) -> None:
         monkeypatch.setattr(contract, name, path)
     shutil.copytree(contract.SCHEMAS, tmp_path / "schemas")
     monkeypatch.setattr(contract, "SCHEMAS", tmp_path / "schemas")
+    shutil.copytree(contract.PACKAGED, tmp_path / "ddl")
+    monkeypatch.setattr(contract, "PACKAGED", tmp_path / "ddl")
 
 
 def test_docs_refuse_a_shape_change_without_a_version_bump(tmp_path, monkeypatch):
@@ -219,7 +222,11 @@ def test_a_version_bump_lets_the_change_through_once_published(guide_2022, tmp_p
     # every generated file says source_page is int32 now (or the new version), except BigQuery's, which has one
     # integer type
     assert contract.write_docs() == [contract.DESCRIPTOR, schemas / "datapackage.json", schemas / "postgres.sql",
-                                     schemas / "postgres-year.sql", schemas / "duckdb-year.sql", contract.DICTIONARY]
+    assert contract.write_docs() == [contract.DESCRIPTOR, schemas / "datapackage.json", schemas / "postgres.sql",
+                                     schemas / "postgres-year.sql", schemas / "duckdb-year.sql",
+                                     tmp_path / "ddl" / "postgres.sql", tmp_path / "ddl" / "postgres-year.sql",
+                                     tmp_path / "ddl" / "duckdb-year.sql", contract.DICTIONARY]
+    assert (tmp_path / "ddl" / "postgres.sql").read_bytes() == (schemas / "postgres.sql").read_bytes()
     assert '"source_page" integer NOT NULL' in (schemas / "postgres.sql").read_text(encoding="utf-8")
     regenerated = json.loads(contract.DESCRIPTOR.read_text(encoding="utf-8"))
     assert regenerated["version"] == "2.0.0"
@@ -247,15 +254,15 @@ def frictionless_cli(target: Path) -> tuple[int, list[tuple]]:
 
 
 def test_each_year_folder_is_a_valid_data_package_from_the_command_line(two_years):
-    for outputs in (OUTPUTS, two_years):
-        for year in published_years(outputs):
-            assert frictionless_cli(outputs / str(year) / "datapackage.json") == (0, [])
+    assert published_years(two_years) == [2022, 2023]
+    for year in published_years(two_years):
+        assert frictionless_cli(two_years / str(year) / "datapackage.json") == (0, [])
     # the folder alone works too: frictionless finds the package in it (no resource named twice)
-    assert frictionless_cli(OUTPUTS / "2022") == (0, [])
+    assert frictionless_cli(two_years / "2022") == (0, [])
 
 
-def test_the_year_package_is_the_contract_for_that_years_csv_files():
-    folder = OUTPUTS / "2022"
+def test_the_year_package_is_the_contract_for_that_years_csv_files(outputs_2022):
+    folder = outputs_2022 / "2022"
     package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
     assert package["profile"] == "tabular-data-package"
     assert package["name"] == "nanoknife-cpt-reimbursement-guide-2022"
@@ -272,9 +279,9 @@ def test_the_year_package_is_the_contract_for_that_years_csv_files():
     assert manifest["outputs"]["datapackage.json"] == hashlib.sha256((folder / "datapackage.json").read_bytes()).hexdigest()
 
 
-def test_the_year_package_catches_a_negative_amount_and_a_changed_file(tmp_path):
+def test_the_year_package_catches_a_negative_amount_and_a_changed_file(tmp_path, outputs_2022):
     folder = tmp_path / "2022"
-    shutil.copytree(OUTPUTS / "2022", folder)
+    shutil.copytree(outputs_2022 / "2022", folder)
     path = folder / "payments.csv"
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("0600T,hospital_outpatient,national_rate,9096.46",
@@ -335,7 +342,7 @@ def _keys(manifest: dict) -> list[str]:
 
 def test_the_manifest_has_exactly_the_documented_keys(two_years):
     documented = [key.name for key in F.MANIFEST]
-    for folder in (OUTPUTS / "2022", two_years / "2023"):
+    for folder in (two_years / "2022", two_years / "2023"):
         assert _keys(json.loads((folder / "manifest.json").read_text(encoding="utf-8"))) == documented
 
 

@@ -13,7 +13,7 @@ import shutil
 
 import pytest
 
-from tools.testkit.paths import CORPUS, OUTPUTS, SOURCE_2022
+from tools.testkit.paths import CORPUS, SOURCE_2022
 from pipeline.run.build import build
 from tests.refusals import NOTHING, NOTHING_ONE_PAGE, not_a_guide, scan
 
@@ -77,7 +77,8 @@ def test_every_corpus_file_is_expected():
     assert sorted(row["path"] for row in manifest()) == sorted(EXPECTED)
 
 
-def test_every_corpus_file_fails_cleanly_within_the_limits_and_the_guide_still_builds(sources, tmp_path):
+def test_every_corpus_file_fails_cleanly_within_the_limits_and_the_guide_still_builds(sources, tmp_path,
+                                                                                   outputs_2022):
     # An encrypted file's user password (the first in the MANIFEST) opens it, as --password would.
     passwords = [row["password"].split("|")[0] for row in manifest() if row["password"]]
     outcomes = {o.source.relative_to(sources).as_posix(): o
@@ -85,7 +86,7 @@ def test_every_corpus_file_fails_cleanly_within_the_limits_and_the_guide_still_b
     guide = outcomes.pop(f"2022/{SOURCE_2022.name}")
     assert (guide.status, guide.guide_year) == ("built", 2022)
     assert (tmp_path / "outputs" / "2022" / "payments.csv").read_bytes() == \
-        (OUTPUTS / "2022" / "payments.csv").read_bytes()
+        (outputs_2022 / "2022" / "payments.csv").read_bytes()
     assert {path: (o.status, o.error, o.message) for path, o in outcomes.items()} == {
         path: ("failed", error, message) for path, (error, message) in EXPECTED.items()}
     for path, outcome in outcomes.items():

@@ -321,7 +321,7 @@ def test_a_document_fact_differing_only_by_the_guide_year_is_not_a_change():
     ]
 
 
-def _edited_2022(outputs, edit) -> Diff:
+def _edited_2022(outputs_2022, edit) -> Diff:
     """The built 2022 year against a copy of itself, as 2023, with `edit(tables)` applied to the copy."""
     old = read_tables(outputs / "2022")
     new = {name: frame.copy() for name, frame in old.items()}
@@ -389,13 +389,13 @@ def _drop_code(tables, code):
         tables[name] = frame[keep].reset_index(drop=True)
 
 
-def test_every_change_of_a_code_an_indicator_or_an_apc_is_flagged(outputs):
+def test_every_change_of_a_code_an_indicator_or_an_apc_is_flagged(outputs_2022):
     def edit(tables):
         _set(tables["payments"], "0600T", "ambulatory_surgical_center", indicator="G2")
         _set(tables["payments"], "0600T", "hospital_outpatient", apc="5361")
         _drop_code(tables, "0601T")
 
-    diff = _edited_2022(outputs, edit)
+    diff = _edited_2022(outputs_2022, edit)
     assert _check_section(diff)[2:] == [
         f"3 {CHECK_TEXT}",
         "",
@@ -406,13 +406,13 @@ def test_every_change_of_a_code_an_indicator_or_an_apc_is_flagged(outputs):
     ]
 
 
-def test_a_table_left_empty_is_one_line_naming_it_and_both_counts(outputs):
+def test_a_table_left_empty_is_one_line_naming_it_and_both_counts(outputs_2022):
     def no_glossary(tables):
         tables["terminology"] = tables["terminology"].iloc[0:0]
         prov = tables["provenance"]
         tables["provenance"] = prov[prov["dataset"] != "terminology"].reset_index(drop=True)
 
-    diff = _edited_2022(outputs, no_glossary)
+    diff = _edited_2022(outputs_2022, no_glossary)
     assert _check_section(diff)[2:] == [
         f"1 {CHECK_TEXT}",
         "",
@@ -430,20 +430,20 @@ def test_a_table_left_empty_is_one_line_naming_it_and_both_counts(outputs):
         _drop_code(tables, "0601T")
 
     assert [(f.dataset, f.key, f.old_value, f.new_value, f.why, f.old_pages, f.new_pages)
-            for f in flags(_edited_2022(outputs, no_payment_table))] == [
+            for f in flags(_edited_2022(outputs_2022, no_payment_table))] == [
         ("codes", None, "2 rows", "0 rows", "had 2 rows in 2022, none in 2023", "3", None),
         ("payments", None, "8 rows", "0 rows", "had 8 rows in 2022, none in 2023", "3", None),
         ("exclusions", None, "6 rows", "0 rows", "had 6 rows in 2022, none in 2023", "3", None),
     ]
 
 
-def test_the_flagging_rules_are_data(outputs, tmp_path):
+def test_the_flagging_rules_are_data(outputs_2022, tmp_path):
     from pipeline import vocab
 
     shutil.copytree(ROOT / "pipeline" / "vocab", tmp_path / "vocab")
     (tmp_path / "vocab" / "diff_checks.csv").write_text(
         "dataset,change,field,beyond_pct\npayments,changed,payment_usd,0.5\n", encoding="utf-8")
-    diff = _edited_2022(outputs, _big_and_small_changes)
+    diff = _edited_2022(outputs_2022, _big_and_small_changes)
     with vocab.use(tmp_path / "vocab"):
         got = [(f.key, f.why) for f in flags(diff)]
     assert got == [("0600T|ambulatory_surgical_center", "moved more than 0.5%"),

@@ -16,8 +16,9 @@ import pytest
 from click.testing import CliRunner
 
 from tools.testkit.paths import ROOT
-from pipeline import cli_docs
+from pipeline import cli_docs, contract
 from pipeline.cli import main
+from tests.test_install import DOCS as GENERATED_FOR_READERS
 from tests.test_yearly import BAD_DOWNLOAD, GUIDE_2023_PATH
 
 DOCS = ROOT / "docs"
@@ -62,6 +63,23 @@ def test_a_new_option_makes_the_reference_stale(tmp_path):
     copy.write_text(text(copy).replace("--fail-fast", "--fail-slow"), encoding="utf-8")
     assert cli_docs.stale(copy)
     assert cli_docs.write_commands(copy) and not cli_docs.stale(copy)
+
+
+def test_docs_writes_into_the_current_folder_and_leaves_the_package_alone(tmp_path, monkeypatch):
+    """Outside the checkout's root, `docs` writes the readers' files there; the contract and the DDL the
+    package ships are the checkout's own, written only by `make docs` at its root."""
+    package_files = [contract.DESCRIPTOR, *sorted(p for p in contract.PACKAGED.rglob("*") if p.is_file())]
+    before = {p: p.stat().st_mtime_ns for p in package_files}
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["docs"])
+    assert (result.exit_code, result.stderr) == (0, "")
+    written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file())
+    assert written == GENERATED_FOR_READERS
+    for name in written:
+        assert (tmp_path / name).read_bytes() == (ROOT / name).read_bytes(), name
+    assert {p: p.stat().st_mtime_ns for p in package_files} == before
+    result = CliRunner().invoke(main, ["docs"])
+    assert (result.exit_code, result.stdout) == (0, "schemas/ and docs/ in . are up to date\n")
 
 
 def test_the_readme_is_a_front_door():
@@ -120,8 +138,39 @@ def test_every_user_target_is_in_the_readme_and_has_its_comment():
         assert comments, f"make {target} has no comment saying what it does"
 
 
+def _first_sentences(makefile: str) -> dict[str, str]:
+    """Each target's comment, up to the end of its first sentence (a full stop then a space or the line's end)."""
+    out, comment = {}, []
+    for row in makefile.splitlines():
+        if row.startswith("# "):
+            comment.append(row[2:])
+            continue
+        target = re.match(r"^([a-z][a-z-]*):", row)
+        if target and comment:
+            joined = " ".join(comment)
+            end = re.search(r"[.]( |$)", joined)
+            out[target.group(1)] = joined[:end.start() + 1] if end else joined
+        comment = []
+    return out
+
+
 def test_make_help_lists_the_targets():
     done = subprocess.run(["make", "--no-print-directory", "help"], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     listed = {line.split()[1] for line in done.stdout.splitlines()}
     assert listed >= _make_targets() - NOT_USER_TARGETS
+    # each with the whole first sentence of its comment, never cut at the end of a comment line
+    assert done.stdout.splitlines() == [f"  make {target:<10} {sentence}"
+                                        for target, sentence in _first_sentences(text(ROOT / "Makefile")).items()]
+    assert "  make build      Build outputs/<year>/ from every new or changed PDF under sources/, then refresh the " \
+           "warehouse and the reports." in done.stdout.splitlines()
+
+
+def test_make_help_joins_a_first_sentence_that_runs_over_lines(tmp_path):
+    extra = tmp_path / "extra.mk"
+    extra.write_text("# Do one thing across\n# two lines of comment. And then more\n# that is not shown.\nextra:\n"
+                     "\t@true\n", encoding="utf-8")
+    done = subprocess.run(["make", "--no-print-directory", "-f", "Makefile", "-f", str(extra), "help"], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "  make extra      Do one thing across two lines of comment."

@@ -33,7 +33,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tools.testkit.paths import FIXTURES, ROOT, SOURCE_2022, published_copy
+from tools.testkit.paths import FIXTURES, ROOT, SOURCE_2022
 from pipeline.cli import SHOWN_PER_KIND, main
 from pipeline.publish.commit import STAGING
 from pipeline.run.build import NAMED
@@ -161,7 +161,7 @@ def shrink_to_leave(disk: Path, room: int) -> None:
     assert stat.f_bavail * stat.f_frsize == room
 
 
-def test_a_full_disk_while_staging_is_one_line_and_publishes_nothing(tmpfs, tmp_path):
+def test_a_full_disk_while_staging_is_one_line_and_publishes_nothing(tmpfs, tmp_path, published_copy):
     """The 2023 guide needs about 140 KB; the disk has 32 KB left: the staging runs out of space."""
     outputs = published_copy(tmpfs / "outputs")
     sources = sources_with(tmp_path / "sources", ("2023/guide.pdf", GUIDE_2023))
@@ -178,7 +178,7 @@ def test_a_full_disk_while_staging_is_one_line_and_publishes_nothing(tmpfs, tmp_
     assert_nothing_lost(outputs, before)
 
 
-def test_a_disk_too_full_for_the_lock_file_is_one_line(tmpfs, tmp_path):
+def test_a_disk_too_full_for_the_lock_file_is_one_line(tmpfs, tmp_path, published_copy):
     outputs = published_copy(tmpfs / "outputs")
     sources = sources_with(tmp_path / "sources", ("2023/guide.pdf", GUIDE_2023))
     shrink_to_leave(tmpfs, 0)
@@ -192,7 +192,8 @@ def test_a_disk_too_full_for_the_lock_file_is_one_line(tmpfs, tmp_path):
 
 @pytest.mark.parametrize("command, earlier_lock", [
     ("build", False), ("build", True), ("warehouse", False), ("inspect", False)])
-def test_a_read_only_outputs_folder_is_one_line_and_changes_nothing(tmpfs, tmp_path, command, earlier_lock):
+def test_a_read_only_outputs_folder_is_one_line_and_changes_nothing(tmpfs, tmp_path, command, earlier_lock,
+                                                                   published_copy):
     """EROFS: the tmpfs remounted read-only, which stops root too (a chmod would not)."""
     outputs = published_copy(tmpfs / "outputs")
     if earlier_lock:  # as after an earlier build: opening it for writing fails, not only creating it
@@ -229,7 +230,8 @@ def without_write_override(*args: str) -> subprocess.Popen:
 
 @pytest.mark.parametrize("earlier_lock, where", [(False, ".lock"), (True, STAGING)],
                          ids=["no lock yet", "lock from an earlier build"])
-def test_a_folder_without_write_permission_is_one_line_and_changes_nothing(tmp_path, earlier_lock, where):
+def test_a_folder_without_write_permission_is_one_line_and_changes_nothing(tmp_path, earlier_lock, where,
+                                                                           published_copy):
     """EACCES: the outputs folder chmod 555. As root, the build runs without CAP_DAC_OVERRIDE, so it applies."""
     if not sys.platform.startswith("linux"):
         pytest.skip("dropping capabilities (prctl) needs Linux")
@@ -258,7 +260,7 @@ def test_a_folder_without_write_permission_is_one_line_and_changes_nothing(tmp_p
 
 # ---------------------------------------------------------------- odd file names
 
-def test_odd_file_names_are_printed_escaped_and_never_forge_a_line(tmp_path):
+def test_odd_file_names_are_printed_escaped_and_never_forge_a_line(tmp_path, published_copy):
     """A newline in a name cannot start a forged FAILED line; a name that is not UTF-8 fails, shown as \\xNN."""
     sources = tmp_path / "sources"
     sources.mkdir()
@@ -285,7 +287,7 @@ def test_odd_file_names_are_printed_escaped_and_never_forge_a_line(tmp_path):
     (signal.SIGTERM, False, 143, "terminated; outputs unchanged"),
     (signal.SIGINT, True, 130, "interrupted; outputs unchanged"),  # Ctrl-C reaches the whole process group
 ], ids=["SIGTERM", "Ctrl-C"])
-def test_a_signal_while_parsing_stops_the_build_in_one_line(tmp_path, signum, to_group, code, line):
+def test_a_signal_while_parsing_stops_the_build_in_one_line(tmp_path, signum, to_group, code, line, published_copy):
     outputs = published_copy(tmp_path / "outputs")
     sources = sources_with(tmp_path / "sources", ("2026/guide.pdf", LONG_GUIDE))
     before = hashes(outputs)
@@ -316,7 +318,7 @@ def test_a_signal_while_parsing_stops_the_build_in_one_line(tmp_path, signum, to
     poll(lambda: not any(running(p) for p in children), "the fork server to end", timeout=30)
 
 
-def test_sigterm_while_staging_removes_the_staging_and_publishes_nothing(tmp_path):
+def test_sigterm_while_staging_removes_the_staging_and_publishes_nothing(tmp_path, published_copy):
     outputs = published_copy(tmp_path / "outputs")
     sources = sources_with(tmp_path / "sources", ("2023/guide.pdf", GUIDE_2023))
     before = hashes(outputs)
@@ -333,7 +335,7 @@ def test_sigterm_while_staging_removes_the_staging_and_publishes_nothing(tmp_pat
 
 # ---------------------------------------------------------------- many failures, a bounded output
 
-def test_many_copies_of_one_bad_file_print_a_few_lines_and_a_count(tmp_path):
+def test_many_copies_of_one_bad_file_print_a_few_lines_and_a_count(tmp_path, published_copy):
     sources = tmp_path / "sources"
     sources.mkdir()
     copies = [sources / f"copy-{n:02d}.pdf" for n in range(12)]
@@ -350,7 +352,7 @@ def test_many_copies_of_one_bad_file_print_a_few_lines_and_a_count(tmp_path):
     assert_nothing_lost(outputs, before)
 
 
-def test_many_sources_claiming_one_year_name_a_few_each_and_print_a_few_lines(tmp_path):
+def test_many_sources_claiming_one_year_name_a_few_each_and_print_a_few_lines(tmp_path, published_copy):
     """100 copies of the 2022 guide: parsed once, each claimant names NAMED others, 5 lines and a count."""
     n = 100
     sources = tmp_path / "sources"
@@ -374,7 +376,7 @@ def test_many_sources_claiming_one_year_name_a_few_each_and_print_a_few_lines(tm
     assert_nothing_lost(outputs, before)
 
 
-def test_sigterm_while_a_year_commits_waits_for_it_and_says_so(tmp_path):
+def test_sigterm_while_a_year_commits_waits_for_it_and_says_so(tmp_path, published_copy):
     """Held back: the year being swapped in is finished, whole, and the line says it was published."""
     outputs = published_copy(tmp_path / "outputs")
     sources = sources_with(tmp_path / "sources", ("2023/guide.pdf", GUIDE_2023))

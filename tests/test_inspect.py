@@ -10,21 +10,16 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 
-from tools.testkit.paths import FIXTURES, OUTPUTS, SOURCE_2022, SOURCES
+from tools.testkit.paths import FIXTURES, SOURCE_2022, TEST_SOURCES
+from tools.testkit.paths import published_copy as copy_of
 from pipeline.readers import inspect as report
 from pipeline.cli import main
 from pipeline.extract import extract, page_images, sha256_of
-from pipeline.publish import INSPECT_HTML, INSPECT_IMAGES, read_manifest, read_tables
+from pipeline.publish import read_manifest, read_tables
 from pipeline.validate import find_failures
 
 LETTER = (612, 792)  # page size in points: tools/testkit/renderer.py renders the guide on US Letter
 CHROMIUM = Path("/usr/bin/chromium")
-
-
-def published_copy(outputs: Path) -> Path:
-    """outputs/2022 as committed, without a report a local `make build` may have written."""
-    shutil.copytree(OUTPUTS / "2022", outputs / "2022", ignore=shutil.ignore_patterns(INSPECT_HTML, INSPECT_IMAGES))
-    return outputs
 
 
 def run(*args):
@@ -32,9 +27,9 @@ def run(*args):
 
 
 @pytest.fixture(scope="module")
-def folder(tmp_path_factory) -> Path:
-    outputs = published_copy(tmp_path_factory.mktemp("outputs"))
-    result = run("2022", "--outputs", outputs, "--sources", SOURCES)
+def folder(tmp_path_factory, outputs_2022) -> Path:
+    outputs = copy_of(tmp_path_factory.mktemp("outputs"), outputs_2022)
+    result = run("2022", "--outputs", outputs, "--sources", TEST_SOURCES)
     assert result.exit_code == 0, result.output
     assert result.output == f"report 2022 -> {outputs / '2022' / 'report.html'}\n"
     return outputs / "2022"
@@ -54,9 +49,9 @@ def test_a_picture_per_table_page_with_the_page_size(folder):
             assert (image.format, image.mode, image.size) == ("PNG", "RGB", size)
 
 
-def test_picture_size_follows_the_resolution(tmp_path):
+def test_picture_size_follows_the_resolution(tmp_path, published_copy):
     outputs = published_copy(tmp_path)
-    report.inspect_year(2022, outputs, SOURCES, resolution=100)
+    report.inspect_year(2022, outputs, TEST_SOURCES, resolution=100)
     with Image.open(outputs / "2022" / "report" / "page-6.png") as image:
         assert image.size == (850, 1100)  # 612 x 792 points at 100/72 pixels per point
 
@@ -74,8 +69,8 @@ def test_the_value_box_is_outlined_where_provenance_puts_it(folder):
         assert drawn.crop((880, 500, 990, 550)).tobytes() == clean.crop((880, 500, 990, 550)).tobytes()
 
 
-def test_each_box_is_labelled_by_the_fields_it_fed():
-    boxes = report.value_boxes(read_tables(OUTPUTS / "2022"))
+def test_each_box_is_labelled_by_the_fields_it_fed(outputs_2022):
+    boxes = report.value_boxes(read_tables(outputs_2022 / "2022"))
     labels = {(b.page, b.bbox): b.label() for b in boxes}
     assert labels[(3, (437.0, 223.9, 499.0, 299.9))] == ["setting", "payment_status", "payment_usd"]
     assert labels[(3, (379.0, 223.9, 437.0, 299.9))] == ["apc", "indicator"]
@@ -115,12 +110,12 @@ def test_html_opens_offline(folder, html):
         assert needle not in html.replace("<!doctype html>", "")
 
 
-def test_validation_failures_are_shown(tmp_path):
-    tables = read_tables(OUTPUTS / "2022")
+def test_validation_failures_are_shown(tmp_path, outputs_2022):
+    tables = read_tables(outputs_2022 / "2022")
     tables["codes"].loc[0, "code_category"] = "X"
     failures = find_failures(tables, 2022)
     images = page_images(SOURCE_2022, [3, 6], 36)
-    out = report.render_report(read_manifest(OUTPUTS / "2022"), tables, failures, extract(SOURCE_2022).cells,
+    out = report.render_report(read_manifest(outputs_2022 / "2022"), tables, failures, extract(SOURCE_2022).cells,
                                images, 36)
     text = out.html.decode("utf-8")
     assert 'Validation: <strong class="bad">1 failure(s)</strong>' in text
@@ -128,7 +123,7 @@ def test_validation_failures_are_shown(tmp_path):
     assert sorted(out.images) == ["page-3.png", "page-6.png"]
 
 
-def test_changed_source_is_refused_in_one_line(tmp_path):
+def test_changed_source_is_refused_in_one_line(tmp_path, published_copy):
     outputs = published_copy(tmp_path / "outputs")
     changed = tmp_path / "sources" / "2022" / SOURCE_2022.name
     changed.parent.mkdir(parents=True)
@@ -143,18 +138,18 @@ def test_changed_source_is_refused_in_one_line(tmp_path):
     assert not (outputs / "2022" / "report.html").exists()
 
 
-def test_missing_source_and_unpublished_year_are_one_line(tmp_path):
+def test_missing_source_and_unpublished_year_are_one_line(tmp_path, published_copy):
     outputs = published_copy(tmp_path / "outputs")
     (tmp_path / "empty").mkdir()
     result = run("2022", "--outputs", outputs, "--sources", tmp_path / "empty")
     assert (result.exit_code, result.output) == (1, (
         f"Error: {outputs / '2022' / 'manifest.json'}: its source {SOURCE_2022.name} is not under "
         f"{tmp_path / 'empty'}/ (put the PDF there, or pass --sources)\n"))
-    result = run("2023", "--outputs", outputs, "--sources", SOURCES)
+    result = run("2023", "--outputs", outputs, "--sources", TEST_SOURCES)
     assert (result.exit_code, result.output) == (1, (
         f"Error: {outputs / '2023' / 'manifest.json'}: not found; the 2023 guide is not published under "
         f"{outputs}/ (build it first with make build)\n"))
-    result = run("--all", "--outputs", tmp_path / "empty", "--sources", SOURCES)
+    result = run("--all", "--outputs", tmp_path / "empty", "--sources", TEST_SOURCES)
     assert (result.exit_code, result.output) == (1, f"Error: no published year under {tmp_path / 'empty'}\n")
     assert run("--outputs", outputs).exit_code == 2  # neither YEAR nor --all
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from tools.testkit.paths import SOURCE_2022, published_copy
+from tools.testkit.paths import SOURCE_2022
 from pipeline.cli import main
 from pipeline.publish.manifest import manifest_bytes
 
@@ -37,7 +37,7 @@ def big_page_pdf(path: Path) -> Path:
     return path
 
 
-def test_inspect_refuses_a_huge_page_fast_in_one_line(tmp_path):
+def test_inspect_refuses_a_huge_page_fast_in_one_line(tmp_path, published_copy):
     outputs = published_copy(tmp_path / "outputs")
     source = big_page_pdf(tmp_path / "sources" / "huge.pdf")
     assert source.stat().st_size < 5000
@@ -52,7 +52,7 @@ def test_inspect_refuses_a_huge_page_fast_in_one_line(tmp_path):
     assert not (outputs / "2022" / "report.html").exists()
 
 
-def test_inspect_reads_the_pdf_under_the_memory_limit(tmp_path):
+def test_inspect_reads_the_pdf_under_the_memory_limit(tmp_path, published_copy):
     outputs = published_copy(tmp_path / "outputs")
     result = run("inspect", "2022", "--outputs", str(outputs), "--sources", str(SOURCE_2022.parent),
                  "--memory-limit", "1")

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tools.testkit.paths import ROOT, SOURCE_2022, published_copy
+from tools.testkit.paths import ROOT, SOURCE_2022
 from dataclasses import replace
 from tools.testkit.renderer import Amount, render
 from tools.testkit.guide_2022 import GUIDE_2022
@@ -48,7 +48,7 @@ class Holder:
 
 
 @pytest.fixture
-def outputs(tmp_path) -> Path:
+def outputs(tmp_path, published_copy) -> Path:
     return published_copy(tmp_path / "outputs")
 
 

@@ -18,7 +18,7 @@ import termios
 
 from click.testing import CliRunner
 
-from tools.testkit.paths import OUTPUTS, ROOT, SOURCE_2022, SOURCES
+from tools.testkit.paths import ROOT, SOURCE_2022, TEST_SOURCES
 from pipeline.cli import main
 from pipeline.run.progress import Progress, ProgressBar, Reading, estimate_text, progress_line
 
@@ -108,17 +108,14 @@ def test_nothing_but_the_result_lines_when_not_a_terminal(tmp_path, monkeypatch)
         f"warehouse: {tmp_path / 'warehouse.duckdb'}"]
 
 
-def test_warehouse_and_report_steps_are_shown_on_a_terminal(tmp_path):
-    import shutil
-
-    shutil.copytree(OUTPUTS, tmp_path, dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns("report.html", "report", "warehouse.duckdb*", ".build-state.json"))
+def test_warehouse_and_report_steps_are_shown_on_a_terminal(tmp_path, published_copy):
+    published_copy(tmp_path)
     status, shown, stdout = on_a_terminal("warehouse", "--outputs", tmp_path)
     assert status == 0, shown
     assert frames(shown) == ["warehouse: loading the pipeline",
                              f"warehouse: refreshing {tmp_path / 'warehouse.duckdb'} from {tmp_path}"]
     assert stdout.splitlines()[-1] == f"warehouse: {tmp_path / 'warehouse.duckdb'}"
-    status, shown, stdout = on_a_terminal("inspect", "2022", "--outputs", tmp_path, "--sources", SOURCES)
+    status, shown, stdout = on_a_terminal("inspect", "2022", "--outputs", tmp_path, "--sources", TEST_SOURCES)
     assert status == 0, shown
     assert frames(shown) == ["report: loading the pipeline",
                              f"report 2022: reading {NAME} and drawing its pages (in the build's sandbox)",

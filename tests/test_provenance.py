@@ -1,4 +1,4 @@
-"""Cell-level provenance (issue #7), checked on the published outputs/2022/.
+"""Cell-level provenance (issue #7), checked on the 2022 guide as published (built in a temporary folder).
 
 Every published value has exactly one provenance row, and each row's box is a
 cell the extract stage found, inside the table it belongs to.
@@ -11,15 +11,15 @@ from collections import Counter
 
 import pytest
 
-from tools.testkit.paths import OUTPUTS, SOURCE_2022
+from tools.testkit.paths import SOURCE_2022
 from pipeline import fields as F
 from pipeline.extract import extract
 from pipeline.publish import read_manifest, read_tables
 
 
 @pytest.fixture(scope="module")
-def published():
-    return read_tables(OUTPUTS / "2022")
+def published(outputs_2022):
+    return read_tables(outputs_2022 / "2022")
 
 
 @pytest.fixture(scope="module")
@@ -40,16 +40,16 @@ def expected_values(tables) -> list[tuple[str, str, str]]:
     return out
 
 
-def test_every_published_value_has_exactly_one_provenance_row(published):
+def test_every_published_value_has_exactly_one_provenance_row(published, outputs_2022):
     expected = expected_values(published)
     # codes 2 rows x 3 values + payments 8 x 7 + exclusions 6 x 2 + terminology 11 x 2
     assert len(expected) == len(set(expected)) == 2 * 3 + 8 * 7 + 6 * 2 + 11 * 2 == 96
     prov = published["provenance"]
     assert Counter(zip(prov["dataset"], prov["key"], prov["field"])) == Counter(expected)
     assert set(prov["guide_year"]) == {2022}
-    assert read_manifest(OUTPUTS / "2022")["row_counts"]["provenance"] == 96
+    assert read_manifest(outputs_2022 / "2022")["row_counts"]["provenance"] == 96
     # the CSV says the same as the Parquet
-    with open(OUTPUTS / "2022" / "provenance.csv", newline="", encoding="utf-8") as fh:
+    with open(outputs_2022 / "2022" / "provenance.csv", newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert Counter((r["dataset"], r["key"], r["field"]) for r in rows) == Counter(expected)
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pdfplumber
 import pytest
 
-from tools.testkit.paths import FIXTURES, OUTPUTS, SOURCE_2022, SOURCES
+from tools.testkit.paths import FIXTURES, SOURCE_2022, TEST_SOURCES
 from pipeline.publish import INSPECT_HTML, INSPECT_IMAGES, read_tables
 from pipeline.readers.inspect import inspect_year
 from pipeline.run.build import build
@@ -84,7 +84,7 @@ def _meets(a, b) -> bool:
 
 
 @pytest.fixture(scope="module")
-def reports(tmp_path_factory) -> dict[str, tuple[Path, Path, dict]]:
+def reports(tmp_path_factory, outputs_2022) -> dict[str, tuple[Path, Path, dict]]:
     """name -> (report.html, source PDF, value boxes by page), each report made by the real pipeline."""
     root = tmp_path_factory.mktemp("reports")
     word = root / "word" / "sources" / "2023" / "libreoffice-ruled-2023.pdf"
@@ -92,12 +92,13 @@ def reports(tmp_path_factory) -> dict[str, tuple[Path, Path, dict]]:
     shutil.copy(FIXTURES / word.name, word)
     assert [o.status for o in build(word.parent.parent, root / "word" / "outputs")] == ["built"]
     word_report = inspect_year(2023, root / "word" / "outputs", word.parent.parent)
-    shutil.copytree(OUTPUTS / "2022", root / "2022" / "2022", ignore=shutil.ignore_patterns(INSPECT_HTML, INSPECT_IMAGES))
-    guide_report = inspect_year(2022, root / "2022", SOURCES)
+    shutil.copytree(outputs_2022 / "2022", root / "2022" / "2022",
+                    ignore=shutil.ignore_patterns(INSPECT_HTML, INSPECT_IMAGES))
+    guide_report = inspect_year(2022, root / "2022", TEST_SOURCES)
     return {
         "word-export": (word_report, word, value_boxes(word, read_tables(word_report.parent)["provenance"])),
         "2022-tight-glossary-rows": (guide_report, SOURCE_2022,
-                                     value_boxes(SOURCE_2022, read_tables(OUTPUTS / "2022")["provenance"])),
+                                     value_boxes(SOURCE_2022, read_tables(outputs_2022 / "2022")["provenance"])),
     }
 
 

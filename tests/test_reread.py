@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from tools.testkit.paths import FIXTURES, SOURCE_2022, SOURCES
+from tools.testkit.paths import FIXTURES, SOURCE_2022, TEST_SOURCES
 from pipeline.errors import ReadingsDisagree
 from pipeline.extract import extract, visible
 from pipeline.run.build import parse_source
@@ -34,7 +34,7 @@ def test_the_second_reading_runs_on_every_build(monkeypatch):
         return read(self, box, **kw)
 
     monkeypatch.setattr(visible.PageSight, "read", counted)
-    guide = parse_source(SOURCE_2022, SOURCES)
+    guide = parse_source(SOURCE_2022, TEST_SOURCES)
     boxes = {(p.x0, p.top, p.x1, p.bottom) for p in guide.tables["provenance"].itertuples()}
     read_boxes = {tuple(round(v, 2) for v in box) for box in calls}
     assert boxes <= read_boxes  # every published value's box was read again
@@ -49,14 +49,14 @@ def test_a_disagreement_stops_the_build_naming_page_box_and_both_readings(monkey
 
     monkeypatch.setattr(visible.PageSight, "read", misread)
     with pytest.raises(ReadingsDisagree) as exc:
-        parse_source(SOURCE_2022, SOURCES)
+        parse_source(SOURCE_2022, TEST_SOURCES)
     assert str(exc.value) == ("page 3: 0600T hospital_outpatient payment: the two readings disagree: "
                               "pdfminer read '$9,096.46', PDFium read '$9,098.48'")
 
 
 def test_a_tampered_second_reading_of_one_cell_is_caught():
     raw = extract(SOURCE_2022)
-    guide = parse_source(SOURCE_2022, SOURCES)
+    guide = parse_source(SOURCE_2022, TEST_SOURCES)
     cells = raw.cells.copy()
     k = next(i for i, t in enumerate(cells["text"]) if t.startswith("$"))
     original = cells.at[k, "text"]

@@ -1,7 +1,7 @@
 """Validation: strict and lazy over tables, and `validate` over outputs/ checks everything it can.
 
 The first tests are the rules on frames (`pipeline.validate`). The rest damage
-a copy of the committed outputs one way each (a flipped byte in every kind of
+a copy of the published 2022 year (built in a temporary folder) one way each (a flipped byte in every kind of
 file, a file missing, added or edited with its hash fixed up) and expect
 `python -m pipeline validate` to print exactly one line naming the file, exit 1,
 and the warehouse and diff to refuse the year instead of dropping it.
@@ -17,7 +17,6 @@ import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 
-from tools.testkit.paths import published_copy
 from pipeline.cli import main
 from pipeline.errors import ValidationFailed
 from pipeline.publish import read_parquet
@@ -82,8 +81,8 @@ def test_missing_setting_and_unknown_code_and_float_money(guide_2022):
 # ---------------------------------------------------------------- validate over outputs/
 
 @pytest.fixture
-def outputs(tmp_path) -> Path:
-    """A copy of the committed outputs: the 2022 year and its dataset partitions."""
+def outputs(tmp_path, published_copy) -> Path:
+    """A copy of the published 2022 year and its dataset partitions."""
     return published_copy(tmp_path / "outputs")
 
 

@@ -1,16 +1,21 @@
 """The yearly job through the Makefile, as the README tells a newcomer to run it.
 
-On a copy of the repository (its tracked and new files, as a fresh clone would
-have them) this runs, with the real pipeline, the loop of the README's
-"Each year": the committed 2022 guide builds; a new 2023 guide lands in
+On a copy of the repository at its first year (its code, docs and tests as a
+fresh clone would have them, the 2022 guide in `sources/` and its build in
+`outputs/`, whatever years this checkout holds), committed to a git repository
+of its own, this runs, with the real pipeline, the loop of the README's "Each
+year": the committed 2022 guide builds; a new 2023 guide lands in
 `sources/2023/` beside a bad download (`sources/2024/`, a sign-in page saved as
-.pdf); `make build` publishes 2023, refreshes the warehouse and writes the new
-year's report (2022's, rebuilt into the same bytes, is kept), names the bad file in
-one line and exits non-zero; `make diff`
-(and `NEW=2023`, `OLD=2022`) compares 2022 with 2023 and says what to check
-against the PDF; `make validate` and `make report` answer; with the bad file
-gone `make build` succeeds and a second one does nothing. The copy reuses this
-checkout's virtualenv (`make ... PY=...` installs nothing).
+.pdf); `make build` reads the new guides alone (2022 is unchanged), publishes
+2023, refreshes the warehouse and writes the new year's report (2022's is kept),
+names the bad file in one line and exits non-zero; `make diff` (and `NEW=2023`,
+`OLD=2022`) compares 2022 with 2023 and says what to check against the PDF;
+`make validate` and `make report` answer; with the bad file gone `make build`
+has nothing to rebuild. The new source and outputs are committed, which leaves
+nothing untracked; then the suite's own checks of the committed data
+(`make test PYTEST_ARGS="-m committed"`) run in the copy, on its two years,
+and pass. The copy reuses this checkout's virtualenv (`make ... PY=...`
+installs nothing).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import signal
 import subprocess
 import sys
 import time
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -31,6 +37,7 @@ from tools.testkit.renderer import render
 from tools.testkit.two_years import GUIDE_2023
 
 GUIDE_2022 = "sources/2022/2022-NanoKnife-CPT-Reimbursement-Guide.reconstructed.pdf"
+UNCHANGED = "(source and pipeline unchanged since the last build)"
 GUIDE_2023_PATH = "sources/2023/2023-NanoKnife-CPT-Reimbursement-Guide.pdf"
 BAD_DOWNLOAD = "sources/2024/2024-NanoKnife-CPT-Reimbursement-Guide.pdf"
 SIGN_IN_PAGE = b"<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body>Please sign in</body></html>\n"
@@ -68,9 +75,33 @@ def warehouse_years(repo: Path) -> list[int]:
         return [row[0] for row in db.execute("SELECT guide_year FROM guides ORDER BY 1").fetchall()]
 
 
+#: The checks of the committed data (`@pytest.mark.committed`), which must pass whatever years are committed.
+COMMITTED_CHECKS = [
+    "tests.test_cli::test_validate_committed_outputs",
+    "tests.test_contract::test_descriptor_validates_the_committed_csvs",
+    "tests.test_reproducible::test_build_reproduces_committed_outputs_byte_for_byte",
+    "tests.test_reproducible::test_reconstruction_script_reproduces_the_committed_source",
+]
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-c", "user.name=Analyst", "-c", "user.email=analyst@example.com", *args],
+                          cwd=repo, capture_output=True, text=True, check=True).stdout
+
+
 @pytest.fixture(scope="module")
-def repo(tmp_path_factory) -> Path:
-    return copy_repo(tmp_path_factory.mktemp("clone"))
+def repo(tmp_path_factory, outputs_2022) -> Path:
+    repo = copy_repo(tmp_path_factory.mktemp("clone"), outputs_2022)
+    git(repo, "init", "--quiet")
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "-m", "the 2022 guide")
+    return repo
+
+
+def passed_tests(junit: Path) -> list[str]:
+    """The tests a pytest run passed, as module::name, from its JUnit XML (failed, errored or skipped: left out)."""
+    cases = ET.parse(junit).getroot().iter("testcase")
+    return sorted(f"{case.get('classname')}::{case.get('name')}" for case in cases if not len(case))
 
 
 def test_the_yearly_loop_through_the_makefile(repo):
@@ -97,14 +128,13 @@ def test_the_yearly_loop_through_the_makefile(repo):
     done = make(repo, "build")
     assert done.returncode == 2, done.stdout  # make's own status when a step failed; the pipeline's: "Error 1"
     lines = pipeline_lines(done)
-    assert lines[:4] == [
-        f"built {GUIDE_2022}: 2022 guide -> outputs/2022",
+    assert lines[:4] == [  # the 2022 guide is not read again: only the new files are
+        f"unchanged {GUIDE_2022}: 2022 guide -> outputs/2022 {UNCHANGED}",
         f"built {GUIDE_2023_PATH}: 2023 guide -> outputs/2023",
         f"FAILED {BAD_DOWNLOAD}: {HTML_REASON}",
-        "2 built, 1 failed",
+        "1 built, 1 unchanged, 1 failed",
     ]
-    # the warehouse, then only the new year's report: 2022 was rebuilt into the same bytes, so its report
-    # (carried into the new folder) still records the published manifest and is not written again
+    # the warehouse, then only the new year's report: 2022's still records the published manifest
     assert lines[4:] == [
         "2022: unchanged", "2023: loaded (2 codes, 8 payments, 6 exclusions, 11 terminology, 96 provenance)",
         "warehouse: outputs/warehouse.duckdb",
@@ -147,22 +177,33 @@ def test_the_yearly_loop_through_the_makefile(repo):
     done = make(repo, "report", "YEAR=2023")
     assert (done.returncode, pipeline_lines(done)) == (0, ["report 2023 -> outputs/2023/report.html"])
 
-    # the bad download removed: a clean build, then a no-op that refreshes nothing
+    # the bad download removed: nothing to rebuild. The build state, which recorded the failure, is written
+    # anew, so the warehouse (older than it) is checked once more; then a build refreshes nothing at all
     shutil.rmtree(repo / "sources" / "2024")
-    done = make(repo, "build")
-    assert done.returncode == 0, done.stdout
-    assert pipeline_lines(done)[:3] == [f"built {GUIDE_2022}: 2022 guide -> outputs/2022",
-                                        f"built {GUIDE_2023_PATH}: 2023 guide -> outputs/2023",
-                                        "2 built, 0 failed"]
-    warehouse = (repo / "outputs" / "warehouse.duckdb").stat().st_mtime_ns
-    done = make(repo, "build")
-    assert done.returncode == 0
-    assert pipeline_lines(done) == [
-        f"unchanged {GUIDE_2022}: 2022 guide -> outputs/2022 (source and pipeline unchanged since the last build)",
-        f"unchanged {GUIDE_2023_PATH}: 2023 guide -> outputs/2023 (source and pipeline unchanged since the last build)",
+    nothing = [
+        f"unchanged {GUIDE_2022}: 2022 guide -> outputs/2022 {UNCHANGED}",
+        f"unchanged {GUIDE_2023_PATH}: 2023 guide -> outputs/2023 {UNCHANGED}",
         "nothing to rebuild: 2 guide(s) unchanged, and the pipeline too, since the last build (--force rebuilds)",
     ]
+    done = make(repo, "build")
+    assert (done.returncode, pipeline_lines(done)) == (0, [
+        *nothing, "2022: unchanged", "2023: unchanged", "warehouse: outputs/warehouse.duckdb"]), done.stdout
+    warehouse = (repo / "outputs" / "warehouse.duckdb").stat().st_mtime_ns
+    done = make(repo, "build")
+    assert (done.returncode, pipeline_lines(done)) == (0, nothing), done.stdout
     assert (repo / "outputs" / "warehouse.duckdb").stat().st_mtime_ns == warehouse
+
+    # commit the new source and outputs/, as the README says: nothing is left over (the rest is ignored)
+    git(repo, "add", "sources", "outputs")
+    git(repo, "commit", "--quiet", "-m", "the 2023 guide")
+    assert git(repo, "status", "--porcelain", "--untracked-files=all") == ""
+    assert sorted({Path(name).parts[1] for name in git(repo, "ls-files", "outputs").splitlines()}) == [
+        "2022", "2023", "dataset", "diffs"]
+
+    # then the suite's own checks of the committed data pass on the two committed years
+    done = make(repo, "test", "PYTEST_ARGS=-m committed -p no:cacheprovider --junitxml=committed.xml")
+    assert done.returncode == 0, done.stdout
+    assert passed_tests(repo / "committed.xml") == COMMITTED_CHECKS
 
 
 def test_make_build_stops_at_a_usage_error_without_refreshing_anything(tmp_path):
@@ -187,10 +228,10 @@ def _pipeline_build_running(session: int) -> bool:
     return False
 
 
-def test_ctrl_c_stops_make_build_before_the_warehouse_and_the_reports(tmp_path):
+def test_ctrl_c_stops_make_build_before_the_warehouse_and_the_reports(tmp_path, outputs_2022):
     """Ctrl-C reaches the whole foreground process group: make, its shell and the build. Whenever it lands
     during the build, make stops non-zero, the committed year is intact and nothing after the build runs."""
-    repo = copy_repo(tmp_path)
+    repo = copy_repo(tmp_path, outputs_2022)
     committed = tree(repo / "outputs" / "2022")
     render(GUIDE_2023, repo / GUIDE_2023_PATH)  # two guides, so the build is still running when the signal comes
     env = {k: v for k, v in os.environ.items() if not k.startswith("MAKE")}

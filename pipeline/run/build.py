@@ -7,20 +7,23 @@ so its previous outputs stay as they were.
 
 Four phases:
 
-0. **no-op check**: when no source and no pipeline code changed since the last
-   build (`pipeline.run.buildstate`), nothing is done. This runs before pandas,
-   pandera or pdfplumber are imported, which is why this module imports the
-   stages only inside the functions that use them;
-1. **parse** each PDF into a validated `Guide` (`parse_source`), each in a
-   child process of its own under a time limit and a memory cap, several at
+0. **unchanged check**: a source whose bytes, password and pipeline (version,
+   code, libraries) are the ones of the last build, and whose published year is
+   as that build wrote it, is not read again: it is "unchanged", and its year
+   stays as it is (`pipeline.run.buildstate`). When every source is, nothing is
+   done at all. This runs before pandas, pandera or pdfplumber are imported,
+   which is why this module imports the stages only inside the functions that
+   use them;
+1. **parse** each other PDF into a validated `Guide` (`parse_source`), each in
+   a child process of its own under a time limit and a memory cap, several at
    once (`pipeline.run.sandbox`);
-2. **check** the guides against each other: two sources may not claim the
-   same guide year;
-3. **publish** every good guide: all years staged first (a full disk
+2. **check** the guides against each other, the unchanged ones included: two
+   sources may not claim the same guide year;
+3. **publish** every good guide read: all years staged first (a full disk
    publishes nothing), then each year committed whole, then the build state
-   recorded. SIGTERM and Ctrl-C are held back from the commits
-   (`pipeline.run.interrupt`); before them they stop the build with the
-   outputs unchanged.
+   recorded, the unchanged sources in it as they were. SIGTERM and Ctrl-C are
+   held back from the commits (`pipeline.run.interrupt`); before them they
+   stop the build with the outputs unchanged.
 
 Identical files (by sha256) are parsed once: 300 copies of one guide cost one
 parse, and all claim its year.
@@ -128,17 +131,26 @@ def check_folder_year(path: Path, sources_root: Path, year: int) -> None:
 
 def read_pdf(path: Path, passwords=(), on_page=None):
     """Extract one PDF, trying each password in turn; whatever the parser raises becomes a `GuideError`."""
+    return open_pdf(path, passwords, on_page)[0]
+
+
+def open_pdf(path: Path, passwords=(), on_page=None):
+    """`read_pdf`, and the password the PDF needs: (RawGuide, password), the password None when it opens
+    without one. It is tried without one first, so the build state records only a password that matters."""
     from pipeline.extract import extract
 
-    tries = list(passwords) or [None]
+    if isinstance(passwords, str):
+        passwords = [passwords]
+    passwords = list(passwords)
+    tries = [None, *passwords]
     for n, password in enumerate(tries, start=1):
         try:
-            return extract(path, password=password, on_page=on_page)
+            return extract(path, password=password, on_page=on_page), password
         except PasswordRequired:
             if n < len(tries):
                 continue
-            if len(tries) > 1:
-                raise PasswordRequired(f"none of the {len(tries)} passwords given opens this PDF") from None
+            if len(passwords) > 1:
+                raise PasswordRequired(f"none of the {len(passwords)} passwords given opens this PDF") from None
             raise
         except GuideError:
             raise
@@ -187,8 +199,14 @@ def validated(raw, guide):
 
 
 def _parse_in_child(path: Path, passwords=(), on_page=None):
-    """What a sandboxed child does for one source: read and validate it (the folder check is the parent's)."""
-    return validated(*read_guide(path, passwords, on_page))
+    """What a sandboxed child does for one source: read and validate it (the folder check is the parent's).
+
+    Returns (Guide, the password that opened it), so the build state can say which password the guide needs.
+    """
+    from pipeline.normalize import normalize
+
+    raw, password = open_pdf(path, passwords, on_page)
+    return validated(raw, normalize(raw)), password
 
 
 def check_name(path: Path) -> None:
@@ -220,9 +238,10 @@ def build(sources: Path, outputs: Path, *, passwords=(), fail_fast: bool = False
     Sources are parsed `jobs` at a time (default: all cores), each in its own
     process under `limits`. With `fail_fast`, the first failure stops the build:
     the sources still being parsed are stopped, nothing is published, and the
-    rest are reported as skipped. Unless `force`, a build whose sources and
-    pipeline are unchanged since the last one returns at once, every source
-    "unchanged". `on_progress(Progress)` is called as pages are read.
+    rest are reported as skipped. Unless `force`, a source unchanged since the
+    last build (its bytes, password and pipeline; its year as published) is not
+    read again: it is "unchanged", and a build whose every source is returns at
+    once. `on_progress(Progress)` is called as pages are read.
 
     Raises `OutputsNotWritable` when the outputs cannot be written (nothing is
     published then), and `Interrupted` on SIGTERM or Ctrl-C under
@@ -234,45 +253,55 @@ def build(sources: Path, outputs: Path, *, passwords=(), fail_fast: bool = False
     if not paths:
         return []
     vocab.check()  # a bad entry in pipeline/vocab/ stops the build before any guide, naming file and line
-    if not force:
-        years = buildstate.up_to_date(sources, paths, outputs)
-        if years is not None:
-            return [Outcome(p, "unchanged", f"{years[p]} guide -> {outputs / str(years[p])} "
-                                            "(source and pipeline unchanged since the last build)", years[p])
-                    for p in paths]
+    kept = {} if force else buildstate.unchanged(sources, paths, outputs, passwords)
+    if len(kept) == len(paths) and buildstate.records_only(sources, paths, outputs):
+        return [_unchanged(p, kept[p][0], outputs) for p in paths]  # nothing to read, write or record
+    outcomes: dict[Path, Outcome] = {p: _unchanged(p, year, outputs) for p, (year, _, _) in kept.items()}
+    todo = [p for p in paths if p not in kept]
 
     if on_progress:  # before the imports below, so a terminal shows the build has started at once
-        on_progress(Progress(0, len(paths), 0, 0, 0, 0.0))
-    start_server(_PRELOAD)
+        on_progress(Progress(0, len(todo), 0, 0, 0, 0.0))
+    if todo:
+        start_server(_PRELOAD)
     # Meanwhile this process imports what it needs to take the parsed guides
     # back (normalize's `Guide`) and to publish them, on another core.
     import pipeline.normalize  # noqa: F401
     from pipeline.publish import clear_staging
 
     limits = limits or Limits()
-    outcomes: dict[Path, Outcome] = {}
-    parsed: dict[Path, object] = {}  # path -> Guide
+    read: dict[Path, Outcome] = {}
+    parsed: dict[Path, tuple] = {}  # path -> (Guide, the password that opened it)
     try:
         clear_staging(outputs)  # what a killed build left; the lock says no build is running now
-        _parse_all(paths, sources, outputs, passwords, fail_fast, jobs or default_jobs(), limits, debug,
-                   on_progress, outcomes, parsed)
+        if todo:
+            _parse_all(todo, sources, outputs, passwords, fail_fast, jobs or default_jobs(), limits, debug,
+                       on_progress, read, parsed)
     except OSError as exc:
         raise write_failure(exc) from exc
+    outcomes.update(read)
     if fail_fast and any(not o.ok for o in outcomes.values()):
         return _stopped(paths, outcomes)
-    _check_years(parsed, outcomes)
+    _check_years(outcomes)
     if fail_fast and any(not o.ok for o in outcomes.values()):
         return _stopped(paths, outcomes)
-    _publish(sources, outputs, paths, outcomes, parsed)
+    _publish(sources, outputs, paths, outcomes, parsed, kept)
     return [outcomes[p] for p in paths]
 
 
-def _check_years(parsed: dict, outcomes: dict) -> None:
-    """Phase 2: two sources may not claim one guide year; each claimant fails, naming a few of the others."""
+def _unchanged(path: Path, year: int, outputs: Path) -> Outcome:
+    """A source not read again: its year stays as the last build published it."""
+    return Outcome(path, "unchanged", f"{year} guide -> {Path(outputs) / str(year)} "
+                                      "(source and pipeline unchanged since the last build)", year)
+
+
+def _check_years(outcomes: dict) -> None:
+    """Phase 2: two sources may not claim one guide year; each claimant fails, naming a few of the others.
+
+    An unchanged source claims the year it was built into, so a new file of that year fails beside it."""
     by_year: dict[int, list[Path]] = {}
-    for path, guide in parsed.items():
-        if outcomes[path].status == "built":
-            by_year.setdefault(guide.guide_year, []).append(path)
+    for path, outcome in outcomes.items():
+        if outcome.ok:
+            by_year.setdefault(outcome.guide_year, []).append(path)
     for year, claimants in by_year.items():
         if len(claimants) < 2:
             continue
@@ -287,15 +316,18 @@ def _fail(outcome: Outcome, error: GuideError) -> None:
     outcome.status, outcome.message, outcome.error = "failed", str(error), type(error).__name__
 
 
-def _publish(sources: Path, outputs: Path, paths: list[Path], outcomes: dict, parsed: dict) -> None:
-    """Phase 3: stage every good guide, commit each year whole, record the build state."""
+def _publish(sources: Path, outputs: Path, paths: list[Path], outcomes: dict, parsed: dict, kept: dict) -> None:
+    """Phase 3: stage every good guide read, commit each year whole, record the build state.
+
+    `kept` holds the unchanged sources (path -> (year, sha256, password digest)): nothing of theirs is
+    written, and the state records them as before."""
     from pipeline.publish import commit_years, render_year, stage_years, write_build_state
 
     good, rendered = [], []
     for path in paths:
         if outcomes[path].status == "built":
             try:
-                rendered.append(render_year(parsed[path]))  # with the contract guard: this guide's failure alone
+                rendered.append(render_year(parsed[path][0]))  # with the contract guard: this guide's failure alone
             except GuideError as exc:
                 _fail(outcomes[path], exc)
                 continue
@@ -311,23 +343,32 @@ def _publish(sources: Path, outputs: Path, paths: list[Path], outcomes: dict, pa
             committed = True
             for path, folder in zip(good, folders):
                 report_path(outputs, path).unlink(missing_ok=True)
-                outcomes[path].message = f"{parsed[path].guide_year} guide -> {folder}"
-                outcomes[path].warnings = [w["message"] for w in parsed[path].warnings]
+                outcomes[path].message = f"{parsed[path][0].guide_year} guide -> {folder}"
+                outcomes[path].warnings = [w["message"] for w in parsed[path][0].warnings]
             write_build_state(Path(outputs) / buildstate.STATE_FILE, buildstate.state_of(sources, outputs, [
-                (p, outcomes[p].status, parsed[p].sha256 if p in parsed else None, outcomes[p].guide_year)
-                for p in paths]))
+                (p, outcomes[p].status, outcomes[p].guide_year, *_read_as(p, parsed, kept)) for p in paths]))
     except OSError as exc:
         raise write_failure(exc, published=committed) from exc
     except Interrupted as exc:
-        exc.published = [parsed[p].guide_year for p in good]
+        exc.published = [parsed[p][0].guide_year for p in good]
         raise
+
+
+def _read_as(path: Path, parsed: dict, kept: dict) -> tuple[str | None, str | None]:
+    """What the state records of the bytes a source was read from: (sha256, password digest), None unknown."""
+    if path in kept:
+        return kept[path][1:]
+    if path in parsed:
+        guide, password = parsed[path]
+        return guide.sha256, buildstate.password_digest(guide.sha256, password)
+    return None, None
 
 
 def _stopped(paths: list[Path], outcomes: dict) -> list[Outcome]:
     """--fail-fast after a failure: whatever is not failed was not published, so it is skipped."""
     for path in paths:
         outcome = outcomes.setdefault(path, Outcome(path, "skipped", ""))
-        if outcome.ok or outcome.status == "skipped":
+        if outcome.status in ("built", "skipped"):  # an unchanged one is as published: it stays unchanged
             outcome.status = "skipped"
             outcome.message = "not built: the build stopped at the first failure (--fail-fast)"
     return [outcomes[p] for p in paths]
@@ -395,7 +436,7 @@ def _outcome(path: Path, result, sources: Path, outputs: Path, parsed: dict) -> 
     """What one source's parse result means for it: its guide (named and placed as this file), or its failure."""
     outcome = Outcome(path, "built", "parsed", seconds=result.seconds, peak_mb=result.peak_mb)
     if result.failure is None:
-        guide = result.value
+        guide, password = result.value
         if guide.source_name != path.name:
             guide = replace(guide, source_name=path.name)  # a copy of another file, under its own name
         try:
@@ -403,7 +444,7 @@ def _outcome(path: Path, result, sources: Path, outputs: Path, parsed: dict) -> 
         except GuideError as exc:
             _fail(outcome, exc)
             return outcome
-        parsed[path] = guide
+        parsed[path] = (guide, password)
         outcome.guide_year = guide.guide_year
         return outcome
     failure = result.failure

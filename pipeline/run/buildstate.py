@@ -1,24 +1,33 @@
-"""Build state: what the last build was made from, so that an unchanged rebuild does nothing.
+"""Build state: what the last build was made from, so that an unchanged guide is not read again.
 
 `make build` when no source and no pipeline code changed must finish at once
-and rewrite nothing. The state of the last build records:
+and rewrite nothing, and adding a year must read only the new guide. The state
+of the last build records:
 
 * the pipeline version and a fingerprint of its code (`pipeline/**/*.py`) and
   vocabulary (`pipeline/vocab/*.csv`), and the versions of the libraries that
   shape the output bytes (a pyarrow upgrade changes the Parquet footer);
-* every source: its path under the sources folder, its sha256, what became of it;
+* every source: its path under the sources folder, its sha256, what became of
+  it, its guide year, and which password opened it (a digest, never the
+  password; none when it was read without one);
 * the sha256 of every file publishing each year wrote (`_year_files`).
 
-When all of these still hold, and no interrupted build left its staging behind
-(`outputs/.staging/`, holding the journal of a year it was committing), `build`
-returns at once; otherwise it rebuilds, which repairs a year a kill left torn. The check runs before
-pandas, pandera or pdfplumber are imported (this module imports none of them),
-so a no-op build costs only the Python start-up and reading the files.
+A source is unchanged (`unchanged`) when the pipeline, code and libraries are
+the ones recorded, its path and bytes are, it was published last time, the
+password that opened it is still given, and its year's published files are as
+written. `build` reads only the other sources and publishes only their years.
+When every source is unchanged and no other is recorded, and no interrupted
+build left its staging behind (`outputs/.staging/`, holding the journal of a
+year it was committing), `build` returns at once (`up_to_date`); an interrupted
+build makes every source be read again, which repairs a year a kill left torn.
+These checks run before pandas, pandera or pdfplumber are imported (this
+module imports none of them), so a no-op build costs only the Python start-up
+and reading the files.
 
 The state is `outputs/.build-state.json`, gitignored: it changes with every code
 edit, which the committed `manifest.json` must not. `publish.write_build_state`
 writes it after every build; this module only reads it. A missing, stale or
-unreadable state means "rebuild", never an error.
+unreadable state means "read every source again", never an error.
 """
 
 from __future__ import annotations
@@ -32,7 +41,7 @@ from pipeline import __version__
 from pipeline.digest import sha256_file
 from pipeline.paths import STAGING, STATE_FILE  # noqa: F401  (re-exported)
 
-FORMAT = 1
+FORMAT = 2  # 2: a source's password digest; an unchanged source is recorded as published
 PACKAGE = Path(__file__).resolve().parent.parent
 #: Libraries whose version changes what is read from a PDF or the bytes written.
 LIBRARIES = ("pdfplumber", "pdfminer.six", "pandas", "pandera", "pyarrow")
@@ -82,50 +91,112 @@ def _year_files(outputs: Path, year: int | str) -> dict[str, str]:
     return {name: sha256_file(outputs / name) for name in sorted(listed)}
 
 
-def state_of(sources_root: Path, outputs: Path, sources: list[tuple[Path, str, str | None, int | None]]) -> dict:
+def password_digest(sha256: str, password: str | None) -> str | None:
+    """What the state records of the password that opened a source: a digest salted with the source's sha256.
+
+    Whoever can read the state can read the PDF too, and try passwords on it; the digest tells them no more.
+    """
+    if password is None:
+        return None
+    return hashlib.sha256(f"{sha256}\0{password}".encode("utf-8")).hexdigest()
+
+
+#: What a source's entry records for it to count as published (built, or carried over unchanged).
+PUBLISHED = ("built", "unchanged")
+
+
+def state_of(sources_root: Path, outputs: Path, sources: list[tuple]) -> dict:
     """The state to record after a build.
 
-    `sources` holds (path, status, sha256, guide_year) for every source of the
-    build; the sha256 is the one of the bytes that were parsed (None if unknown).
+    `sources` holds (path, status, guide_year, sha256, password) for every
+    source of the build: the sha256 of the bytes that were parsed and the
+    `password_digest` of the password that opened them (None if unknown, or
+    none did). A source left unchanged is recorded as built: its year's files
+    are the ones its earlier build wrote.
     """
-    years = sorted({year for _, status, _, year in sources if status == "built"})
+    years = sorted({year for _, status, year, _, _ in sources if status in PUBLISHED})
     return {
         "format": FORMAT,
         "pipeline_version": __version__,
         "code": code_fingerprint(),
         "libraries": library_versions(),
         "sources_root": Path(sources_root).resolve().as_posix(),
-        "sources": {_source_key(path, sources_root): {"status": status, "sha256": sha, "guide_year": year}
-                    for path, status, sha, year in sources},
+        "sources": {_source_key(path, sources_root): {
+            "status": "built" if status in PUBLISHED else status, "sha256": sha, "guide_year": year,
+            "password": password} for path, status, year, sha, password in sources},
         "outputs": {str(year): _year_files(outputs, year) for year in years},
     }
 
 
-def up_to_date(sources_root: Path, paths: list[Path], outputs: Path) -> dict[Path, int] | None:
-    """The guide year of each source if the last build of `outputs` is still current, else None.
-
-    Current means: same pipeline version, code and libraries; the same sources
-    with the same sha256, all built last time; every published file as written.
-    """
+def _current_state(sources_root: Path, outputs: Path) -> dict | None:
+    """The last build's state if this pipeline, code and libraries made it from `sources_root`, else None."""
     if (Path(outputs) / STAGING).exists():
         return None  # an interrupted build: a year may be torn, and rebuilding repairs it
+    state = json.loads((Path(outputs) / STATE_FILE).read_text(encoding="utf-8"))
+    if (state.get("format") != FORMAT or state.get("pipeline_version") != __version__
+            or state.get("sources_root") != Path(sources_root).resolve().as_posix()):
+        return None
+    if state.get("code") != code_fingerprint() or state.get("libraries") != library_versions():
+        return None
+    return state
+
+
+def unchanged(sources_root: Path, paths: list[Path], outputs: Path, passwords=()) -> dict[Path, tuple]:
+    """The sources among `paths` that need not be read again: path -> (guide year, sha256, password digest).
+
+    One is when the state is current (`_current_state`), and the source is
+    recorded at the same path with the same sha256, published, opened by no
+    password or by one of `passwords`, and its year's published files are
+    the ones recorded. Anything unreadable in the state means no source is.
+    """
     try:
-        state = json.loads((Path(outputs) / STATE_FILE).read_text(encoding="utf-8"))
-        if (state.get("format") != FORMAT or state.get("pipeline_version") != __version__
-                or state.get("sources_root") != Path(sources_root).resolve().as_posix()):
-            return None
-        recorded = state["sources"]
-        keys = {_source_key(p, sources_root): p for p in paths}
-        if set(keys) != set(recorded) or any(r["status"] != "built" for r in recorded.values()):
-            return None
-        if state.get("code") != code_fingerprint() or state.get("libraries") != library_versions():
-            return None
-        for key, path in keys.items():
-            if sha256_file(path) != recorded[key]["sha256"]:
-                return None
-        for year, files in state["outputs"].items():
-            if _year_files(outputs, year) != files:
-                return None
-        return {path: int(recorded[key]["guide_year"]) for key, path in keys.items()}
+        state = _current_state(sources_root, outputs)
+        if state is None:
+            return {}
+        given = set(passwords if not isinstance(passwords, str) else [passwords])
+        out, intact = {}, {}
+        for path in paths:
+            entry = state["sources"].get(_source_key(path, sources_root))
+            if entry is None or entry["status"] != "built":
+                continue
+            year = str(int(entry["guide_year"]))
+            sha = sha256_file(path)
+            if sha != entry["sha256"]:
+                continue
+            if entry["password"] is not None and entry["password"] not in {password_digest(sha, p) for p in given}:
+                continue
+            if year not in intact:
+                intact[year] = _intact(outputs, year, state["outputs"].get(year))
+            if intact[year]:
+                out[path] = (int(year), sha, entry["password"])
+        return out
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None  # no state, or one this code cannot read: rebuild
+        return {}  # no state, or one this code cannot read: read every source
+
+
+def _intact(outputs: Path, year: str, recorded: dict | None) -> bool:
+    """Whether the year's published files are the ones the last build wrote (a deleted year is not)."""
+    try:
+        return recorded is not None and _year_files(outputs, year) == recorded
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def records_only(sources_root: Path, paths: list[Path], outputs: Path) -> bool:
+    """Whether the last build's state lists exactly `paths` (none gone, none added since)."""
+    try:
+        recorded = json.loads((Path(outputs) / STATE_FILE).read_text(encoding="utf-8"))["sources"]
+        return set(recorded) == {_source_key(p, sources_root) for p in paths}
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def up_to_date(sources_root: Path, paths: list[Path], outputs: Path, passwords=()) -> dict[Path, int] | None:
+    """The guide year of each source if none needs reading again and the state lists no other, else None.
+
+    Then `build` does nothing at all: nothing is read, written or recorded.
+    """
+    kept = unchanged(sources_root, paths, outputs, passwords)
+    if len(kept) != len(paths) or not records_only(sources_root, paths, outputs):
+        return None
+    return {path: year for path, (year, _, _) in kept.items()}

@@ -1,4 +1,5 @@
-"""Two published years for the warehouse, dataset and contract tests.
+"""Published years built in a temporary folder: the 2022 guide alone (what most tests compare with), and two
+years for the warehouse, dataset and contract tests.
 
 The 2023 guide is the 2022 reconstruction with known edits, rendered to a real
 PDF and built with the real pipeline next to the 2022 source:
@@ -47,4 +48,14 @@ def build_two_years(root: Path, guide_2023=GUIDE_2023) -> Path:
     outcomes = build(sources, outputs)
     assert [(o.status, o.guide_year) for o in outcomes] == [("built", 2022), ("built", 2023)], \
         [o.message for o in outcomes]
+    return outputs
+
+
+def build_2022(outputs: Path) -> Path:
+    """The reconstructed 2022 guide built by the real pipeline into `outputs` (2022/ and its dataset
+    partitions): what the committed outputs/2022 is, whatever years the checkout holds; returns outputs."""
+    from pipeline.run.build import build
+
+    outcomes = build(SOURCE_2022.parent.parent, outputs)
+    assert [(o.status, o.guide_year) for o in outcomes] == [("built", 2022)], [o.message for o in outcomes]
     return outputs
