@@ -222,7 +222,6 @@ def test_a_version_bump_lets_the_change_through_once_published(guide_2022, tmp_p
     # every generated file says source_page is int32 now (or the new version), except BigQuery's, which has one
     # integer type
     assert contract.write_docs() == [contract.DESCRIPTOR, schemas / "datapackage.json", schemas / "postgres.sql",
-    assert contract.write_docs() == [contract.DESCRIPTOR, schemas / "datapackage.json", schemas / "postgres.sql",
                                      schemas / "postgres-year.sql", schemas / "duckdb-year.sql",
                                      tmp_path / "ddl" / "postgres.sql", tmp_path / "ddl" / "postgres-year.sql",
                                      tmp_path / "ddl" / "duckdb-year.sql", contract.DICTIONARY]

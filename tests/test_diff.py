@@ -321,7 +321,7 @@ def test_a_document_fact_differing_only_by_the_guide_year_is_not_a_change():
     ]
 
 
-def _edited_2022(outputs_2022, edit) -> Diff:
+def _edited_2022(outputs, edit) -> Diff:
     """The built 2022 year against a copy of itself, as 2023, with `edit(tables)` applied to the copy."""
     old = read_tables(outputs / "2022")
     new = {name: frame.copy() for name, frame in old.items()}

@@ -29,7 +29,8 @@ _UNREACHABLE = ("No matching distribution", "Could not find a version", "Failed 
 #: What `docs` writes: the readers' copies of the contract, and the references.
 DOCS = ["docs/commands.md", "docs/data-dictionary.md", "docs/vocabulary.md", "schemas/bigquery/codes.json",
         "schemas/bigquery/exclusions.json", "schemas/bigquery/payments.json", "schemas/bigquery/provenance.json",
-        "schemas/bigquery/terminology.json", "schemas/datapackage.json", "schemas/postgres.sql"]
+        "schemas/bigquery/terminology.json", "schemas/datapackage.json", "schemas/duckdb-year.sql",
+        "schemas/postgres-year.sql", "schemas/postgres.sql"]
 
 
 def pip(*args: str) -> subprocess.CompletedProcess:
@@ -61,6 +62,7 @@ def test_an_installed_pipeline_builds_and_writes_its_docs_outside_itself(tmp_pat
     assert sorted(shipped) == ["pipeline/contract.json", "pipeline/ddl/bigquery/codes.json",
                                "pipeline/ddl/bigquery/exclusions.json", "pipeline/ddl/bigquery/payments.json",
                                "pipeline/ddl/bigquery/provenance.json", "pipeline/ddl/bigquery/terminology.json",
+                               "pipeline/ddl/duckdb-year.sql", "pipeline/ddl/postgres-year.sql",
                                "pipeline/ddl/postgres.sql"]
     # building leaves build/ beside pyproject.toml, as `pip install .` does in a checkout: git ignores it there
     assert (source / "build" / "lib" / "pipeline" / "cli.py").is_file()
@@ -102,7 +104,7 @@ def test_an_installed_pipeline_builds_and_writes_its_docs_outside_itself(tmp_pat
     assert manifest["row_counts"] == {"codes": 2, "payments": 8, "exclusions": 6, "terminology": 11, "provenance": 96}
 
     # the DDL is package data, the repository's schemas/ byte for byte, and the installed code finds it
-    for name in ("postgres.sql", "bigquery/payments.json"):
+    for name in ("postgres.sql", "postgres-year.sql", "duckdb-year.sql", "bigquery/payments.json"):
         assert (package / "ddl" / name).read_bytes() == (ROOT / "schemas" / name).read_bytes(), name
     read = subprocess.run([str(python), "-c", "from pipeline import contract; "
                                               "print(contract.PACKAGED / 'postgres.sql')"],
@@ -113,7 +115,8 @@ def test_an_installed_pipeline_builds_and_writes_its_docs_outside_itself(tmp_pat
     done = run("docs", cwd=tmp_path / "here")
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.splitlines() == [f"wrote {name}" for name in (
-        "schemas/datapackage.json", "schemas/postgres.sql", "schemas/bigquery/codes.json",
+        "schemas/datapackage.json", "schemas/postgres.sql", "schemas/postgres-year.sql", "schemas/duckdb-year.sql",
+        "schemas/bigquery/codes.json",
         "schemas/bigquery/payments.json", "schemas/bigquery/exclusions.json", "schemas/bigquery/terminology.json",
         "schemas/bigquery/provenance.json", "docs/data-dictionary.md", "docs/vocabulary.md", "docs/commands.md")]
     assert sorted(files(tmp_path / "here")) == DOCS
