@@ -85,3 +85,22 @@ def test_every_provenance_box_is_a_printed_cell_with_that_text(published, raw_20
                if cells.get((r["page"], r["x0"], r["top"], r["x1"], r["bottom"])) != r["raw_text"]]
     assert missing == []
     assert len(prov) == 96
+
+
+def test_a_blank_rvu_cell_beside_na_points_at_the_na_it_follows_from():
+    """Regression: the 2024 guide prints "NA" with its RVU cell blank; that null's provenance quoted the
+    blank cell, whose empty raw_text a CSV reader takes for a null in a required column."""
+    from pipeline.run.build import parse_source
+    from tools.testkit.paths import FIXTURES
+
+    path = FIXTURES / "reportlab-borderless-reworded-headers-2024.pdf"
+    provenance = parse_source(path, path.parent).tables["provenance"]
+    assert not (provenance["raw_text"].str.strip() == "").any()
+    rows = provenance[(provenance["field"] == "rvus") & provenance["key"].str.endswith("physician_non_facility")]
+    assert sorted(zip(rows["key"], rows["raw_text"])) == [
+        ("0600T|physician_non_facility", "No national set payment"),
+        ("0601T|physician_non_facility", "No national set payment"),
+        ("32998|physician_non_facility", "125.44"),
+        ("47382|physician_non_facility", "NA"),
+        ("50593|physician_non_facility", "NA"),
+    ]

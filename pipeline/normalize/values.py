@@ -184,10 +184,14 @@ def _payment(row: CodeRow, code: Read, setting: str) -> Record:
 
 
 def _rvus_of(row: CodeRow, setting: str, amount: Piece, what: str) -> Read:
-    """The RVUs printed beside a physician payment, in a cell of their own; else none, read with the amount."""
+    """The RVUs printed beside a physician payment, in a cell of their own; else none, read with the amount.
+
+    An RVU cell left blank (beside an "NA" payment) prints nothing to point at: its null is read with the
+    amount, so every provenance row quotes printed text (a blank `raw_text` is a null in CSV).
+    """
     if setting in F.PHYSICIAN_SETTINGS:
         piece = row.at((setting, "rvus"))
-        if piece is not None and piece is not amount and piece.box != amount.box:
+        if piece is not None and piece is not amount and piece.box != amount.box and piece.text.strip():
             return Read(_rvus(piece, f"{what} RVUs"), piece)
     return Read(None, amount)
 
