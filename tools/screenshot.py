@@ -1,5 +1,5 @@
-"""Screenshot an HTML file, dump its laid-out DOM, or ask a page where its elements were laid out, with
-headless Chromium, offline: for the report tests and the docs picture.
+"""Screenshot an HTML file, or ask a page where its elements were laid out, with headless Chromium, offline:
+for the report tests and the docs picture.
 
     python -m tools.screenshot outputs/2022/report.html docs/report-screenshot.png
 
@@ -44,21 +44,6 @@ def _flags(profile: str, width: int, height: int, scale: float) -> list[str]:
     return ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
             "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
             f"--user-data-dir={profile}", f"--force-device-scale-factor={scale:g}", f"--window-size={width},{height}"]
-
-
-def dump_dom(html: Path, *, width: int = 1280, height: int = 900, chromium: Path = CHROMIUM,
-             timeout: float = 60) -> str:
-    """The DOM of `html` once Chromium has laid it out in a `width` x `height` window, as HTML text.
-
-    What a script in the page wrote into the DOM is in it: a test injects one that
-    records where elements were laid out (getBoundingClientRect) before the dump.
-    """
-    with tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile:
-        done = subprocess.run([str(chromium), *_flags(profile, width, height, 1), "--dump-dom",
-                               Path(html).resolve().as_uri()], capture_output=True, text=True, timeout=timeout)
-    if done.returncode != 0:
-        raise RuntimeError(f"chromium exited {done.returncode}: {done.stderr.strip()[-2000:]}")
-    return done.stdout
 
 
 def _above(fd: int, least: int) -> int:
