@@ -83,6 +83,27 @@ def test_each_box_is_labelled_by_the_fields_it_fed(outputs_2022):
             for p in (3, 6)] == [(3, 74, 12), (6, 22, 22)]
 
 
+def test_every_value_box_has_one_label_and_a_number_stands_in_for_fields_with_no_room(html):
+    """Issue #23: the 0600T descriptor fills its box, and around it are the header cell, the code's box, the
+    payment's box and the 0601T row: its fields have no room by it, so a number stands for them and the
+    caption under the picture says, in words, what the number stands for. The 0601T descriptor's label fits
+    in its own box, between "performed, open" and "(Do not report"."""
+    tags = re.findall(r'<span class="(tag(?: numbered)?)" data-box="([^"]*)" style="[^"]*">(.*?)</span>', html)
+    assert len(tags) == 34 == len({box for _, box, _ in tags})  # 12 boxes on page 3, 22 on page 6
+    by_box = {box: (kind, text) for kind, box, text in tags}
+    assert by_box["87 223.9 215 299.9"] == ("tag numbered", "1")
+    assert by_box["87 299.9 215 385.9"] == ("tag", "descriptor, excluded_code")
+    assert by_box["499 223.9 569 299.9"] == ("tag", "setting, payment_status<br>payment_usd, indicator")  # ASC
+    assert [kind for kind, _, _ in tags].count("tag numbered") == 1
+    assert re.findall(r"<figcaption>(.*?)</figcaption>", html) == [
+        "12 boxes fed 74 published values. Hover a box for what it fed; click it to jump to its row. Where a box "
+        'has no room for its label, a number stands for it:<ol class="numbered"><li value="1">“Ablation, '
+        "irreversible electroporation;…” (codes 0600T and 4 exclusions rows): descriptor, excluded_code</li>"
+        '</ol><a href="report/page-3.png">Picture at full size</a>.',
+        "22 boxes fed 22 published values. Hover a box for what it fed; click it to jump to its row. "
+        '<a href="report/page-6.png">Picture at full size</a>.']
+
+
 def test_html_lists_every_code_row_and_footnote(folder, html):
     tables = read_tables(folder)
     for code in tables["codes"]["cpt_code"]:

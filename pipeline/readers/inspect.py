@@ -165,11 +165,23 @@ def inspect_year(year: int, outputs: Path, sources: Path, *, password: str | Non
 
 
 def _report_of(source: Path, password, manifest, tables, failures, resolution, stamp, on_page=None) -> Report:
-    """In the sandboxed child: read the PDF, picture its table pages, render the report's bytes."""
-    raw = extract(source, password=password, on_page=on_page)
+    """In the sandboxed child: read the PDF, picture its table pages, render the report's bytes.
+
+    Each page drawn counts as progress, as each page read does (`on_page` is
+    told again of the pages read): the time limit is for one step, so a long
+    guide's report is not cut short for having many pages to draw.
+    """
+    read = [0, 0]
+
+    def tell(done: int, total: int) -> None:
+        read[:] = [done, total]
+        if on_page:
+            on_page(done, total)
+
+    raw = extract(source, password=password, on_page=tell)
     images = page_images(source, report_pages(raw.cells, tables["provenance"], raw.hidden), resolution, password)
     return render_report(manifest, tables, failures, raw.cells, images, resolution, lines=raw.lines,
-                         hidden=raw.hidden, made_from=stamp)
+                         hidden=raw.hidden, made_from=stamp, on_step=lambda n, page: tell(*read))
 
 
 # ---------------------------------------------------------------- values and boxes
@@ -318,6 +330,7 @@ figure { margin: 0; }
 .pic .tag { position: absolute; box-sizing: border-box; overflow: hidden; white-space: pre; color: #fff;
             font-family: "DejaVu Sans Condensed", "Arial Narrow", Arial, sans-serif; text-align: right;
             pointer-events: none; }
+.pic .tag.numbered { text-align: center; }
 .pic img { display: block; width: 100%; height: auto; }
 .pic a { position: absolute; display: block; }
 .pic a:hover { background: rgba(255, 214, 0, 0.35); outline: 2px solid #e0a800; }
@@ -325,6 +338,7 @@ figure { margin: 0; }
 .pic .hidden-run:hover { background: rgba(230, 0, 230, 0.2); }
 .hidden-note { margin: 4px 0 8px; } .hidden-note strong { color: rgb(150, 0, 150); }
 figcaption { color: #555; font-size: 12px; margin-top: 4px; }
+figcaption ol.numbered { margin: 2px 0 4px; padding-left: 28px; }
 .tables { min-width: 0; overflow-x: auto; }
 table { border-collapse: collapse; margin-bottom: 8px; font-size: 12px; }
 th, td { border: 1px solid #ccc; padding: 2px 4px; text-align: left; vertical-align: top; }
@@ -480,13 +494,52 @@ def _tag(label, color, width: float, height: float) -> str:
     """A label over the picture, placed and sized in % of it, its type in % of the picture's width."""
     r = label.rect
     font = 100 * LABEL_POINTS / width
+    pad = 100 * PAD / width
+    solid = label.number is not None  # a number is set solid: no padding above or below (labels.size_of)
     style = (f"left:{100 * r.x0 / width:.3f}%;top:{100 * r.top / height:.3f}%;"
              f"width:{100 * r.width / width:.3f}%;height:{100 * r.height / height:.3f}%;"
-             f"padding:{100 * PAD / width:.3f}cqw;font-size:{font:.3f}cqw;line-height:{font * LINE_HEIGHT:.3f}cqw;"
-             f"background:rgba{(*color, 0.92)}")
+             f"padding:{0 if solid else pad:.3f}cqw {pad:.3f}cqw;font-size:{font:.3f}cqw;"
+             f"line-height:{font * (1 if solid else LINE_HEIGHT):.3f}cqw;background:rgba{(*color, 0.92)}")
     b = label.box
-    return (f'<span class="tag" data-box="{b.x0:g} {b.top:g} {b.x1:g} {b.bottom:g}" style="{style}">'
+    kind = "tag" if label.number is None else "tag numbered"
+    return (f'<span class="{kind}" data-box="{b.x0:g} {b.top:g} {b.x1:g} {b.bottom:g}" style="{style}">'
             + "<br>".join(_e(line) for line in label.lines) + "</span>")
+
+
+def _short(text: str, most: int = 40) -> str:
+    """Printed text on one line, cut to `most` characters."""
+    line = squash(text)
+    return line if len(line) <= most else line[:most - 1].rstrip() + "…"
+
+
+def _in_words(box: _Box) -> str:
+    """A value box as a reader finds it, with no coordinates: what is printed in it, the rows it fed
+    ("codes 0600T and 4 exclusions rows") and the fields that took a value from it."""
+    keys: dict[str, list[str]] = {}
+    for feed in box.feeds:
+        keys.setdefault(feed["dataset"], [])
+        if feed["key"] not in keys[feed["dataset"]]:
+            keys[feed["dataset"]].append(feed["key"])
+    rows = [f"{dataset} {found[0].replace('|', ', ')}" if len(found) == 1 else f"{len(found)} {dataset} rows"
+            for dataset, found in keys.items()]
+    return f"“{_short(box.raw_text)}” ({' and '.join(rows)}): {', '.join(box.label())}"
+
+
+def _caption(on_page: list[_Box], placed, unplaced: list[int]) -> str:
+    """What the picture shows and, as a list, what each numbered label stands for: in words, as HTML."""
+    caption = _e(f"{len(on_page)} boxes fed {sum(len(b.feeds) for b in on_page)} published values. "
+                 "Hover a box for what it fed; click it to jump to its row. ")
+    labelled = [b for i, b in enumerate(on_page) if i not in unplaced]
+    numbered = sorted(((label.number, box) for label, box in zip(placed, labelled) if label.number is not None),
+                      key=lambda pair: pair[0])
+    if numbered:
+        caption += ("Where a box has no room for its label, a number stands for it:"
+                    '<ol class="numbered">' + "".join(f'<li value="{n}">{_e(_in_words(box))}</li>'
+                                                      for n, box in numbered) + "</ol>")
+    if unplaced:
+        caption += _e(f"{len(unplaced)} box{'es' if len(unplaced) != 1 else ''} had no room even for a number "
+                      "(hover it for what it fed): " + "; ".join(_in_words(on_page[i]) for i in unplaced) + ". ")
+    return caption
 
 
 def _page_section(page: int, image: Image.Image, resolution: float, tables, boxes, prov, footnotes,
@@ -504,17 +557,12 @@ def _page_section(page: int, image: Image.Image, resolution: float, tables, boxe
                                    _rects(cells, page) + [Rect(*b.bbox) for b in on_page], _rects(lines, page))
     overlays += "".join(_tag(label, COLORS[box.dataset], width, height)
                         for label, box in zip(placed, [b for i, b in enumerate(on_page) if i not in unplaced]))
-    caption = (f"{len(on_page)} boxes fed {sum(len(b.feeds) for b in on_page)} published values. "
-               "Hover a box for what it fed; click it to jump to its row. ")
-    if unplaced:
-        caption += (f"{len(unplaced)} label(s) had no room clear of the print: "
-                    + "; ".join(f"the box at {on_page[i].bbox[0]:g}, {on_page[i].bbox[1]:g} pt fed "
-                                f"{', '.join(on_page[i].label())}" for i in unplaced) + ". ")
+    caption = _caption(on_page, placed, unplaced)
     src = f"{INSPECT_IMAGES}/{image_name(page)}"
     # Shown at print size (96 CSS px per inch) where the window allows.
     pic = (f'<figure><div class="pic"><img src="{src}" width="{width * 4 / 3:g}" height="{height * 4 / 3:g}" '
            f'alt="Page {page} of the source PDF with each extracted cell outlined">{overlays}</div>'
-           f'<figcaption>{_e(caption)}<a href="{src}">Picture at full size</a>.</figcaption></figure>')
+           f'<figcaption>{caption}<a href="{src}">Picture at full size</a>.</figcaption></figure>')
     parts = [_hidden_section(page, runs, width, height)]
     for dataset in F.DATASETS:
         frame = tables[dataset]
@@ -550,7 +598,7 @@ def render_report(manifest: dict, tables: dict[str, pd.DataFrame], failures: pd.
 
     `images` are the pictures of the report's pages at `resolution` pixels per
     inch (from `extract.page_images`); `cells` are the extract stage's raw cells.
-    `on_step(n, page)` is told as the n-th page picture is drawn; `lines` (the
+    `on_step(n, page)` is told as the n-th page starts to be drawn and labelled; `lines` (the
     extract stage's lines of text outside tables) are print the labels keep clear of; `hidden`
     (the extract stage's hidden runs) are outlined dashed and counted page by page. Their counts
     must be the manifest's `hidden_characters`, else `ReportInputError`. `made_from`
@@ -563,14 +611,16 @@ def render_report(manifest: dict, tables: dict[str, pd.DataFrame], failures: pd.
     footnote_cells = _footnote_cells(cells, manifest.get("footnotes", []))
     pages = sorted(images)
     pngs = {}
+    sections = []
     for n, p in enumerate(pages, start=1):
         if on_step:
             on_step(n, p)
         pngs[image_name(p)] = png_bytes(draw_page(images[p], p, cells, boxes, footnote_cells, resolution, hidden))
+        sections.append(_page_section(p, images[p], resolution, tables, boxes, prov, manifest.get("footnotes", []),
+                                      footnote_cells, cells, lines, hidden))
     title = manifest.get("title") or f"{manifest['guide_year']} guide"
     nav = " · ".join(f'<a href="#page-{p}">page {p}</a>' for p in pages)
-    body = "".join(_page_section(p, images[p], resolution, tables, boxes, prov, manifest.get("footnotes", []),
-                                 footnote_cells, cells, lines, hidden) for p in pages)
+    body = "".join(sections)
     doc = (
         "<!doctype html>\n"
         f'<html lang="en"><head><meta charset="utf-8">{stamp_tag(_e(made_from)) if made_from else ""}'
@@ -579,7 +629,9 @@ def render_report(manifest: dict, tables: dict[str, pd.DataFrame], failures: pd.
         f"<h1>{_e(title)}: extraction report</h1>"
         "<p>Each page that holds a table, as the source PDF prints it. Every cell the extract stage found is "
         "outlined; a coloured box fed published values and is labelled with the fields that took a value from "
-        "it; text a viewer does not paint is outlined dashed and was not read. Beside each page are the rows "
+        "it, inside the box or just outside it where no other box is nearer (where the fields have no room, a "
+        "number the list under the picture explains); text a viewer does not paint is outlined dashed and was "
+        "not read. Beside each page are the rows "
         "read from it; hover a value for the text it was read from.</p>"
         f"{_facts(manifest)}{_validation(failures, tables)}{_legend()}<p>Pages: {nav}</p>{body}"
         "</body></html>\n"
