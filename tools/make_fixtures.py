@@ -84,7 +84,7 @@ REPORTLAB.update({
         (GUIDE_2023, {"style": "borderless", "glossary": "headerless"}),
     "reportlab-borderless-glossary-without-header-break-2025.pdf":
         (BREAK_2025, {"style": "borderless", "glossary": "headerless", "split_rows": True, "valign": "top",
-                      "space_before_terms": 42}),
+                      "space_before_terms": 58}),
     # the glossary: terms printed in bold before their description, with nothing between (stops)
     "reportlab-borderless-glossary-paragraphs-without-separator-2023.pdf":
         (GUIDE_2023, {"style": "borderless", "glossary": "paragraphs", "entry_separator": ""}),
