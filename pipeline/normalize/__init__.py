@@ -106,8 +106,10 @@ def _normalize(raw: RawGuide) -> Guide:
         out.add_rows(stitcher.take(part), words)
     _check_is_the_guide(parts["payment"], facts, raw)
     out.add_rows(stitcher.close(), words)
-    starts = sorted(tables.grid_top(g) for g in grids(raw.cells))
-    glossary = sections.read_glossary(headings, parts["terminology"], lines, starts)
+    found = grids(raw.cells)
+    read = {part.grid.table for kind in parts.values() for part in kind}
+    glossary = sections.read_glossary(headings, parts["terminology"], lines, sorted(map(tables.grid_top, found)),
+                                      [g for g in found if g.table not in read])
     out.add_rows(glossary.entries, words)
     frames = out.frames()
     if not len(frames["codes"]):

@@ -34,7 +34,7 @@ import pandas as pd
 from pipeline import vocab
 from pipeline.errors import LayoutError
 from pipeline.model import Section
-from pipeline.normalize.grids import CPT_CODE, Piece
+from pipeline.normalize.grids import CPT_CODE, Grid, Piece
 from pipeline.normalize.stitch import TermRow
 from pipeline.normalize.tables import Heading, Part, grid_top
 from pipeline.text import split_footnotes, squash
@@ -247,6 +247,46 @@ def _term_row(entry: list[dict]) -> TermRow:
     return TermRow(term, term_piece, description)
 
 
+def _term_like(text: str) -> bool:
+    """A glossary's term as a table prints it: short, starting with a capital letter."""
+    return bool(re.fullmatch(r"[A-Z][A-Za-z0-9&/().'+ -]{0,29}", text)) and len(text.split()) <= 4
+
+
+def check_unannounced(unread: list[Grid], lines: list[dict]) -> None:
+    """A glossary printed under no heading or header the vocabulary knows stops the build rather than
+    be left out: a table of two columns, no code, whose rows (its first aside, an unknown header) are
+    three or more terms each beside a description; or three "Term: description" lines or more in a
+    run, each a short capitalised term."""
+    for grid in unread:
+        if grid.ncols != 2 or grid.first_data_row() is not None:
+            continue
+        rows = []
+        for r in range(grid.nrows):
+            term, description = grid.at(r, 0), grid.at(r, 1)
+            if term is not None and term["row"] == r and term["text"].strip():
+                rows.append((squash(split_footnotes(term["text"], term["sup_mask"])[0]),
+                             squash(description["text"]) if description is not None and description is not term
+                             else ""))
+        body = rows[1:] if rows and not (_term_like(rows[0][0]) and len(rows[0][1].split()) > 1) else rows
+        if len(body) >= 3 and all(_term_like(t) and len(d.split()) > 1 for t, d in body):
+            raise _stop(f"a two-column table of terms and descriptions ({body[0][0]!r}: {body[0][1]!r}) is printed "
+                        "under no glossary heading or header the vocabulary knows; if it is the glossary, add its "
+                        "heading to pipeline/vocab/glossary_forms.csv", grid.first_page)
+    run: list[dict] = []
+    for ln in lines:
+        m = _entry(ln["text"])
+        same = run and ln["page"] == run[0]["page"] and abs(float(ln["x0"]) - float(run[0]["x0"])) <= 2 \
+            and abs(float(ln["size"]) - float(run[0]["size"])) <= 0.5
+        if m is not None and _term_like(squash(m.group("term"))):
+            run = run + [ln] if same else [ln]
+        elif not (same and float(ln["x0"]) <= float(run[0]["x0"]) + _HANGING_INDENT):
+            run = []
+        if len(run) >= 3:
+            raise _stop(f"\"Term: description\" paragraphs ({squash(run[0]['text'])!r}) are printed under no "
+                        "glossary heading the vocabulary knows; if they are the glossary, add its heading to "
+                        "pipeline/vocab/glossary_forms.csv", int(run[0]["page"]))
+
+
 def check_no_entry_between(heading: Heading, lines: list[dict], table_at: tuple[int, float]) -> None:
     """A glossary table under its heading: a "Term: description" line printed between them is an entry
     in none of its rows, and stops the build."""
@@ -281,12 +321,16 @@ class Glossary:
 
 
 def read_glossary(headings: list[Heading], parts: list[Part], lines: list[dict],
-                  tables: list[tuple[int, float]]) -> Glossary:
+                  tables: list[tuple[int, float]], unread: list[Grid] = ()) -> Glossary:
     """The glossary under every heading: a table read under it, else its paragraphs, else a stop.
 
-    `parts` are the terminology tables read (`tables.read`), `tables` where every table starts.
-    A table with the glossary's header and no heading over it is the glossary too.
+    `parts` are the terminology tables read (`tables.read`), `tables` where every table starts,
+    `unread` the tables read as nothing. A table with the glossary's header and no heading over it
+    is the glossary too; with neither, a glossary printed all the same stops the build
+    (`check_unannounced`).
     """
+    if not headings and not parts:
+        check_unannounced(unread, lines)
     consumed = {part.heading.index for part in parts if part.heading is not None}
     for part in parts:
         if part.heading is not None and not part.reading.continues:
