@@ -101,6 +101,15 @@ STOPS = {
     "reportlab-borderless-note-rows-2023.pdf":
         "page 2: exclusions: the note in 0601T's row names another code: "
         "'(Do not report 0600T in conjunction with 76940, 77002, 77013, 77022)'",
+    # a glossary under a heading the vocabulary does not know: printed, and announced by nothing known
+    "reportlab-borderless-glossary-paragraphs-unknown-heading-2023.pdf":
+        "page 3: terminology: \"Term: description\" paragraphs ('AMA: American Medical Association') are printed "
+        "under no glossary heading the vocabulary knows; if they are the glossary, add its heading to "
+        "pipeline/vocab/glossary_forms.csv",
+    "reportlab-ruled-glossary-without-header-unknown-heading-2023.pdf":
+        "page 3: terminology: a two-column table of terms and descriptions ('AMA': 'American Medical Association') "
+        "is printed under no glossary heading or header the vocabulary knows; if it is the glossary, add its "
+        "heading to pipeline/vocab/glossary_forms.csv",
     # the notes printed under the table, one a line: no row holds them
     "reportlab-borderless-notes-under-table-2023.pdf":
         "page 2: exclusions: the note 'Do not report 0600T in conjunction with 76940, 77002, 77013, 77022' is "
@@ -342,6 +351,38 @@ def test_a_table_of_two_columns_under_the_heading_is_the_glossary_without_a_head
     (part,) = _tables([["AMA", "American Medical Association"], ["CMS", "Centers for Medicare"]])
     assert (part.reading.kind, part.reading.start, part.reading.headed, part.heading.text) == (
         "terminology", 0, False, "GLOSSARY")
+
+
+def test_a_glossary_under_an_unknown_heading_that_adds_it_to_the_vocabulary_is_read(tmp_path):
+    """The stop's advice, followed: the heading added to glossary_forms.csv, the glossary is read."""
+    from pipeline import vocab
+    from tools.testkit.guides import UNKNOWN_HEADING
+
+    words = tmp_path / "vocab"
+    shutil.copytree(vocab.VOCAB_DIR, words)
+    with open(words / "glossary_forms.csv", "a", encoding="utf-8") as fh:
+        fh.write(f"heading,{UNKNOWN_HEADING}\n")
+    with vocab.use(words):
+        for name in ("reportlab-borderless-glossary-paragraphs-unknown-heading-2023.pdf",
+                     "reportlab-ruled-glossary-without-header-unknown-heading-2023.pdf"):
+            guide = parse(name)
+            assert published(guide.tables) == expected(_guide_data(name))
+            assert guide.sections["terminology"].printed == UNKNOWN_HEADING
+
+
+def test_an_unknown_glossary_header_row_under_no_heading_stops_when_its_rows_are_terms():
+    rows = [["Abbreviation", "Meaning"], ["AMA", "American Medical Association"], ["CMS", "Centers for Medicare"],
+            ["RVU", "Relative Value Unit"]]
+    (grid,) = grids(pd.DataFrame(_cells(rows)))
+    with pytest.raises(LayoutError) as caught:
+        sections.check_unannounced([grid], [])
+    assert str(caught.value) == (
+        "page 3: terminology: a two-column table of terms and descriptions ('AMA': 'American Medical Association') "
+        "is printed under no glossary heading or header the vocabulary knows; if it is the glossary, add its heading "
+        "to pipeline/vocab/glossary_forms.csv")
+    # two rows of terms, or a column of numbers, are no glossary
+    sections.check_unannounced(grids(pd.DataFrame(_cells(rows[:3]))), [])
+    sections.check_unannounced(grids(pd.DataFrame(_cells([["22", "Increased procedural services"]] * 4))), [])
 
 
 def test_a_glossary_header_row_with_one_unknown_wording_stops_rather_than_read_as_an_entry():

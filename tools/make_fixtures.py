@@ -35,7 +35,7 @@ import tempfile
 from pathlib import Path
 
 from tools.testkit.guides import (BREAK_2025, GUIDE_2023, GUIDE_2024, LONG_2026, NO_GLOSSARY_2023,
-                                  NOTES_UNDER_TABLE_2023, RENAMED_HEADER)
+                                  NOTES_UNDER_TABLE_2023, RENAMED_HEADER, UNKNOWN_HEADING)
 from tools.testkit.paths import FIXTURES, ROOT
 from tools.testkit.renderer import CONTRACTOR, DEFAULT_HEADERS, NOT_APPLICABLE, Guide, amount_text, money, render
 
@@ -88,6 +88,11 @@ REPORTLAB.update({
     # the glossary: terms printed in bold before their description, with nothing between (stops)
     "reportlab-borderless-glossary-paragraphs-without-separator-2023.pdf":
         (GUIDE_2023, {"style": "borderless", "glossary": "paragraphs", "entry_separator": ""}),
+    # the glossary under a heading no vocabulary file knows (stops: it is printed, and not announced)
+    "reportlab-borderless-glossary-paragraphs-unknown-heading-2023.pdf":
+        (GUIDE_2023, {"style": "borderless", "glossary": "paragraphs", "glossary_heading": UNKNOWN_HEADING}),
+    "reportlab-ruled-glossary-without-header-unknown-heading-2023.pdf":
+        (GUIDE_2023, {"style": "ruled", "glossary": "headerless", "glossary_heading": UNKNOWN_HEADING}),
     # no glossary at all
     "reportlab-borderless-no-glossary-2023.pdf": (NO_GLOSSARY_2023, {"style": "borderless", "glossary": "none"}),
     # the payment table continued on the next page under a "(continued)" heading, its header not repeated

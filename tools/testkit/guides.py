@@ -124,3 +124,6 @@ NOTES_UNDER_TABLE_2023 = replace(
     after_table=tuple(f"{row.code}: Do not report {row.code} in conjunction with {', '.join(row.excluded)}."
                       for row in GUIDE_2023.codes if row.excluded),
 )
+
+#: A glossary heading no vocabulary file knows.
+UNKNOWN_HEADING = "TERMS USED IN THIS GUIDE"
