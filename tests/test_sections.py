@@ -324,6 +324,12 @@ def test_a_heading_with_nothing_read_under_it_is_named_with_its_first_line():
     assert str(sections.no_entry_under(heading, ordered)) == (
         "page 3: terminology: the glossary heading 'GLOSSARY' is printed, but what follows it is neither a "
         "two-column table nor \"Term: description\" paragraphs: 'AMA American Medical Association'")
+    # entries under a subheading printed larger than them: the glossary's lines end at it, before any entry
+    ordered = tables.document_lines(pd.DataFrame([HEADING, _line(3, 80, "A", size=12),
+                                                  _line(3, 100, "AMA: American Medical Association")]))
+    (heading,) = tables.glossary_headings(ordered)
+    assert sections.read_paragraphs(heading, ordered, [], [heading]).entries == []
+    assert str(sections.no_entry_under(heading, ordered)).endswith("paragraphs: 'A'")
 
 
 def test_a_heading_is_the_whole_line_and_may_say_continued():

@@ -137,14 +137,16 @@ def read_paragraphs(heading: Heading, lines: list[dict], tables: list[tuple[int,
                             "entries around it", int(ln["page"]))
             continue  # a page's foot, a footnote
         body.append(ln)
-    first = next(k for k, ln in enumerate(body) if _entry(ln["text"]))
+    first = next((k for k, ln in enumerate(body) if _entry(ln["text"])), None)
+    if first is None:
+        return Paragraphs([], passed)  # a line printed larger came first: no entry under the heading
     _check_introduction(heading, body[:first])
     entries = _entries(body[first:], size)
     return Paragraphs([_term_row(e) for e in entries], passed)
 
 
 def _check_introduction(heading: Heading, intro: list[dict]) -> None:
-    """Lines between the heading and the first entry: one sentence introducing the list ("...:"), or none."""
+    """Lines between the heading and the first entry: an introduction to the list, ending in ":", or none."""
     if intro and not intro[-1]["text"].rstrip().endswith(":"):
         raise _stop(f"the glossary heading {heading.text!r} is printed, but what follows it is neither a "
                     f"two-column table nor \"Term: description\" paragraphs: {squash(intro[0]['text'])!r}",
