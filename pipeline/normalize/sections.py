@@ -438,7 +438,7 @@ def read_sections(frames: dict[str, pd.DataFrame], payment_parts: list[Part], gl
     def pages(*datasets: str) -> list[int]:
         return [int(p) for p in prov.loc[prov["dataset"].isin(datasets), "page"]]
 
-    title = " ".join(text for _, text in payment_parts[0].reading.header[:1])
+    title = _announced(payment_parts[0])
     terms = len(frames["terminology"])
     if glossary.printed is not None and not terms:
         raise _stop(f"the glossary ({glossary.printed!r}) is printed, but no entry of it was read", glossary.page)
@@ -448,6 +448,13 @@ def read_sections(frames: dict[str, pd.DataFrame], payment_parts: list[Part], gl
                                           "notes"),
             "terminology": record(pages("terminology"), terms, glossary.printed, glossary.form)}
 
+
+
+def _announced(part: Part) -> str | None:
+    """The first header cell a table prints, footnote marks aside: what announces it."""
+    header = sorted((c for c in part.grid.cells if c["row"] < part.reading.start and c["text"].strip()),
+                    key=lambda c: (c["row"], c["col"]))
+    return squash(split_footnotes(header[0]["text"], header[0]["sup_mask"], glued=True)[0]) if header else None
 
 
 def record(pages, entries: int, printed: str | None, form: str | None) -> Section:

@@ -61,7 +61,7 @@ def scan(page: PageText, carry: OpenTable | None) -> Iterator[Table]:
             yield table
             i = table.end
     while i < len(lines):
-        if i + 1 < len(lines) and vocab.glossary_heading(lines[i].text):
+        if i + 1 < len(lines) and len(lines[i].chunks) == 1 and vocab.glossary_heading(lines[i].text):
             table = headerless_table(page, i + 1)
             if table is not None:
                 yield table
