@@ -97,6 +97,7 @@ def _normalize(raw: RawGuide) -> Guide:
     lines = tables.document_lines(raw.lines)
     headings = tables.glossary_headings(lines)
     out = _Published(facts.guide_year or 0)
+    out.used += [heading.cue() for heading in headings]
     stitcher = Stitcher()
     parts: dict[str, list[tables.Part]] = {"payment": [], "terminology": []}
     for part in tables.read(raw.cells, raw.stops, headings):

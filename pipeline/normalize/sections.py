@@ -175,6 +175,7 @@ def _entries(body: list[dict], size: float) -> list[list[dict]]:
             k += 1
             continue
         if _entry(ln["text"]):
+            _check_one_entry(ln)
             if abs(float(ln["x0"]) - left) > 2:
                 raise _stop(f"the entry {squash(ln['text'])!r} starts apart from the entries above it (the glossary "
                             "printed in two columns?)", int(ln["page"]))
@@ -205,6 +206,17 @@ def _entries(body: list[dict], size: float) -> list[list[dict]]:
                     "the glossary: its paragraphs are not spaced apart, so where it ends is not printed",
                     int(ln["page"]))
     return entries
+
+
+def _check_one_entry(ln: dict) -> None:
+    """A line that starts an entry holds no other entry's start: two entries side by side on one line are the
+    glossary printed in two columns, its lines interleaved."""
+    m = _entry(ln["text"])
+    inside = _ENTRY_INSIDE.search(" " + m.group("description"))
+    if inside:
+        raise _stop(f"the description of {squash(m.group('term'))!r} holds what reads as another entry "
+                    f"({inside.group(0).strip()!r}): two entries on one line (the glossary printed in two columns?)",
+                    int(ln["page"]))
 
 
 def _check_indent(ln: dict, left: float) -> None:

@@ -59,10 +59,15 @@ class Heading:
     text: str
     #: Its place among the document's lines, in reading order.
     index: int
+    box: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
 
     @property
     def at(self) -> tuple[int, float]:
         return self.page, self.top
+
+    def cue(self) -> Used:
+        """The heading as a cue of the reading: it says the glossary is printed, and where."""
+        return Used(self.page, self.box, f"the glossary heading {self.text!r}", table="terminology")
 
 
 def document_lines(lines: pd.DataFrame) -> list[dict]:
@@ -72,7 +77,8 @@ def document_lines(lines: pd.DataFrame) -> list[dict]:
 
 def glossary_headings(lines: list[dict]) -> list[Heading]:
     """Every line that is a glossary heading wording (`vocab.glossary_heading`), in reading order."""
-    return [Heading(int(ln["page"]), float(ln["top"]), squash(ln["text"]), k)
+    return [Heading(int(ln["page"]), float(ln["top"]), squash(ln["text"]), k,
+                    (float(ln["x0"]), float(ln["top"]), float(ln["x1"]), float(ln["bottom"])))
             for k, ln in enumerate(lines) if vocab.glossary_heading(ln["text"])]
 
 

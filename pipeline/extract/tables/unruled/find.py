@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from pipeline import vocab
+from pipeline.extract.lines import line_text
 from pipeline.extract.tables.open_table import OpenTable, UnruledFacts
 from pipeline.extract.tables.unruled.body import settle_columns, spaced_end
 from pipeline.extract.tables.unruled.cells import body_cells
@@ -99,7 +100,8 @@ def headerless_table(page: PageText, start: int) -> Table | None:
     """The glossary printed as a two-column table without a header row, under its heading.
 
     Nothing names its columns, so the heading stands for the header: the first line under it
-    must be a term and its description, two cells apart, and no header wording. Its two cells
+    must be a term and its description, two cells apart, and no header wording (nor a "Term:
+    description" paragraph, which two columns of paragraphs print side by side). Its two cells
     are the columns, measured again on the rows like a header's; the table ends where any
     table ends (a line across its first column, a wide gap, the foot of the page), and runs on
     over a page break like any other. None when the first line is not two such cells (a
@@ -109,6 +111,8 @@ def headerless_table(page: PageText, start: int) -> Table | None:
     if len(first.chunks) != 2 or first.heading()[0]:
         return None
     term, description = first.chunks
+    if vocab.entry_pattern().match(line_text(term.chars)[0]):
+        return None  # "Term: description" paragraphs (in two columns side by side, say): no table
     head = Head([], first.size, [], [(term.x0, term.x1), (description.x0, description.x1)], first.size,
                 term.x0, description.x1, ())
     return read_table(page, start, start, None, head)
