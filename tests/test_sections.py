@@ -110,6 +110,10 @@ STOPS = {
         "page 3: terminology: a two-column table of terms and descriptions ('AMA': 'American Medical Association') "
         "is printed under no glossary heading or header the vocabulary knows; if it is the glossary, add its "
         "heading to pipeline/vocab/glossary_forms.csv",
+    # the glossary's paragraphs in the page's two columns (#24's edition fixture): their lines interleave
+    "editions/writer-glossary-paragraphs-two-columns-2025.pdf":
+        "page 2: terminology: the description of 'AMA' holds what reads as another entry ('CPT:'): two entries on "
+        "one line (the glossary printed in two columns?)",
     # the notes printed under the table, one a line: no row holds them
     "reportlab-borderless-notes-under-table-2023.pdf":
         "page 2: exclusions: the note 'Do not report 0600T in conjunction with 76940, 77002, 77013, 77022' is "
