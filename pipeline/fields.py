@@ -389,6 +389,12 @@ MANIFEST: tuple[ManifestKey, ...] = (
                 example=SCHEMA_VERSION),
     ManifestKey("row_counts", "object", "Rows in each published table, by table name.",
                 example='{"codes": 2, "payments": 8, ...}'),
+    ManifestKey("sections", "object", "Each section the guide prints (payments, exclusions, terminology), as read: "
+                "printed (bool), heading (what announced it, as printed), form (table, notes, table without header, "
+                "paragraphs), pages (its entries were read from) and entries (how many were read: codes, exclusion "
+                "rows, terms). A section not printed has printed false and no entries.",
+                example='{"terminology": {"printed": true, "heading": "REIMBURSEMENT TERMINOLOGY", "form": "table", '
+                        '"pages": [6], "entries": 11}, ...}'),
     ManifestKey("footnotes", "array", "Footnote marks printed in table headers: one object per header cell with "
                 "its table, text, marks and page.",
                 example='[{"table": "payments", "text": "CPT® Code", "marks": ["1"], "page": 3}]'),

@@ -82,6 +82,25 @@ class Used:
 
 
 @dataclass(frozen=True)
+class Section:
+    """One section of the guide as read: what announced it, where, and how many entries came from it.
+
+    The manifest's `sections` record; `pipeline.validate.section_failures` checks it against the tables.
+    """
+
+    #: What announced it, as printed (a heading, the table's title, a note's wording); None: not printed.
+    printed: str | None
+    #: How it was printed ("table", "table without header", "paragraphs", "notes").
+    form: str | None = None
+    pages: tuple[int, ...] = ()
+    entries: int = 0
+
+    def record(self) -> dict:
+        return {"printed": self.printed is not None, "heading": self.printed, "form": self.form,
+                "pages": list(self.pages), "entries": self.entries}
+
+
+@dataclass(frozen=True)
 class Guide:
     """A normalized guide: document facts plus the published tables."""
 
@@ -105,3 +124,5 @@ class Guide:
     #: lines or cells the two engines read differently (the manifest's record; the report shows where).
     unmapped: dict[int, int] = field(default_factory=dict)
     differing: dict[int, int] = field(default_factory=dict)
+    #: Each section the guide prints (payments, exclusions, terminology), as read: `Section`.
+    sections: dict[str, Section] = field(default_factory=dict)

@@ -12,6 +12,10 @@ Two layers, both lazy (all failures collected, never stopping at the first):
    descriptor still holds a "Do not report" note or a list of CPT codes, no
    term's text holds another term's row.
 
+3. with the guide's `sections` record (the manifest's), each section against its
+   table: as many rows as entries were read, every row from a page the section
+   was found on, and no section the guide prints left empty (`section_failures`).
+
 Failures come back as one frame (table, column, row, value, check), which the
 build writes as the validation report. No I/O here.
 
@@ -48,12 +52,14 @@ from pipeline.text import normalize, squash
 FAILURE_COLUMNS = ["table", "column", "row", "value", "check"]
 
 
-def validate(tables: dict[str, pd.DataFrame], guide_year: int | None = None) -> dict[str, pd.DataFrame]:
+def validate(tables: dict[str, pd.DataFrame], guide_year: int | None = None,
+             sections: dict[str, dict] | None = None) -> dict[str, pd.DataFrame]:
     """Return `tables` unchanged if every rule holds; else raise `ValidationFailed`.
 
-    The exception's `failures` frame lists every failure found.
+    The exception's `failures` frame lists every failure found. `sections` is the guide's
+    record of its sections (`Section.record` of each), checked when given.
     """
-    failures = find_failures(tables, guide_year)
+    failures = find_failures(tables, guide_year, sections)
     if len(failures):
         counts = failures.groupby("table").size()
         summary = ", ".join(f"{n} in {t}" for t, n in counts.items())
@@ -61,7 +67,8 @@ def validate(tables: dict[str, pd.DataFrame], guide_year: int | None = None) -> 
     return tables
 
 
-def find_failures(tables: dict[str, pd.DataFrame], guide_year: int | None = None) -> pd.DataFrame:
+def find_failures(tables: dict[str, pd.DataFrame], guide_year: int | None = None,
+                  sections: dict[str, dict] | None = None) -> pd.DataFrame:
     """Every failure of every rule, as a frame with FAILURE_COLUMNS (empty if all pass)."""
     found: list[dict] = []
     for name in F.TABLES:
@@ -71,7 +78,46 @@ def find_failures(tables: dict[str, pd.DataFrame], guide_year: int | None = None
         found += _schema_failures(name, tables[name])
     if not found:  # cross-table rules assume each table has its declared shape
         found += _cross_table_failures(tables, guide_year)
+        if sections is not None:
+            found += section_failures(sections, tables)
     return pd.DataFrame(found, columns=FAILURE_COLUMNS)
+
+
+#: Each section of the guide, by the table its entries are published in.
+SECTION_TABLES = {"payments": "codes", "exclusions": "exclusions", "terminology": "terminology"}
+
+
+def section_failures(sections: dict[str, dict], tables: dict[str, pd.DataFrame]) -> list[dict]:
+    """Each section's record (`pipeline.model.Section.record`) against its published table.
+
+    The table holds as many rows as the section's entries were read (payments: one per code, in
+    each care setting), each row from a page the section was found on; a section the guide prints
+    has entries, and one it does not print has none.
+    """
+    out = []
+    for name, table in SECTION_TABLES.items():
+        record = sections.get(name)
+        if not isinstance(record, dict):
+            out.append(_failure(table, None, None, None, f"the sections record has the {name} section"))
+            continue
+        frame, entries = tables[table], record.get("entries")
+        if entries != len(frame):
+            out.append(_failure(table, None, None, len(frame),
+                                f"holds as many rows as the {name} section's entries read ({entries})"))
+        if name == "payments" and entries is not None and len(tables["payments"]) != entries * len(F.SETTINGS):
+            out.append(_failure("payments", None, None, len(tables["payments"]),
+                                f"holds one row per code and setting ({entries} codes)"))
+        pages = set(record.get("pages") or ())
+        for each in (table, "payments") if name == "payments" else (table,):
+            for i, page in enumerate(tables[each]["source_page"]):
+                if int(page) not in pages:
+                    out.append(_failure(each, "source_page", i, page,
+                                        f"is a page the {name} section was found on ({sorted(pages)})"))
+        if record.get("printed") and not entries:
+            out.append(_failure(table, None, None, 0, f"the {name} section is printed: it has entries"))
+        if not record.get("printed") and entries:
+            out.append(_failure(table, None, None, entries, f"the {name} section is not printed: it has no entries"))
+    return out
 
 
 def _failure(table, column, row, value, check) -> dict:

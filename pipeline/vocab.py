@@ -24,6 +24,8 @@ stating its year is a data edit here, not a code edit:
   PDFium's) may print differently for one thing, each with the producer it was
   seen from (typographic quotes, dashes, list bullets);
   `pipeline.validate` compares the readings after them.
+* `glossary_forms.csv`: the glossary's headings ("Reimbursement Terminology", "Glossary"), which
+  announce it, and the separators of a "Term: description" entry printed as a paragraph.
 
 Wordings are compared after `header_key`: case, spacing, line breaks (a break after
 a hyphen too), "®" and footnote marks do not matter.
@@ -123,6 +125,7 @@ _FACTS = ("guide_year", "effective_date", "document_number")
 _CUES = ("cpt", "payment")
 #: What `diff` can flag: a row added or removed, a field changed, a table that had rows and has none.
 _DIFF_CHANGES = ("added", "removed", "changed", "vanished")
+_GLOSSARY_KINDS = ("heading", "separator", "spaced_separator")
 
 #: Every vocabulary file, what its columns are and what each value may be.
 REGISTRY: dict[str, VocabFile] = {f.name: f for f in (
@@ -141,6 +144,7 @@ REGISTRY: dict[str, VocabFile] = {f.name: f for f in (
     VocabFile("guide_cues.csv", ("cue", "wording"), {"cue": _one_of(*_CUES), "wording": _present}),
     VocabFile("reading_equivalents.csv", ("code_point", "kind", "reads_as", "producer", "name"),
               {"code_point": _code_point, "kind": _one_of(*_EQUIVALENT_KINDS), "producer": _present}),
+    VocabFile("glossary_forms.csv", ("kind", "wording"), {"kind": _one_of(*_GLOSSARY_KINDS), "wording": _present}),
     VocabFile("diff_checks.csv", ("dataset", "change", "field", "beyond_pct"),
               {"dataset": _present, "change": _one_of(*_DIFF_CHANGES), "beyond_pct": _number_or_blank}),
 )}
@@ -183,6 +187,8 @@ _ABOUT = {
     "reading_equivalents.csv": "Forms the two readings of a box may print differently for one thing (`same`: read "
                                "as `reads_as`; `mark`: a list marker, left out), each with the producer it was "
                                "seen from; the second reading compares after them.",
+    "glossary_forms.csv": "The glossary's headings (a line that is one of them announces the glossary: it is read "
+                          "whole or the build stops) and the separators of a \"Term: description\" paragraph.",
     "diff_checks.csv": "Changes `diff` flags as \"check against the PDF\": a row added or removed, a field changed "
                        "(blank field: any; beyond a percentage, for an amount), a table left empty.",
 }
@@ -208,6 +214,8 @@ def markdown() -> str:
             f"- `characters.csv` `kind`: {', '.join(f'`{v}`' for v in _CHARACTER_KINDS)}; `code_point` in hexadecimal",
             f"- `reading_equivalents.csv` `kind`: {', '.join(f'`{v}`' for v in _EQUIVALENT_KINDS)}; `code_point` in "
             "hexadecimal; `producer` must say where the form was seen",
+            f"- `glossary_forms.csv` `kind`: {', '.join(f'`{v}`' for v in _GLOSSARY_KINDS)} (a `separator` may "
+            "follow the term at once, a `spaced_separator` has a space on each side)",
             f"- `diff_checks.csv` `change`: {', '.join(f'`{v}`' for v in _DIFF_CHANGES)}; `beyond_pct`: a number "
             "(a changed `payment_usd` or `rvus` only), or blank for any change", ""]
     return "\n".join(out)
@@ -222,6 +230,8 @@ def check() -> None:
     _running_patterns()
     characters()
     equivalents()
+    _glossary_headings()
+    entry_pattern()
 
 
 @contextmanager
@@ -243,7 +253,7 @@ def use(directory: Path):
 
 def _forget() -> None:
     for loaded in (_header_patterns, _sentinels, fact_patterns, header_words, characters, _running_patterns,
-                   concepts, guide_cues, equivalents):
+                   concepts, guide_cues, equivalents, _glossary_headings, entry_pattern):
         loaded.cache_clear()
 
 
@@ -284,12 +294,13 @@ def _running_patterns() -> tuple[re.Pattern, ...]:
     out = []
     for row in rows("running_text.csv"):
         key = re.escape(header_key(row["wording"])).replace(re.escape("{n}"), r"\d{1,4}")
-        out.append(re.compile(rf"^{key}$"))
+        out.append(re.compile(rf"^{key.replace(re.escape('{text}'), '.+')}$"))
     return tuple(out)
 
 
 def is_running_text(text: str) -> bool:
-    """Is this whole printed line a running head or foot ("Continued on next page"), part of no cell?"""
+    """Is this whole printed line a running head or foot ("Continued on next page", a heading
+    printed again with "(continued)"), part of no cell?"""
     key = header_key(text)
     return any(p.match(key) for p in _running_patterns())
 
@@ -331,3 +342,38 @@ def equivalents() -> dict[str, str]:
     ("" for a list marker), from `reading_equivalents.csv`."""
     return {chr(int(r["code_point"], 16)): "" if r["kind"] == "mark" else r["reads_as"]
             for r in rows("reading_equivalents.csv")}
+
+
+@cache
+def _glossary_headings() -> frozenset[str]:
+    return frozenset(header_key(r["wording"]) for r in rows("glossary_forms.csv") if r["kind"] == "heading")
+
+
+_CONTINUED = re.compile(r"^(?P<heading>.+?)[\s,]*(?P<continued>\(?\s*(?:continued|cont\.|cont'd)\s*\)?)$")
+
+
+def glossary_heading(text: str) -> bool:
+    """Is this whole printed line a heading of the glossary ("REIMBURSEMENT TERMINOLOGY"), or that
+    heading printed again over its continuation ("Glossary (continued)")?"""
+    key = header_key(text)
+    if key in _glossary_headings():
+        return True
+    m = _CONTINUED.match(key)
+    return bool(m) and m.group("heading") in _glossary_headings()
+
+
+@cache
+def entry_pattern() -> re.Pattern:
+    """A printed line that starts a "Term: description" entry: groups `term` and `description`.
+
+    A `separator` may follow the term at once (":"); a `spaced_separator` (a dash) has a space on
+    each side, so a hyphen inside a term ("ICD-10-PCS") separates nothing. The term's shape is
+    normalize's to judge (`pipeline.normalize.sections`).
+    """
+    glued = [re.escape(r["wording"]) for r in rows("glossary_forms.csv") if r["kind"] == "separator"]
+    spaced = [re.escape(r["wording"]) for r in rows("glossary_forms.csv") if r["kind"] == "spaced_separator"]
+    seps = [rf"\s*(?:{'|'.join(glued)})"] if glued else []
+    seps += [rf"\s+(?:{'|'.join(spaced)})"] if spaced else []
+    if not seps:
+        return re.compile(r"(?!)")
+    return re.compile(rf"^(?P<term>\S.*?)(?:{'|'.join(seps)})\s+(?P<description>\S.*)$", re.S)

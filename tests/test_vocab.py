@@ -50,7 +50,7 @@ def test_every_concept_normalize_places_a_column_by_is_listed_and_used():
      "line 6: pattern 'Medicare (?P<year>\\\\d{4} National' is not a regular expression "
      "(missing ), unterminated subpattern at position 9)"),
     ("characters.csv", "FB0G,letters,ff,NOT A CODE POINT", "line 31: code_point 'FB0G' is not a hexadecimal code point"),
-    ("running_text.csv", "Continued,extra", "line 12: 1 values expected (wording)"),
+    ("running_text.csv", "Continued,extra", "line 17: 1 values expected (wording)"),
     ("diff_checks.csv", "payments,changed,payment_usd,a lot",
      "line 13: beyond_pct 'a lot' is not a percentage (or blank, for any change)"),
     ("diff_checks.csv", "payments,moved,payment_usd,",

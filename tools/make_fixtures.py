@@ -17,6 +17,7 @@ tests need neither LibreOffice nor this script.
     python -m tools.make_fixtures --check         # exit 1 if a fixture differs from what this script
                                                   # renders (the LibreOffice ones too when soffice is
                                                   # on PATH; --reportlab: those only)
+    python -m tools.make_fixtures NAME.pdf ...    # only the fixtures named (a new one, say)
 
 LibreOffice's own run-dependent bytes (creation date, file identifier) are made
 fixed (`reproducible`), so the committed PDFs are what LibreOffice 7.4 with
@@ -33,7 +34,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tools.testkit.guides import BREAK_2025, GUIDE_2023, GUIDE_2024, LONG_2026, RENAMED_HEADER
+from tools.testkit.guides import (BREAK_2025, GUIDE_2023, GUIDE_2024, LONG_2026, NO_GLOSSARY_2023,
+                                  NOTES_UNDER_TABLE_2023, RENAMED_HEADER, UNKNOWN_HEADING)
 from tools.testkit.paths import FIXTURES, ROOT
 from tools.testkit.renderer import CONTRACTOR, DEFAULT_HEADERS, NOT_APPLICABLE, Guide, amount_text, money, render
 
@@ -69,10 +71,49 @@ REPORTLAB["reportlab-borderless-unknown-header-2023.pdf"] = (
     GUIDE_2023, {"style": "borderless", "headers": {"physician": RENAMED_HEADER + "{fn2}"}})
 
 
-def make_reportlab(target: Path) -> list[Path]:
+#: Sections printed in forms the pipeline did not know (issue #26): each builds exactly, or stops naming
+#: its section (tests/test_sections.py says which).
+REPORTLAB.update({
+    # the glossary: "Term: description" paragraphs, one term a paragraph (one cut by the page break)
+    "reportlab-borderless-glossary-paragraphs-2023.pdf": (GUIDE_2023, {"style": "borderless", "glossary": "paragraphs"}),
+    "reportlab-borderless-glossary-paragraphs-break-2025.pdf":
+        (BREAK_2025, {"style": "borderless", "glossary": "paragraphs", "space_before_terms": 0}),
+    # the glossary: two columns without a "Term / Description" header row, under its heading
+    "reportlab-ruled-glossary-without-header-2023.pdf": (GUIDE_2023, {"style": "ruled", "glossary": "headerless"}),
+    "reportlab-borderless-glossary-without-header-2023.pdf":
+        (GUIDE_2023, {"style": "borderless", "glossary": "headerless"}),
+    "reportlab-borderless-glossary-without-header-break-2025.pdf":
+        (BREAK_2025, {"style": "borderless", "glossary": "headerless", "split_rows": True, "valign": "top",
+                      "space_before_terms": 58}),
+    # the glossary: terms printed in bold before their description, with nothing between (stops)
+    "reportlab-borderless-glossary-paragraphs-without-separator-2023.pdf":
+        (GUIDE_2023, {"style": "borderless", "glossary": "paragraphs", "entry_separator": ""}),
+    # the glossary under a heading no vocabulary file knows (stops: it is printed, and not announced)
+    "reportlab-borderless-glossary-paragraphs-unknown-heading-2023.pdf":
+        (GUIDE_2023, {"style": "borderless", "glossary": "paragraphs", "glossary_heading": UNKNOWN_HEADING}),
+    "reportlab-ruled-glossary-without-header-unknown-heading-2023.pdf":
+        (GUIDE_2023, {"style": "ruled", "glossary": "headerless", "glossary_heading": UNKNOWN_HEADING}),
+    # no glossary at all
+    "reportlab-borderless-no-glossary-2023.pdf": (NO_GLOSSARY_2023, {"style": "borderless", "glossary": "none"}),
+    # the payment table continued on the next page under a "(continued)" heading, its header not repeated
+    "reportlab-borderless-continued-heading-2025.pdf":
+        (BREAK_2025, {"style": "borderless", "break_after": 6, "repeat_header": False}),
+    "reportlab-ruled-continued-heading-2025.pdf":
+        (BREAK_2025, {"style": "ruled", "break_after": 6, "repeat_header": False}),
+    # each "Do not report" note in a row of its own under its code's row: a ruled row reads it; rows
+    # without rules are centred, so the note lands in the next code's row (stops)
+    "reportlab-ruled-note-rows-2023.pdf": (GUIDE_2023, {"style": "ruled", "note_rows": True}),
+    "reportlab-borderless-note-rows-2023.pdf": (GUIDE_2023, {"style": "borderless", "note_rows": True}),
+    # the notes printed under the table, one a line (stops)
+    "reportlab-borderless-notes-under-table-2023.pdf": (NOTES_UNDER_TABLE_2023, {"style": "borderless"}),
+})
+
+
+def make_reportlab(target: Path, only: list[str] = ()) -> list[Path]:
     out = []
     for name, (guide, changes) in REPORTLAB.items():
-        out.append(render(guide.with_layout(**changes), target / name))
+        if not only or name in only:
+            out.append(render(guide.with_layout(**changes), target / name))
     return out
 
 
@@ -89,6 +130,16 @@ LIBREOFFICE = {
                       "space_before_terms": 160}),
     "libreoffice-borderless-break-no-repeated-header-2025.pdf":
         (BREAK_2025, {"style": "borderless", "repeat_header": False, "space_before_table": 120}),
+    # sections in forms the pipeline did not know (issue #26): the glossary as paragraphs (over a page
+    # break) or without its header row, each note in a row of its own
+    "libreoffice-ruled-glossary-paragraphs-2023.pdf": (GUIDE_2023, {"style": "ruled", "glossary": "paragraphs"}),
+    "libreoffice-borderless-glossary-paragraphs-break-2025.pdf":
+        (BREAK_2025, {"style": "borderless", "glossary": "paragraphs", "repeat_header": False,
+                      "space_before_table": 120}),
+    "libreoffice-ruled-glossary-without-header-2023.pdf": (GUIDE_2023, {"style": "ruled", "glossary": "headerless"}),
+    "libreoffice-borderless-glossary-without-header-2023.pdf":
+        (GUIDE_2023, {"style": "borderless", "glossary": "headerless"}),
+    "libreoffice-ruled-note-rows-2023.pdf": (GUIDE_2023, {"style": "ruled", "note_rows": True}),
 }
 
 _FOOTNOTE = re.compile(r"\{fn(\d)\}")
@@ -106,8 +157,14 @@ def _runs(text: str, superscripts: bool) -> list[tuple[str, bool]]:
 
 
 def write_docx(guide: Guide, path: Path, *, style: str = "ruled", repeat_header: bool = True,
-               space_before_table: float = 12, space_before_terms: float = 0) -> Path:
-    """Write `guide` as a Word document the way an author would lay it out in Word."""
+               space_before_table: float = 12, space_before_terms: float = 0, glossary: str = "table",
+               note_rows: bool = False) -> Path:
+    """Write `guide` as a Word document the way an author would lay it out in Word.
+
+    `glossary` is "table" (headed "Term" / "Description"), "headerless" (the same table without its
+    header row) or "paragraphs" ("Term: description", the term in bold, one term a paragraph);
+    `note_rows` puts each "(Do not report ...)" note in a row of its own under its code's row.
+    """
     from docx import Document
     from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
@@ -228,7 +285,8 @@ def write_docx(guide: Guide, path: Path, *, style: str = "ruled", repeat_header:
 
     # payment table: 4 header rows with merged cells, then one row per code
     opps_cols, asc_col = ((7, 8), 6) if lay.asc_before_opps else ((6, 7), 8)
-    table = doc.add_table(rows=4 + len(guide.codes), cols=9)
+    noted = [row for row in guide.codes if note_rows and row.excluded]
+    table = doc.add_table(rows=4 + len(guide.codes) + len(noted), cols=9)
     if style == "ruled":
         table.style = doc.styles["Table Grid"]
     fixed(table, [44, 128, 46, 36, 46, 36, 58, 62, 70])
@@ -255,12 +313,16 @@ def write_docx(guide: Guide, path: Path, *, style: str = "ruled", repeat_header:
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
             if style == "shaded":
                 shade(cell, "D9E2F3")
-    for r, row in enumerate(guide.codes, start=4):
+    r = 3
+    for row in guide.codes:
+        r += 1
         put(c(r, 0), [[(row.code, False)]])
         descriptor = [[(" ".join(row.descriptor.split()), False)]]
         if row.excluded:
             note = f"(Do not report {row.code} in conjunction with {', '.join(row.excluded)})"
-            if row.note_on_new_line:
+            if note_rows:
+                put(c(r + 1, 1), [[(note, False)]], centre=False)
+            elif row.note_on_new_line:
                 descriptor.append([(note, False)])
             else:
                 descriptor[0][0] = (descriptor[0][0][0] + " " + note, False)
@@ -282,29 +344,44 @@ def write_docx(guide: Guide, path: Path, *, style: str = "ruled", repeat_header:
         if style == "shaded" and (r - 4) % 2 == 0:
             for cell in table.rows[r].cells:
                 shade(cell, "F2F2F2")
+        if note_rows and row.excluded:
+            r += 1
     for text in guide.after_table:
         para(text)
     page_break()
 
-    para("REIMBURSEMENT TERMINOLOGY", size=14, bold=True)
+    para(lay.glossary_heading, size=14, bold=True)
     if space_before_terms:
         para("", before=space_before_terms)
-    terms = doc.add_table(rows=1 + len(guide.terms), cols=2)
+    if glossary == "paragraphs":
+        for term, description in guide.terms:
+            p = doc.add_paragraph()
+            p.add_run(f"{term}:").bold = True
+            p.add_run(f" {description}")
+        return _save(doc, guide, path, para)
+    header = 0 if glossary == "headerless" else 1
+    terms = doc.add_table(rows=header + len(guide.terms), cols=2)
     if style == "ruled":
         terms.style = doc.styles["Table Grid"]
     fixed(terms, [90, 400])
     cell_margins(terms, top=50, side=60)
-    put(terms.cell(0, 0), [_runs(DEFAULT_HEADERS["term"], lay.superscripts)], bold=True, centre=False)
-    put(terms.cell(0, 1), [_runs(DEFAULT_HEADERS["description"], lay.superscripts)], bold=True, centre=False)
-    if repeat_header:
-        header_row(terms.rows[0])
-    for i, (term, description) in enumerate(guide.terms, start=1):
+    if header:
+        put(terms.cell(0, 0), [_runs(DEFAULT_HEADERS["term"], lay.superscripts)], bold=True, centre=False)
+        put(terms.cell(0, 1), [_runs(DEFAULT_HEADERS["description"], lay.superscripts)], bold=True, centre=False)
+        if repeat_header:
+            header_row(terms.rows[0])
+    for i, (term, description) in enumerate(guide.terms, start=header):
         put(terms.cell(i, 0), [[(term, False)]], centre=False)
         put(terms.cell(i, 1), [[(description, False)]], centre=False)
     for r, row in enumerate(terms.rows):
         if style == "shaded" and (r == 0 or r % 2 == 0):
             for cell in row.cells:
                 shade(cell, "D9E2F3" if r == 0 else "F2F2F2")
+    return _save(doc, guide, path, para)
+
+
+def _save(doc, guide: Guide, path: Path, para) -> Path:
+    """The prose after the glossary, then the .docx written at `path`."""
     for text in guide.after_terms:
         para(text)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -360,10 +437,12 @@ def reproducible(pdf: bytes) -> bytes:
     return out
 
 
-def make_libreoffice(target: Path) -> list[Path]:
+def make_libreoffice(target: Path, only: list[str] = ()) -> list[Path]:
     out = []
     with tempfile.TemporaryDirectory() as tmp:
         for name, (guide, options) in LIBREOFFICE.items():
+            if only and name not in only:
+                continue
             docx = write_docx(guide, Path(tmp) / name.replace(".pdf", ".docx"), **options)
             out.append(convert(docx, target / name))
     return out
@@ -380,10 +459,14 @@ def main(argv: list[str]) -> int:
                                          if "LibreOffice" not in kinds and "--reportlab" not in argv else "")
         print(f"{checked} fixtures are up to date" if not stale else f"differ from this script: {', '.join(stale)}")
         return 1 if stale else 0
-    for path in make_reportlab(FIXTURES):
+    only = [a for a in argv[1:] if a.endswith(".pdf")]
+    unknown = sorted(set(only) - set(REPORTLAB) - set(LIBREOFFICE))
+    if unknown:
+        raise SystemExit(f"no such fixture: {', '.join(unknown)}")
+    for path in make_reportlab(FIXTURES, only):
         print(path.relative_to(ROOT))
-    if "--reportlab" not in argv:
-        for path in make_libreoffice(FIXTURES):
+    if "--reportlab" not in argv and (not only or set(only) & set(LIBREOFFICE)):
+        for path in make_libreoffice(FIXTURES, only):
             print(path.relative_to(ROOT))
     return 0
 

@@ -16,10 +16,16 @@ where they sit on the page:
   code-less last row on a page starts the first row of the next page (a
   row whose code is printed in its middle, below the break).
 * the **terminology table** is the two-column table headed "Term" /
-  "Description"; it continues across pages the same way, a row with an empty
-  term finishing the description above it.
+  "Description", or any two-column table without codes under the glossary's
+  heading ("REIMBURSEMENT TERMINOLOGY", `vocab/glossary_forms.csv`); it continues
+  across pages the same way, a row with an empty term finishing the description
+  above it. Under a heading with no table, the glossary is read from "Term:
+  description" paragraphs (`sections`); a heading with no entry under it stops.
 * a line outside every table that reads like a payment row (a CPT code and a
-  dollar amount) stops the build: the table around it could not be placed.
+  dollar amount, a status indicator or a sentinel) stops the build: the table
+  around it could not be placed.
+* a "(Do not report CODE ...)" note in a row of its own under CODE's row is
+  that row's note.
 * post-condition: each code's values come from one printed row of one table
   (each `Piece` knows the page, table and row it was read from). The only
   exception is the row a page break cuts: the last row of one page's table and
@@ -46,9 +52,11 @@ document says about itself), `grids` (each extracted table, addressable by
 position, its cells as `Piece`s), `columns` (what each payment column holds),
 `tables` (which table is which), `stitch` (printed rows made whole rows across
 page breaks, and the one-row post-condition), `values` (a whole row's pieces
-parsed into typed values) and `provenance` (a row per value). They run table by
-table: each whole row is parsed as soon as `stitch` finishes it, so the checks
-run in the order the document is read.
+parsed into typed values), `provenance` (a row per value) and `sections` (every
+section the guide announces read whole: the glossary under its heading, as a
+table or as paragraphs, and nothing it prints left out; the manifest's record of
+each). They run table by table: each whole row is parsed as soon as `stitch`
+finishes it, so the checks run in the order the document is read.
 """
 
 from __future__ import annotations
@@ -59,8 +67,9 @@ from pipeline import fields as F
 from pipeline import schemas
 from pipeline.errors import GuideError, HiddenText, LayoutError, NotThisGuide, UnreadableText, ValueNotParsed
 from pipeline.model import HIDDEN_REASONS, Guide, RawGuide, Used
-from pipeline.normalize import tables, values
+from pipeline.normalize import sections, tables, values
 from pipeline.normalize.facts import Facts, document_facts
+from pipeline.normalize.grids import grids
 from pipeline.normalize.provenance import provenance, used
 from pipeline.normalize.stitch import CodeRow, Stitcher
 from pipeline.text import UNMAPPED, legible, squash, vocabulary
@@ -85,27 +94,36 @@ def _normalize(raw: RawGuide) -> Guide:
     facts = document_facts(raw)
     words = vocabulary(list(raw.lines["text"]) + list(raw.cells["text"]))
     tables.check_no_stray_rows(raw.lines)
+    lines = tables.document_lines(raw.lines)
+    headings = tables.glossary_headings(lines)
     out = _Published(facts.guide_year or 0)
+    out.used += [heading.cue() for heading in headings]
     stitcher = Stitcher()
-    payment_parts = []
-    for part in tables.read(raw.cells, raw.stops):
+    parts: dict[str, list[tables.Part]] = {"payment": [], "terminology": []}
+    for part in tables.read(raw.cells, raw.stops, headings):
         out.footnotes += part.header_footnotes()
         out.used += part.header_cues()
-        payment_parts += [part] if part.reading.kind == "payment" else []
+        parts[part.reading.kind].append(part)
         out.add_rows(stitcher.take(part), words)
-    _check_is_the_guide(payment_parts, facts, raw)
+    _check_is_the_guide(parts["payment"], facts, raw)
     out.add_rows(stitcher.close(), words)
+    found = grids(raw.cells)
+    read = {part.grid.table for kind in parts.values() for part in kind}
+    glossary = sections.read_glossary(headings, parts["terminology"], lines, sorted(map(tables.grid_top, found)),
+                                      [g for g in found if g.table not in read])
+    out.add_rows(glossary.entries, words)
     frames = out.frames()
     if not len(frames["codes"]):
         raise LayoutError("the payment table has a header but no row with a CPT code",
-                          page=payment_parts[0].grid.first_page)
+                          page=parts["payment"][0].grid.first_page)
     warnings: list[dict] = []
-    for part in payment_parts:
+    for part in parts["payment"]:
         warnings += [w for w in part.reading.warnings if w not in warnings]
     return Guide(guide_year=facts.guide_year, effective_date=facts.effective_date, title=facts.title,
                  document_number=facts.document_number, source_name=raw.source_name, sha256=raw.sha256,
                  page_count=raw.page_count, footnotes=out.footnotes, tables=frames, warnings=warnings,
-                 used=_merged(list(facts.cues) + out.used))
+                 used=_merged(list(facts.cues) + out.used),
+                 sections=sections.read_sections(frames, parts["payment"], glossary, lines))
 
 
 def _check_is_the_guide(payment_parts: list[tables.Part], facts: Facts, raw: RawGuide) -> None:

@@ -6,12 +6,18 @@ A terminology row is a term and its description, with what the page break (or a
 wrapped row) carried below it. Values are not read here: `values` parses the
 pieces of each whole row.
 
+A "(Do not report CODE in conjunction with ...)" note printed in a row of its own
+under its code's row (or the rest of a note its descriptor cell starts) is that
+code's note: the note names its code, so nothing is guessed (`_note_row`).
+
 Post-condition: each code's pieces come from one printed row of one table; the
-only exception is the row a page break cuts (see `_check_one_row`).
+only exception is the row a page break cuts (see `_check_one_row`). A note row
+is no value of the row: it is kept apart (`CodeRow.notes`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
@@ -35,6 +41,8 @@ class CodeRow:
     code: str
     pieces: Pieces
     columns: Columns
+    #: Its "Do not report" note, printed in a row (or rows) of its own under the code's row.
+    notes: tuple[Piece, ...] = ()
 
     def at(self, role: Role) -> Piece | None:
         """The piece under the column holding `role`, if there is one."""
@@ -55,8 +63,9 @@ class TermRow:
 class _Open:
     """What a page break may still continue."""
 
-    #: The last code row, held back in case the next page finishes it, with its table's columns.
-    pending: tuple[Pieces, Columns] | None = None
+    #: The last code row, held back in case the next page finishes it, with its table's columns
+    #: and the note rows printed under it.
+    pending: tuple[Pieces, Columns, tuple[Piece, ...]] | None = None
     #: The top part of a row broken by a page break whose code is printed on the next page.
     orphan: Pieces | None = None
 
@@ -93,19 +102,51 @@ def _fills_gaps(first: Pieces, then: Pieces) -> bool:
                and {t for _, t, _ in p.rows} <= tables for c, p in then.items())
 
 
-def _step(state: _Open, r: int, pieces: Pieces, part: Part) -> tuple[_Open, tuple[Pieces, Columns] | None]:
+_NOTE_OPEN = re.compile(r"\(\s*Do\s+not\s+report\s+(?P<code>\S+)(?![^)]*\))", re.I)
+_NOTE_START = re.compile(r"^\(\s*Do\s+not\s+report\s+(?P<code>\S+)", re.I)
+
+
+def _note_row(pending: tuple[Pieces, Columns, tuple[Piece, ...]], pieces: Pieces, cols: Columns) -> Piece | None:
+    """The note a code-less row prints for the code row above it, if that is all it prints.
+
+    Its only printed cell is under the descriptor column and either starts "(Do not report
+    CODE" for that row's own code, or finishes the note the row's descriptor (or a note row
+    above) left open. Anything else is no note of that row (None).
+    """
+    column = cols.roles.index((None, "descriptor"))
+    note = pieces.get(column)
+    if note is None or not note.text.strip() or any(p.text.strip() and p.box != note.box for p in pieces.values()):
+        return None
+    above, _, notes = pending
+    code_piece = above.get(cols.roles.index((None, "code")))
+    code = squash(split_footnotes(code_piece.text, code_piece.sup_mask)[0]) if code_piece else ""
+    start = _NOTE_START.match(squash(note.text))
+    if start is not None:
+        return note if start.group("code").rstrip(")") == code else None
+    desc = above.get(column)
+    before = "\n".join([desc.text if desc is not None else "", *(p.text for p in notes)])
+    open_note = _NOTE_OPEN.search(squash(before))
+    return note if open_note is not None and open_note.group("code") == code else None
+
+
+def _step(state: _Open, r: int, pieces: Pieces, part: Part
+          ) -> tuple[_Open, tuple[Pieces, Columns, tuple[Piece, ...]] | None]:
     """What printed row `r` of `part` does to the open rows: the new state, and the code row it finishes."""
     reading, cols = part.reading, part.reading.columns
     code_piece = pieces.get(cols.roles.index((None, "code")))
     first = r == reading.start and reading.continues
     if code_piece is not None and code_piece.text.strip():
         whole = join(state.orphan, pieces) if state.orphan is not None else pieces
-        return _Open((whole, cols)), state.pending
+        return _Open((whole, cols, ())), state.pending
     if first and state.orphan is not None:
         return replace(state, orphan=join(state.orphan, pieces)), None
-    if first and state.pending is not None:
+    if first and state.pending is not None and not state.pending[2]:
         # the rest of the row the page break cut off (a top-aligned row's note)
-        return replace(state, pending=(join(state.pending[0], pieces), cols)), None
+        return replace(state, pending=(join(state.pending[0], pieces), cols, ())), None
+    note = _note_row(state.pending, pieces, cols) if state.pending is not None else None
+    if note is not None:
+        # the row's "Do not report" note, in a row of its own (or the rest of one) under it
+        return replace(state, pending=(*state.pending[:2], state.pending[2] + (note,))), None
     if r == part.grid.nrows - 1:
         # the top of a row the page break cut off; its code comes on the next page. A top part still
         # open from the page before never met its code: it stops here, rather than being dropped
@@ -114,10 +155,20 @@ def _step(state: _Open, r: int, pieces: Pieces, part: Part) -> tuple[_Open, tupl
     if state.pending is not None and _fills_gaps(state.pending[0], pieces):
         # the cells the code's row left empty, printed in the row below: taken as its row's,
         # so that `_check_one_row` names both rows and stops (a code's values come from one row)
-        return replace(state, pending=(join(state.pending[0], pieces), cols)), None
+        return replace(state, pending=(join(state.pending[0], pieces), cols, state.pending[2])), None
     printed = next(p for p in pieces.values() if p.text.strip())
+    if _NOTE_START.match(squash(printed.text)):
+        above = f" under {_code_of(state.pending)}'s row" if state.pending is not None else ""
+        raise LayoutError(f"exclusions: a \"Do not report\" note in a row of its own{above} names no code of the "
+                          f"row above it: {squash(printed.text)!r}", page=printed.page, box=printed.box,
+                          what="a payment table cell")
     raise LayoutError(f"payment table row with no CPT code: {squash(printed.text)!r}", page=printed.page,
                       box=printed.box, what="a payment table cell")
+
+
+def _code_of(pending: tuple[Pieces, Columns, tuple[Piece, ...]]) -> str:
+    code_piece = pending[0].get(pending[1].roles.index((None, "code")))
+    return squash(code_piece.text) if code_piece is not None else "?"
 
 
 def _numbered(noun: str, numbers: list[int]) -> str:
@@ -181,7 +232,7 @@ def _check_no_orphan(state: _Open) -> None:
                           f"{squash(first.text)!r}", page=first.page)
 
 
-def _whole(pieces: Pieces, cols: Columns, printed: Bounds) -> CodeRow:
+def _whole(pieces: Pieces, cols: Columns, notes: tuple[Piece, ...], printed: Bounds) -> CodeRow:
     """The finished code row: its code read (it names the row) and the post-condition checked."""
     code_piece = pieces[cols.roles.index((None, "code"))]
     code = squash(split_footnotes(code_piece.text, code_piece.sup_mask)[0])
@@ -189,7 +240,7 @@ def _whole(pieces: Pieces, cols: Columns, printed: Bounds) -> CodeRow:
         raise ValueNotParsed(f"{code!r} is not a CPT code (5 digits, or 4 digits and T)", page=code_piece.page,
                              box=code_piece.box, what="a payment table code cell")
     _check_one_row(code, code_piece.page, pieces, cols, printed)
-    return CodeRow(code, pieces, cols)
+    return CodeRow(code, pieces, cols, notes)
 
 
 def add_terms(terms: tuple[TermRow, ...], part: Part) -> tuple[TermRow, ...]:

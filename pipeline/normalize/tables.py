@@ -2,7 +2,9 @@
 
 A table is the payment table, its continuation on the next page, the
 terminology table (or its continuation), or none of these; never by where it
-sits on the page. See the package docstring for the rules.
+sits on the page. See the package docstring for the rules. The glossary's heading
+(`vocab.glossary_heading`) printed over a table of two columns makes it the
+glossary even without a "Term / Description" header row.
 """
 
 from __future__ import annotations
@@ -20,16 +22,88 @@ from pipeline.normalize.columns import SETTING_OF, Columns, place_columns
 from pipeline.normalize.grids import Grid, grids
 from pipeline.text import split_footnotes, squash
 
-#: A line of prose that reads like a row of the payment table: a CPT code, then a dollar amount.
-_STRAY_ROW = re.compile(r"^\s*(\d{5}|\d{4}T)\s.*\$\s?\d")
+#: A line of prose that reads like a row of the payment table: a CPT code, then a dollar amount, a
+#: status indicator in brackets or a sentinel wording ("NA").
+_STRAY_ROW = re.compile(r"^\s*(\d{5}|\d{4}T)\s(?P<rest>.*)$")
+_ROW_VALUE = re.compile(r"\$\s?\d|\(\s*[A-Z][A-Z0-9]?\s*\)")
+
+
+def _reads_like_a_row(text: str) -> bool:
+    m = _STRAY_ROW.match(text)
+    if m is None:
+        return False
+    rest = m.group("rest")
+    return bool(_ROW_VALUE.search(rest)) or any(vocab.sentinel_status(w) for w in _sentinel_candidates(rest))
+
+
+def _sentinel_candidates(text: str) -> list[str]:
+    """Each run of one to four words at the end of `text`: where a row's last cell, a sentinel, stands."""
+    words = text.split()
+    return [" ".join(words[-n:]) for n in range(1, min(4, len(words)) + 1)]
 
 
 def check_no_stray_rows(lines: pd.DataFrame) -> None:
     """Stop when a payment row was left outside every table: its table was not found whole."""
     for page, text in zip(lines["page"], lines["text"]):
-        if _STRAY_ROW.match(text):
+        if _reads_like_a_row(text):
             raise LayoutError(f"a payment row outside any table that could be read: {squash(text)!r}; "
                               "the table around it has no header the pipeline knows", page=int(page))
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A printed line that is the glossary's heading (or that heading again, over its continuation)."""
+
+    page: int
+    top: float
+    text: str
+    #: Its place among the document's lines, in reading order.
+    index: int
+    box: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+
+    @property
+    def at(self) -> tuple[int, float]:
+        return self.page, self.top
+
+    def cue(self) -> Used:
+        """The heading as a cue of the reading: it says the glossary is printed, and where."""
+        return Used(self.page, self.box, f"the glossary heading {self.text!r}", table="terminology")
+
+
+def document_lines(lines: pd.DataFrame) -> list[dict]:
+    """The lines outside every table, in reading order (page, then top to bottom)."""
+    return lines.sort_values(["page", "line"], kind="stable").to_dict("records")
+
+
+def glossary_headings(lines: list[dict]) -> list[Heading]:
+    """Every line that is a glossary heading wording (`vocab.glossary_heading`), in reading order."""
+    return [Heading(int(ln["page"]), float(ln["top"]), squash(ln["text"]), k,
+                    (float(ln["x0"]), float(ln["top"]), float(ln["x1"]), float(ln["bottom"])))
+            for k, ln in enumerate(lines) if vocab.glossary_heading(ln["text"])]
+
+
+def grid_top(grid: Grid) -> tuple[int, float]:
+    """Where a table starts: its first page, and its top there."""
+    return grid.first_page, min(float(c["top"]) for c in grid.cells if int(c["page"]) == grid.first_page)
+
+
+def headings_over(grids: list[Grid], headings: list[Heading]) -> dict[int, Heading]:
+    """The glossary heading printed over each table, by table id: the last heading before it in reading
+    order with no table between them, on the table's page or the page before."""
+    events = sorted([(h.at, 0, k) for k, h in enumerate(headings)] + [(grid_top(g), 1, k) for k, g in enumerate(grids)])
+    out: dict[int, Heading] = {}
+    last: Heading | None = None
+    for _, kind, k in events:
+        if kind == 0:
+            last = headings[k]
+            continue
+        grid = grids[k]
+        if last is not None and grid.first_page - last.page <= 1:
+            out[grid.table] = last
+        last = None
+    return out
+
+
 
 
 @dataclass(frozen=True)
@@ -48,6 +122,8 @@ class Reading:
     columns: Columns | None = None
     #: Unknown group headers left out because the columns under them name themselves.
     warnings: tuple[dict, ...] = ()
+    #: Its columns are named by a header row (False: the glossary printed without one, under its heading).
+    headed: bool = True
 
 
 @dataclass(frozen=True)
@@ -56,6 +132,8 @@ class Part:
 
     grid: Grid
     reading: Reading
+    #: The glossary heading printed over the table, if one is.
+    heading: Heading | None = None
 
     def header_cues(self) -> list[Used]:
         """The header cells the table was known by (a continuation's repeated header too): cues of its reading."""
@@ -78,20 +156,23 @@ class Part:
         return out
 
 
-def read(cells: pd.DataFrame, stops: dict) -> Iterator[Part]:
+def read(cells: pd.DataFrame, stops: dict, headings: list[Heading] = ()) -> Iterator[Part]:
     """The payment and terminology tables among `cells`, in table order, each with how to read it.
 
     A table read as neither that follows a payment table on the next page, with CPT code rows,
     stops the build: it neither repeats the header nor has the payment table's columns. So does
-    a stop extract left for a table that is read.
+    a stop extract left for a table that is read, and a table under a glossary heading (`headings`)
+    that cannot be the glossary.
     """
     previous: Reading | None = None
-    for grid in grids(cells):
-        reading = _classify(grid, previous)
+    found = grids(cells)
+    over = headings_over(found, list(headings))
+    for grid in found:
+        reading = _classify(grid, previous, over.get(grid.table))
         if reading is not None and grid.table in stops:
             raise stops[grid.table]
         if reading is not None:
-            yield Part(grid, reading)
+            yield Part(grid, reading, over.get(grid.table))
         elif previous is not None and previous.kind == "payment" and grid.first_page == previous.page + 1 \
                 and grid.first_data_row() is not None:
             raise LayoutError(f"a table of CPT code rows follows the payment table but neither repeats its "
@@ -150,7 +231,7 @@ def _repeated_rows(grid: Grid, before: tuple[tuple[int, str], ...]) -> int:
     return 0
 
 
-def _classify(grid: Grid, previous: Reading | None) -> Reading | None:
+def _classify(grid: Grid, previous: Reading | None, heading: Heading | None = None) -> Reading | None:
     """How to read `grid`: a payment table, a terminology table, or None for any other table."""
     first_data = grid.first_data_row()
     header_rows = grid.nrows if first_data is None else first_data
@@ -163,9 +244,13 @@ def _classify(grid: Grid, previous: Reading | None) -> Reading | None:
         if repeated or not names_columns:
             return Reading("payment", repeated, True, previous.header, grid.last_page, previous.columns)
     if grid.ncols == 2 and first_data is None:
-        terminology = _terminology(grid, headers, continues and previous.kind == "terminology", previous)
+        terminology = _terminology(grid, headers, continues and previous.kind == "terminology", previous, heading)
         if terminology is not None:
             return terminology
+        return None  # two columns and no code: no payment table, whatever its words
+    if heading is not None and first_data is None:
+        raise LayoutError(f"terminology: the table under the glossary heading {heading.text!r} has {grid.ncols} "
+                          "columns; the glossary is read from two (term, description)", page=grid.first_page)
     if not names_columns:
         return None
     columns, warnings = place_columns(grid, header_rows, headers, concepts)
@@ -173,11 +258,34 @@ def _classify(grid: Grid, previous: Reading | None) -> Reading | None:
                    columns, warnings)
 
 
-def _terminology(grid: Grid, headers, continues: bool, previous: Reading | None) -> Reading | None:
-    """A two-column table without codes: the terminology table when headed so, or its continuation."""
-    top = [(c, w) for c, w in headers if c["row"] == 0]
-    if top and all(vocab.header_concept("terminology", w) for _, w in top):
-        return Reading("terminology", 1, continues, _header_texts(grid, 1), grid.last_page)
-    if continues:
-        return Reading("terminology", 0, True, previous.header, grid.last_page)
-    return None
+def _terminology(grid: Grid, headers, continues: bool, previous: Reading | None,
+                 heading: Heading | None) -> Reading | None:
+    """A two-column table without codes: the terminology table when headed so, its continuation, or
+    the glossary printed without a header row under its heading (a heading row of its own counts).
+
+    A top row with some header wording of the glossary and some not is an unknown header: it stops
+    the build rather than be read as an entry.
+    """
+    skip = 0
+    while skip < grid.nrows and _is_heading_row(grid, skip):
+        skip += 1
+    top = [(c, w) for c, w in headers if c["row"] == skip]
+    known = [vocab.header_concept("terminology", w) for _, w in top]
+    if top and all(known):
+        return Reading("terminology", skip + 1, continues and not skip, _header_texts(grid, skip + 1), grid.last_page)
+    if continues and not skip:
+        return Reading("terminology", 0, True, previous.header, grid.last_page, headed=previous.headed)
+    if heading is None and not skip:
+        return None
+    if any(known):
+        cell, wording = next((c, w) for (c, w), k in zip(top, known) if not k)
+        raise LayoutError(f"terminology: glossary header {wording!r} is not a known wording; if it is a new wording "
+                          "for a known column, add it to pipeline/vocab/terminology_headers.csv",
+                          page=int(cell["page"]))
+    return Reading("terminology", skip, False, _header_texts(grid, skip), grid.last_page, headed=False)
+
+
+def _is_heading_row(grid: Grid, r: int) -> bool:
+    """Is row `r` one cell printing the glossary's heading (a title row over the table)?"""
+    printed = [c for c in grid.row_cells(r) if c["text"].strip()]
+    return len(printed) == 1 and vocab.glossary_heading(printed[0]["text"])

@@ -28,6 +28,8 @@ _RVUS = re.compile(r"^\d+(?:\.\d{1,2})?$")
 _INDICATOR = re.compile(r"^(?P<value>.*?)\s*\((?P<ind>[A-Z][A-Z0-9]?)\)$")
 _APC = re.compile(r"^\d{4}$")
 _NOTE = re.compile(r"\(\s*Do not report\s+(?P<code>\S+)\s+in conjunction with\s+(?P<codes>[^)]*)\)", re.I)
+#: What is left of a note that did not read whole.
+_NOTE_WORDS = re.compile(r"do\s*not\s*report", re.I)
 
 
 @dataclass(frozen=True)
@@ -126,28 +128,55 @@ def _rvus(piece: Piece, what: str) -> Decimal | None:
     return Decimal(text).quantize(Decimal("0.01"))
 
 
-def _descriptor(code: str, piece: Piece, words: frozenset[str]) -> tuple[str, list[str], list[dict]]:
-    """The descriptor, the codes its "(Do not report ...)" note excludes, and its footnote marks."""
-    text, marks = split_footnotes(piece.text, piece.sup_mask)
-    footnotes = [{"table": "codes", "text": code, "marks": marks, "page": piece.page}] if marks else []
-    joined = join_lines(text, words)
-    excluded: list[str] = []
+def _descriptor(code: str, piece: Piece, notes: tuple[Piece, ...], words: frozenset[str]
+                ) -> tuple[str, list[tuple[str, Piece]], list[dict]]:
+    """The descriptor, the codes its "(Do not report ...)" note excludes (each with the piece that
+    prints it: the descriptor cell, or the note's own row), and its footnote marks.
+
+    A note is read whole or the build stops: one that does not read as "(Do not report CODE
+    in conjunction with CODES)", or lists no code, is named (the exclusions section).
+    """
+    pieces = (piece, *notes)
+    texts, footnotes = [], []
+    for p in pieces:
+        text, marks = split_footnotes(p.text, p.sup_mask)
+        texts.append(text)
+        if marks:
+            footnotes.append({"table": "codes", "text": code, "marks": marks, "page": p.page})
+    joined = join_lines("\n".join(texts), words)
+    starts = _piece_starts(texts, joined, words)
+    excluded: list[tuple[str, Piece]] = []
     for m in _NOTE.finditer(joined):
         if squash(m.group("code")) != code:
-            raise ValueNotParsed(f"the note under {code} names another code: {m.group(0)!r}",
+            raise ValueNotParsed(f"exclusions: the note in {code}'s row names another code: {m.group(0)!r}",
                                  **_at(piece, f"{code} descriptor"))
-        for other in re.split(r",|\band\b|\bor\b", m.group("codes")):
-            other = other.strip()
-            if not other:
-                continue
+        where = pieces[max(k for k, at in enumerate(starts) if at <= m.start())]
+        listed = [other.strip() for other in re.split(r",|\band\b|\bor\b", m.group("codes")) if other.strip()]
+        if not listed:
+            raise ValueNotParsed(f"exclusions: the note under {code} lists no code: {m.group(0)!r}",
+                                 **_at(where, f"{code} descriptor"))
+        for other in listed:
             if not CPT_CODE.match(other):
                 raise ValueNotParsed(f"the note under {code} lists {other!r}, which is not a CPT code",
-                                     **_at(piece, f"{code} descriptor"))
-            excluded.append(other)
+                                     **_at(where, f"{code} descriptor"))
+            excluded.append((other, where))
     descriptor = squash(_NOTE.sub(" ", joined))
+    left = _NOTE_WORDS.search(descriptor)
+    if left:
+        raise ValueNotParsed(f"exclusions: the note under {code} does not read as \"(Do not report {code} in "
+                             f"conjunction with CODES)\": {descriptor[left.start():]!r}",
+                             **_at(piece, f"{code} descriptor"))
     if not descriptor:
         raise ValueNotParsed(f"code {code} has an empty descriptor", **_at(piece, f"{code} descriptor"))
     return descriptor, excluded, footnotes
+
+
+def _piece_starts(texts: list[str], joined: str, words: frozenset[str]) -> list[int]:
+    """Where each piece's text starts in `joined` (the pieces' texts joined, line breaks repaired)."""
+    out = [0]
+    for k in range(1, len(texts)):
+        out.append(len(join_lines("\n".join(texts[:k]), words)))
+    return out
 
 
 # ---------------------------------------------------------------- one row
@@ -158,13 +187,13 @@ def code_values(row: CodeRow, words: frozenset[str]) -> Values:
     desc_piece = row.at((None, "descriptor"))
     if desc_piece is None:
         raise LayoutError(f"code {row.code} has no descriptor cell", page=code_piece.page)
-    descriptor, excluded, footnotes = _descriptor(row.code, desc_piece, words)
+    descriptor, excluded, footnotes = _descriptor(row.code, desc_piece, row.notes, words)
     code = Read(row.code, code_piece)
     records = [Record("codes", {"cpt_code": code, "code_category": Read("I" if row.code.isdigit() else "III",
                                                                         code_piece),
                                 "descriptor": Read(descriptor, desc_piece)}, code_piece.page)]
-    records += [Record("exclusions", {"cpt_code": code, "excluded_code": Read(other, desc_piece)}, desc_piece.page)
-                for other in excluded]
+    records += [Record("exclusions", {"cpt_code": code, "excluded_code": Read(other, where)}, where.page)
+                for other, where in excluded]
     records += [_payment(row, code, setting) for setting in F.SETTINGS]
     return Values(records, footnotes)
 

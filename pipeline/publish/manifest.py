@@ -5,6 +5,9 @@
 * `outputs`: the sha256 of each file in `outputs/<year>/`, by file name;
 * `dataset`: the sha256 of each of the year's partitions in the Hive dataset,
   by path under `outputs/` (`dataset/payments/guide_year=2022/part-0.parquet`);
+* `sections`: each section the guide prints (payments, exclusions, terminology):
+  whether it is printed and what announced it, its form, the pages it was found on
+  and how many entries were read from it;
 * `self_sha256`: the sha256 of the manifest itself as written without this
   last entry, so that an edit of the manifest (a title, a hash) is caught too.
 
@@ -47,6 +50,9 @@ def manifest_for(guide, files: dict[str, bytes], dataset: dict[str, bytes] | Non
         "pipeline_version": __version__,
         "schema_version": F.SCHEMA_VERSION,
         "row_counts": {name: int(len(frame)) for name, frame in guide.tables.items()},
+        # each section the guide prints: what announced it, in which form, its pages and how many entries
+        # were read from it (`pipeline.validate.section_failures` checks them against the tables)
+        "sections": {name: section.record() for name, section in guide.sections.items()},
         "footnotes": guide.footnotes,
         # characters on the page a viewer does not paint, dropped before any table was read
         "hidden_characters": {str(page): counts for page, counts in sorted(guide.hidden.items())},

@@ -16,7 +16,9 @@ For each year folder `outputs/<year>/` (four digits):
    Parquet file (it is byte for byte what publish writes from them); each
    partition holds the year's table, without guide_year;
 5. the tables pass the published schemas and cross-table rules
-   (`pipeline.validate`).
+   (`pipeline.validate`), and agree with the manifest's `sections` record: as
+   many rows as entries were read from each section, every row from a page the
+   section was found on, no printed section empty (`validate.section_failures`).
 
 And in `outputs/dataset/`, every table folder is a published table and every
 partition belongs to a year folder.
@@ -218,11 +220,14 @@ def _read(path: Path, check: YearCheck) -> pa.Table | None:
         return None
 
 
-def _validation_problems(outputs: Path, year: int, tables: dict) -> list[Problem]:
+def _validation_problems(outputs: Path, year: int, tables: dict, manifest: dict) -> list[Problem]:
     from pipeline.validate import find_failures
 
-    failures = find_failures(tables, year).to_dict("records")
     folder = Path(outputs) / str(year)
+    if not isinstance(manifest.get("sections"), dict):
+        return [Problem(folder / MANIFEST, "has no 'sections' record of what each section of the guide held "
+                                           "(published by an older pipeline? rebuild the year)")]
+    failures = find_failures(tables, year, manifest["sections"]).to_dict("records")
     problems = []
     for f in failures[:FAILURES_SHOWN]:
         where = f"row {f['row']}" if f["row"] is not None else "the table"
@@ -250,7 +255,7 @@ def check_year(outputs: Path, year: int, *, torn: bool = False) -> YearCheck:
     check.problems += _unlisted(outputs, year, manifest)
     tables = _content_problems(outputs, year, manifest, matched, check)
     if check.ok and len(tables) == len(F.TABLES):
-        check.problems += _validation_problems(outputs, year, tables)
+        check.problems += _validation_problems(outputs, year, tables, manifest)
     if check.ok:
         check.manifest, check.tables = manifest, tables
     return check

@@ -112,3 +112,18 @@ LONG_2026 = random_guide(random.Random(2026), codes=300, terms=60, year=2026)
 
 #: A header wording no vocabulary file knows, for the "stops, then an alias fixes it" test.
 RENAMED_HEADER = "Professional Services Schedule"
+
+#: The 2023 guide with no glossary at all: no heading, no table (its terminology is empty).
+NO_GLOSSARY_2023 = replace(GUIDE_2023, terms=())
+
+#: The 2023 guide whose notes are printed under the table, one a line, instead of in the descriptors:
+#: the pipeline reads notes only in the table, so these stop the build (exclusions).
+NOTES_UNDER_TABLE_2023 = replace(
+    GUIDE_2023,
+    codes=tuple(replace(row, excluded=()) for row in GUIDE_2023.codes),
+    after_table=tuple(f"{row.code}: Do not report {row.code} in conjunction with {', '.join(row.excluded)}."
+                      for row in GUIDE_2023.codes if row.excluded),
+)
+
+#: A glossary heading no vocabulary file knows.
+UNKNOWN_HEADING = "TERMS USED IN THIS GUIDE"

@@ -108,6 +108,20 @@ class Layout:
     space_before_table: float = 12
     #: Spacer height (points) before the terminology table.
     space_before_terms: float = 12
+    #: How the glossary is printed: "table" (headed "Term" / "Description"), "headerless" (the same
+    #: two columns without a header row), "paragraphs" ("Term: description", one term a paragraph)
+    #: or "none" (no glossary, no heading).
+    glossary: str = "table"
+    #: The glossary's heading, printed above it.
+    glossary_heading: str = "REIMBURSEMENT TERMINOLOGY"
+    #: What follows the term (in bold) in a "paragraphs" glossary.
+    entry_separator: str = ":"
+    #: Print each "(Do not report ...)" note in a row of its own, under its code's row (descriptor column).
+    note_rows: bool = False
+    #: Break the payment table after this many codes: the rest goes on the next page, under
+    #: `continued_heading` (with the header rows again when `repeat_header`).
+    break_after: int | None = None
+    continued_heading: str = "CATEGORY III CPT BILLING CODES (continued)"
 
 
 DEFAULT_HEADERS = {
@@ -156,6 +170,8 @@ H1 = ParagraphStyle("h1", fontName="Helvetica-Bold", fontSize=14, leading=17, sp
                     textColor=colors.HexColor("#1f3f6e"))
 COVER = ParagraphStyle("cover", fontName="Helvetica-Bold", fontSize=26, leading=32, alignment=TA_CENTER)
 COVER_SUB = ParagraphStyle("cover_sub", fontName="Helvetica", fontSize=12, leading=16, alignment=TA_CENTER)
+#: A glossary entry as a paragraph; a page break may fall inside it (one line on either side).
+ENTRY = ParagraphStyle("entry", parent=BODY, allowOrphans=1, allowWidows=1)
 CELL = ParagraphStyle("cell", fontName="Helvetica", fontSize=8, leading=10)
 CELL_C = ParagraphStyle("cell_c", parent=CELL, alignment=TA_CENTER)
 HEAD = ParagraphStyle("head", fontName="Helvetica-Bold", fontSize=8, leading=10, alignment=TA_CENTER)
@@ -214,13 +230,17 @@ def _descriptor_text(row: CodeRow) -> str:
 
 # ---------------------------------------------------------------- payment table
 
-def payment_table(guide: Guide) -> Table:
+def payment_table(guide: Guide, codes: tuple[CodeRow, ...] | None = None, header: bool = True) -> Table:
     """The payment table: 4 header rows with spans, then one row per code.
 
     Columns: code, descriptor, 4 physician columns (non-facility payment/RVUs,
     facility payment/RVUs), then OPPS (APC, payment) and ASC, or ASC first.
+    `codes` (default: all the guide's) are the rows; without `header`, the table is
+    its rows alone (a part continued under a heading). With `note_rows`, each code's
+    "(Do not report ...)" note is a row of its own under the code's row.
     """
     lay, year = guide.layout, guide.year
+    codes = guide.codes if codes is None else codes
 
     def h(concept, style=HEAD):
         return Paragraph(_header_text(lay, concept, year), style)
@@ -251,11 +271,20 @@ def payment_table(guide: Guide) -> Table:
         ((0, 2), (0, 3)), ((1, 2), (1, 3)), ((2, 2), (3, 2)), ((4, 2), (5, 2)),
         ((opps_cols[0], 2), (opps_cols[0], 3)), ((opps_cols[1], 2), (opps_cols[1], 3)),
     ]
+    header_rows = 4
+    if not header:
+        rows, spans, header_rows = [], [], 0
 
-    for r, row in enumerate(guide.codes, start=4):
+    for row in codes:
+        r = len(rows)
         cells = [""] * ncols
         cells[0] = Paragraph(_esc(row.code), CELL_C)
-        cells[1] = Paragraph(_marked(_esc(_descriptor_text(row)), lay.superscripts), CELL)
+        note = None
+        if lay.note_rows and row.excluded:
+            cells[1] = Paragraph(_marked(_esc(row.descriptor), lay.superscripts), CELL)
+            note = Paragraph(_esc(_descriptor_text(row)[len(row.descriptor):].strip()), CELL)
+        else:
+            cells[1] = Paragraph(_marked(_esc(_descriptor_text(row)), lay.superscripts), CELL)
         physician = (row.non_facility, row.facility)
         if all(a.status == "contractor_priced" for a in physician):
             cells[2] = Paragraph(CONTRACTOR, CELL_C)
@@ -274,18 +303,21 @@ def payment_table(guide: Guide) -> Table:
         cells[asc_col] = Paragraph(
             _esc(_with_indicator(amount_text(row.asc), row.asc_indicator, lay.apc_one_line)), CELL_C)
         rows.append(cells)
+        if note is not None:
+            rows.append(["", note] + [""] * (ncols - 2))
 
     widths = [44, 128, 46, 36, 46, 36, 58, 62, 70]
-    table = Table(rows, colWidths=widths, repeatRows=4 if lay.repeat_header else 0,
+    table = Table(rows, colWidths=widths, repeatRows=header_rows if lay.repeat_header else 0,
                   splitInRow=1 if lay.split_rows else 0)
     style = [("SPAN", a, b) for a, b in spans]
-    # the header rows stay together and with the first code, as a word processor keeps them
-    style.append(("NOSPLIT", (0, 0), (-1, min(4, len(rows) - 1))))
+    if header_rows:
+        # the header rows stay together and with the first code, as a word processor keeps them
+        style.append(("NOSPLIT", (0, 0), (-1, min(header_rows, len(rows) - 1))))
     style += [("VALIGN", (0, 0), (-1, -1), "MIDDLE"), ("LEFTPADDING", (0, 0), (-1, -1), 3),
               ("RIGHTPADDING", (0, 0), (-1, -1), 3)]
     if lay.valign != "middle":
-        style.append(("VALIGN", (0, 4), (-1, -1), {"top": "TOP"}[lay.valign]))
-    style += _table_style(lay.style, header_rows=4, nrows=len(rows))
+        style.append(("VALIGN", (0, header_rows), (-1, -1), {"top": "TOP"}[lay.valign]))
+    style += _table_style(lay.style, header_rows=header_rows, nrows=len(rows))
     table.setStyle(TableStyle(style))
     return table
 
@@ -297,7 +329,7 @@ def _table_style(kind: str, header_rows: int, nrows: int) -> list:
         return []
     if kind == "shaded":
         # Filled bands, no stroked lines: header dark, rows alternating.
-        out = [("BACKGROUND", (0, 0), (-1, header_rows - 1), colors.HexColor("#d9e2f3"))]
+        out = [("BACKGROUND", (0, 0), (-1, header_rows - 1), colors.HexColor("#d9e2f3"))] if header_rows else []
         for r in range(header_rows, nrows):
             if (r - header_rows) % 2 == 0:
                 out.append(("BACKGROUND", (0, r), (-1, r), colors.HexColor("#f2f2f2")))
@@ -306,15 +338,29 @@ def _table_style(kind: str, header_rows: int, nrows: int) -> list:
 
 
 def terminology_table(guide: Guide) -> Table:
+    """The glossary as a two-column table, headed "Term" / "Description" unless `glossary` is "headerless"."""
     lay = guide.layout
+    header_rows = 0 if lay.glossary == "headerless" else 1
     rows = [[Paragraph(_header_text(lay, "term", guide.year), HEAD_L),
-             Paragraph(_header_text(lay, "description", guide.year), HEAD_L)]]
+             Paragraph(_header_text(lay, "description", guide.year), HEAD_L)]][:header_rows]
     rows += [[Paragraph(_esc(t), CELL), Paragraph(_esc(d), CELL)] for t, d in guide.terms]
-    table = Table(rows, colWidths=[90, 400], repeatRows=1 if lay.repeat_header else 0,
+    table = Table(rows, colWidths=[90, 400], repeatRows=header_rows if lay.repeat_header else 0,
                   splitInRow=1 if lay.split_rows else 0)
-    style = [("VALIGN", (0, 0), (-1, -1), "TOP")] + _table_style(lay.style, header_rows=1, nrows=len(rows))
+    style = [("VALIGN", (0, 0), (-1, -1), "TOP")] + _table_style(lay.style, header_rows=header_rows, nrows=len(rows))
     table.setStyle(TableStyle(style))
     return table
+
+
+def glossary(guide: Guide) -> list:
+    """The glossary's heading and entries, as `glossary` prints them."""
+    lay = guide.layout
+    if lay.glossary == "none":
+        return []
+    story: list = [Paragraph(_esc(lay.glossary_heading), H1), Spacer(1, lay.space_before_terms)]
+    if lay.glossary == "paragraphs":
+        sep = _esc(lay.entry_separator)
+        return story + [Paragraph(f"<b>{_esc(t)}{sep}</b> {_esc(d)}", ENTRY) for t, d in guide.terms]
+    return story + [terminology_table(guide)]
 
 
 # ---------------------------------------------------------------- document
@@ -374,17 +420,22 @@ def render(guide: Guide, path: Path, *, owner_password: str | None = None,
     story.append(Paragraph("CATEGORY III CPT BILLING CODES<br/>FOR PERCUTANEOUS AND OPEN IRE", H1))
     story += _paras(guide.intro)
     story.append(Spacer(1, guide.layout.space_before_table))
-    story.append(payment_table(guide))
+    cut = guide.layout.break_after
+    if cut is None:
+        story.append(payment_table(guide))
+    else:
+        story += [payment_table(guide, guide.codes[:cut]), PageBreak(),
+                  Paragraph(_esc(guide.layout.continued_heading), H1),
+                  payment_table(guide, guide.codes[cut:], header=guide.layout.repeat_header)]
     story.append(Spacer(1, 10))
     story += _paras(guide.after_table)
     if guide.considerations:
         story.append(PageBreak())
         story.append(Paragraph("PAYMENT CONSIDERATIONS", H1))
         story += _paras(guide.considerations)
-    story.append(PageBreak())
-    story.append(Paragraph("REIMBURSEMENT TERMINOLOGY", H1))
-    story.append(Spacer(1, guide.layout.space_before_terms))
-    story.append(terminology_table(guide))
+    if guide.layout.glossary != "none":
+        story.append(PageBreak())
+        story += glossary(guide)
     story.append(Spacer(1, 10))
     story += _paras(guide.after_terms)
     if guide.closing:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from pipeline import vocab
+from pipeline.extract.lines import line_text
 from pipeline.extract.tables.open_table import OpenTable, UnruledFacts
 from pipeline.extract.tables.unruled.body import settle_columns, spaced_end
 from pipeline.extract.tables.unruled.cells import body_cells
@@ -60,6 +62,12 @@ def scan(page: PageText, carry: OpenTable | None) -> Iterator[Table]:
             yield table
             i = table.end
     while i < len(lines):
+        if i + 1 < len(lines) and len(lines[i].chunks) == 1 and vocab.glossary_heading(lines[i].text):
+            table = headerless_table(page, i + 1)
+            if table is not None:
+                yield table
+                i = table.end
+                continue
         if lines[i].heading()[0]:
             end = header_run(lines, i)
             table = read_table(page, i, end, None) if names_columns(lines[i:end]) else None
@@ -88,11 +96,35 @@ def continued_table(page: PageText, carry: OpenTable) -> Table | None:
     return None
 
 
-def read_table(page: PageText, hstart: int, hend: int, carry: OpenTable | None) -> Table | None:
+def headerless_table(page: PageText, start: int) -> Table | None:
+    """The glossary printed as a two-column table without a header row, under its heading.
+
+    Nothing names its columns, so the heading stands for the header: the first line under it
+    must be a term and its description, two cells apart, and no header wording (nor a "Term:
+    description" paragraph, which two columns of paragraphs print side by side). Its two cells
+    are the columns, measured again on the rows like a header's; the table ends where any
+    table ends (a line across its first column, a wide gap, the foot of the page), and runs on
+    over a page break like any other. None when the first line is not two such cells (a
+    "Term: description" paragraph, or a header: those are read the usual way).
+    """
+    first = page.lines[start]
+    if len(first.chunks) != 2 or first.heading()[0]:
+        return None
+    term, description = first.chunks
+    if vocab.entry_pattern().match(line_text(term.chars)[0]):
+        return None  # "Term: description" paragraphs (in two columns side by side, say): no table
+    head = Head([], first.size, [], [(term.x0, term.x1), (description.x0, description.x1)], first.size,
+                term.x0, description.x1, ())
+    return read_table(page, start, start, None, head)
+
+
+def read_table(page: PageText, hstart: int, hend: int, carry: OpenTable | None, head: Head | None = None
+               ) -> Table | None:
     """Read the table whose header is lines[hstart:hend] (none when hstart == hend and
-    it continues `carry`); None if it is no table."""
+    it continues `carry`, or `head` stands for it); None if it is no table."""
     header = page.lines[hstart:hend]
-    head = measure_header(header) if header else carried_header(carry)
+    if head is None:
+        head = measure_header(header) if header else carried_header(carry)
     if head is None:
         return None
     end, max_gap = spaced_end(page, hend, head, carry)
