@@ -122,6 +122,18 @@ def test_html_lists_every_code_row_and_footnote(folder, html):
            "123 published rows in 5 tables." in html
 
 
+def test_nothing_unchecked_is_said_page_by_page_and_in_the_summary(html):
+    """The 2022 guide: no text hidden, no glyph without a character map, no line or cell read differently."""
+    assert re.findall(r'<p id="unchecked">([^<]*)</p>', html) == [
+        "Outside the published values, nothing unchecked: no text hidden, every glyph with a character map, "
+        "every line and cell read alike by the two engines."]
+    nothing = ("Nothing unchecked: every glyph printed here has a character map, and the two engines read every "
+               "line and cell alike.")
+    assert re.findall(r'<p class="unchecked-note" id="unchecked-(\d+)"><strong>([^<]*)</strong></p>', html) == [
+        ("3", nothing), ("6", nothing)]
+    assert '<span class="unchecked"' not in html
+
+
 def test_html_opens_offline(folder, html):
     sources = re.findall(r'(?:src|href)="([^"]*)"', html)
     pictures = [s for s in sources if not s.startswith("#")]
@@ -235,6 +247,9 @@ def test_hidden_text_is_counted_and_outlined_dashed_where_it_was(tmp_path):
         ("3", "No character hidden: the extract stage read every character this page shows.")]
     assert ("<li>clipped (text outside its clipping path): “Indicator)”, 10 characters, "
             "box 398.1, 228.72, 439.54, 236.72 pt</li>") in text
+    assert re.findall(r'<p id="unchecked">([^<]*)</p>', text) == [
+        "Outside the published values, not checked: 10 characters hidden, not read, on page 2. Each is outlined "
+        "on its page."]
     # the outline element over the run's box, its reason in the hover text
     assert re.findall(r'<span class="hidden-run"[^>]*>', text) == [
         '<span class="hidden-run" data-reason="clipped" data-box="398.1 228.72 439.54 236.72" '

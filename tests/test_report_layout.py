@@ -3,14 +3,17 @@ own box, and the rows beside the picture.
 
 Each guide that builds among the fixtures (`tests/fixtures/*.pdf`: LibreOffice's exports of Word documents
 and reportlab's renderings; `tests/fixtures/producers/`: Chromium, LaTeX, DTP-style streams and re-distilled
-copies) and the 2022 guide is built and its report made by the real pipeline in a temporary folder, then
+copies; `tests/fixtures/prose/`: guides whose prose holds text read but not checked, outlined dotted) and the
+2022 guide is built and its report made by the real pipeline in a temporary folder, then
 opened in one headless Chromium (`tools.screenshot.Browser`). A script asks Chromium where it laid out the
 picture and every label; the checks compare those boxes, in PDF units, with what the PDF itself holds, read
 here with pdfplumber and not from the report's own reckoning: the characters printed on the page, each
-value's box (the published provenance) and every cell outlined on the picture (the extract stage's cells).
+value's box (the published provenance), every cell outlined on the picture (the extract stage's cells) and
+every dotted outline of text read but not checked (extract's runs of glyphs no font maps and validate's
+lines and cells read differently, a point wider).
 
 A label passes when it is on the picture, shows its whole text, covers no printed character and no other
-label, and lies inside its own box or outside every outlined cell, nearer its own box than any other: a label
+label, and lies inside its own box or outside every outlined box, nearer its own box than any other: a label
 in a header cell, in a neighbour's box, or level with the next row is a fault, named with its page and box.
 """
 
@@ -29,7 +32,9 @@ from tools.testkit.paths import FIXTURES, SOURCE_2022, TEST_SOURCES
 from pipeline.extract import extract
 from pipeline.publish import INSPECT_HTML, INSPECT_IMAGES, read_tables
 from pipeline.readers.inspect import inspect_year
+from pipeline.readers.unchecked import OUTSET
 from pipeline.run.build import build
+from pipeline.validate import differing_readings
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Chromium (apt-get install chromium)")
@@ -37,7 +42,8 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Chromium (a
 #: Fixtures whose guide stops the build (tests/test_producers.py pins their lines): no report to check.
 STOPS = {"chromium-zebra-unknown-opps-group-header-2023.pdf", "pdflatex-grid-glossary-without-row-rules-2023.pdf"}
 GUIDES = sorted(p.relative_to(FIXTURES).as_posix()
-                for p in [*FIXTURES.glob("*.pdf"), *(FIXTURES / "producers").glob("*.pdf")] if p.name not in STOPS)
+                for p in [*FIXTURES.glob("*.pdf"), *(FIXTURES / "producers").glob("*.pdf"),
+                          *(FIXTURES / "prose").glob("*.pdf")] if p.name not in STOPS)
 
 #: What Chromium laid out, in CSS px: per page section, the picture, the figure, the rows, and every label.
 PROBE = """(() => {
@@ -87,8 +93,11 @@ def _level_with(held: dict, rect) -> list[tuple]:
 
 
 def printed(pdf: Path) -> dict[int, dict]:
-    """Per page: its size, the box of every printed character, every value box and every cell, in points."""
+    """Per page: its size, the box of every printed character, every value box, every cell and every dotted
+    outline of text read but not checked, in points."""
     raw = extract(pdf)
+    odd = [(int(r.page), (r.x0, r.top, r.x1, r.bottom)) for r in raw.unmapped.itertuples(index=False)]
+    odd += [(d["page"], d["box"]) for d in differing_readings(raw)]
     out = {}
     with pdfplumber.open(pdf) as doc:
         for number, page in enumerate(doc.pages, start=1):
@@ -97,6 +106,9 @@ def printed(pdf: Path) -> dict[int, dict]:
                                             for c in page.chars if c["text"].strip()), key=lambda c: c[1]),
                            "cells": [tuple(map(float, c)) for c in raw.cells.loc[
                                raw.cells["page"] == number, ["x0", "top", "x1", "bottom"]].itertuples(index=False)],
+                           "unchecked": [(float(b[0]) - OUTSET, float(b[1]) - OUTSET,
+                                          float(b[2]) + OUTSET, float(b[3]) + OUTSET)
+                                         for p, b in odd if p == number],
                            "values": set()}
     return out
 
@@ -140,13 +152,13 @@ def label_faults(page: dict, held: dict) -> list[str]:
         if covered:
             faults.append(f"{where} covers {len(covered)} printed characters")
         own = _inside(rect, box)
-        cells = [c for c in held["cells"] + sorted(held["values"])
-                 if _meets(rect, c, SLACK) and not (own and _inside(box, c, 0.5))]
+        outlined = held["cells"] + held.get("unchecked", []) + sorted(held["values"])
+        cells = [c for c in outlined if _meets(rect, c, SLACK) and not (own and _inside(box, c, 0.5))]
         if cells:
             faults.append(f"{where} lies in another box: {cells[0]}")
         elif not own:
             near = _distance(rect, box)
-            nearer = [c for c in held["cells"] + sorted(held["values"])
+            nearer = [c for c in outlined
                       if _distance(rect, c) <= near and not (_inside(box, c, 0.5) and _inside(c, box, 0.5))]
             if nearer:
                 faults.append(f"{where} is outside its box and as near {nearer[0]}")
@@ -254,6 +266,13 @@ def test_a_label_in_a_header_cell_or_a_neighbours_box_or_a_row_low_is_a_fault():
     assert label_faults(over_text, held) == [
         "page 4: the value box (90.0, 140.0, 200.0, 160.0) has no label",
         "page 4: the label 'x' of box (90.0, 100.0, 200.0, 140.0) covers 1 printed characters"]
+    # a dotted outline of prose read but not checked, under the table: a label there reads as the prose's
+    prose = {**held, "unchecked": [(89.0, 169.0, 301.0, 181.0)]}
+    under_row = page(((90, 100, 200, 140), (150, 120, 198, 130)), ((200, 100, 300, 140), (250, 130, 298, 138)),
+                     ((90, 140, 200, 160), (120, 162, 160, 170)))
+    assert label_faults(under_row, held) == []
+    assert label_faults(under_row, prose) == [
+        "page 4: the label 'x' of box (90.0, 140.0, 200.0, 160.0) lies in another box: (89.0, 169.0, 301.0, 181.0)"]
 
 
 @pytest.mark.parametrize("width", [1000, 1280])

@@ -12,8 +12,15 @@ every cell the extract stage found outlined: grey for cells that fed nothing
 (headers, prose), coloured by dataset and labelled with the fields they fed for
 the rest. Text a viewer does not paint (the extract stage's hidden runs) is
 outlined dashed in magenta, its reason in the hover text, and each page says
-how many characters were hidden and why. Beside it are the published rows read
-from that page, the footnote marks found there, and at the top the validation result. The HTML uses
+how many characters were hidden and why. What was read but never checked, all
+of it outside the published values (a build stops where it is inside one), is
+outlined dotted in cyan: a run of glyphs no font maps (its font and PDFium's
+reading on hover) and a line or cell the two engines read differently (both
+readings on hover); each page counts them and the summary gives the totals.
+The hidden runs and these oddities, read again from the source, must add up to
+the manifest's counts, or the report is refused: it shows what the build saw.
+Beside each picture are the published rows read from that page, the footnote
+marks found there, and at the top the validation result. The HTML uses
 relative image paths and inline CSS only, so it opens from disk with no server
 and no network.
 
@@ -43,7 +50,9 @@ from pipeline.run.build import find_sources
 from pipeline.errors import GuideError
 from pipeline.model import HIDDEN_REASONS
 from pipeline.readers.refresh import made_from as stamp_of, stamp_tag
+from pipeline.readers import unchecked as odd
 from pipeline.readers.labels import LABEL_POINTS, LINE_HEIGHT, PAD, Rect, page_labels
+from pipeline.readers.unchecked import Oddity
 from pipeline.extract import extract, page_images, sha256_of
 from pipeline.publish import INSPECT_HTML, INSPECT_IMAGES, MANIFEST, read_manifest, read_tables, write_inspect_report
 from pipeline.run.sandbox import Limits, run_all
@@ -67,6 +76,10 @@ CELL_COLOR = (150, 150, 150)  # a cell the extract stage found that fed no value
 HIDDEN_COLOR = (230, 0, 230)
 #: Dash and gap of the hidden-text outline, in pixels of the picture.
 HIDDEN_DASH = (6, 4)
+#: Text read but not checked (`pipeline.readers.unchecked`: a glyph no font maps, a line or cell the two
+#: engines read differently): dotted, in a colour no dataset has, `unchecked.OUTSET` outside its box.
+UNCHECKED_COLOR = (23, 190, 207)
+UNCHECKED_DOTS = (2, 2)
 
 
 class ReportInputError(GuideError):
@@ -128,10 +141,13 @@ def find_source(manifest: dict, sources: Path, manifest_path: Path) -> Path:
                            "the outputs were built from another version of this PDF (rebuild with make build)")
 
 
-def report_pages(cells: pd.DataFrame, provenance: pd.DataFrame, hidden: pd.DataFrame | None = None) -> list[int]:
-    """Pages holding a table, a box a published value came from, or text a viewer does not paint."""
+def report_pages(cells: pd.DataFrame, provenance: pd.DataFrame, hidden: pd.DataFrame | None = None,
+                 unchecked: list[Oddity] = ()) -> list[int]:
+    """Pages holding a table, a box a published value came from, text a viewer does not paint, or text
+    read but not checked (`unchecked`): a page of prose alone is pictured when it holds one of those."""
     pages = {int(p) for p in cells["page"]} | {int(p) for p in provenance["page"]}
-    return sorted(pages | ({int(p) for p in hidden["page"]} if hidden is not None else set()))
+    pages |= {int(p) for p in hidden["page"]} if hidden is not None else set()
+    return sorted(pages | {o.page for o in unchecked})
 
 
 def inspect_year(year: int, outputs: Path, sources: Path, *, password: str | None = None,
@@ -179,9 +195,12 @@ def _report_of(source: Path, password, manifest, tables, failures, resolution, s
             on_page(done, total)
 
     raw = extract(source, password=password, on_page=tell)
-    images = page_images(source, report_pages(raw.cells, tables["provenance"], raw.hidden), resolution, password)
+    unchecked = odd.oddities_of(raw)
+    images = page_images(source, report_pages(raw.cells, tables["provenance"], raw.hidden, unchecked),
+                         resolution, password)
     return render_report(manifest, tables, failures, raw.cells, images, resolution, lines=raw.lines,
-                         hidden=raw.hidden, made_from=stamp, on_step=lambda n, page: tell(*read))
+                         hidden=raw.hidden, unchecked=unchecked, made_from=stamp,
+                         on_step=lambda n, page: tell(*read))
 
 
 # ---------------------------------------------------------------- values and boxes
@@ -273,9 +292,10 @@ def _dashed_rectangle(draw: ImageDraw.ImageDraw, box, color, width: int = 2, das
 
 def draw_page(image: Image.Image, page: int, cells: pd.DataFrame, boxes: list[_Box],
               footnote_cells: dict[tuple, list[str]], resolution: float,
-              hidden: pd.DataFrame | None = None) -> Image.Image:
+              hidden: pd.DataFrame | None = None, unchecked: list[Oddity] = ()) -> Image.Image:
     """The page picture with every extracted cell outlined, value boxes in their dataset's colour,
-    and each run of hidden text (`hidden`, the extract stage's) outlined dashed in `HIDDEN_COLOR`.
+    each oddity of `unchecked` outlined dotted in `UNCHECKED_COLOR` a point outside its box, and
+    each run of hidden text (`hidden`, the extract stage's) outlined dashed in `HIDDEN_COLOR`.
 
     The labels are not drawn here but laid over the picture in the HTML (`labels`), where they
     are placed clear of the print and a browser can be asked where they are.
@@ -294,11 +314,17 @@ def draw_page(image: Image.Image, page: int, cells: pd.DataFrame, boxes: list[_B
             draw.rectangle(px(bbox), outline=FOOTNOTE_COLOR, width=2)
     for box in (b for b in boxes if b.page == page):
         draw.rectangle(px(box.bbox), outline=COLORS[box.dataset], width=2)
-    for run in _hidden_on(hidden, page):
-        shown = _on_picture(_bbox(run), out.size[0] / scale, out.size[1] / scale)
+
+    def dashed(bbox, color, dash):
+        shown = _on_picture(bbox, out.size[0] / scale, out.size[1] / scale)
         if shown is not None:
             x0, y0, x1, y1 = px(shown)
-            _dashed_rectangle(draw, (x0, y0, min(x1, out.size[0] - 1), min(y1, out.size[1] - 1)), HIDDEN_COLOR)
+            _dashed_rectangle(draw, (x0, y0, min(x1, out.size[0] - 1), min(y1, out.size[1] - 1)), color, dash=dash)
+
+    for oddity in (o for o in unchecked if o.page == page):
+        dashed(oddity.outline, UNCHECKED_COLOR, UNCHECKED_DOTS)
+    for run in _hidden_on(hidden, page):
+        dashed(_bbox(run), HIDDEN_COLOR, HIDDEN_DASH)
     return out
 
 
@@ -337,6 +363,9 @@ figure { margin: 0; }
 .pic .hidden-run { position: absolute; display: block; box-sizing: border-box; }
 .pic .hidden-run:hover { background: rgba(230, 0, 230, 0.2); }
 .hidden-note { margin: 4px 0 8px; } .hidden-note strong { color: rgb(150, 0, 150); }
+.pic .unchecked { position: absolute; display: block; box-sizing: border-box; }
+.pic .unchecked:hover { background: rgba(23, 190, 207, 0.25); }
+.unchecked-note { margin: 4px 0 8px; } .unchecked-note strong { color: rgb(0, 110, 125); }
 figcaption { color: #555; font-size: 12px; margin-top: 4px; }
 figcaption ol.numbered { margin: 2px 0 4px; padding-left: 28px; }
 .tables { min-width: 0; overflow-x: auto; }
@@ -400,6 +429,8 @@ def _legend() -> str:
         f'<span><i style="border-color: rgb{c}"></i>{_e(t)}</span>' for c, t in items) + \
         f'<span><i style="border-color: rgb{HIDDEN_COLOR}; border-style: dashed"></i>text a viewer does not ' \
         "paint (hidden, not read)</span>" \
+        f'<span><i style="border-color: rgb{UNCHECKED_COLOR}; border-style: dotted"></i>text read but not ' \
+        "checked: no character map, or read differently by the two engines (not published)</span>" \
         "<span>(a box that fed several datasets takes the first one's colour)</span></p>"
 
 
@@ -447,6 +478,30 @@ def _hidden_section(page: int, runs: list[dict], width: float, height: float) ->
                      f"{int(run['chars'])} characters, box {x0:g}, {top:g}, {x1:g}, {bottom:g} pt{off}</li>")
     return (out + ", outlined dashed on the picture; none of it was read.</p>"
             f"<ul>{''.join(items)}</ul>")
+
+
+def _unchecked_overlay(o: Oddity, width: float, height: float) -> str:
+    """The hover target of one oddity: its outline (in points, as `data-box`) and what it is as the title."""
+    shown = _on_picture(o.outline, width, height)
+    if shown is None:
+        return ""
+    x0, top, x1, bottom = shown
+    b = o.bbox
+    style = (f"left:{100 * x0 / width:.3f}%;top:{100 * top / height:.3f}%;"
+             f"width:{100 * (x1 - x0) / width:.3f}%;height:{100 * (bottom - top) / height:.3f}%")
+    return (f'<span class="unchecked" data-kind="{o.kind}" data-box="{b[0]:g} {b[1]:g} {b[2]:g} {b[3]:g}" '
+            f'style="{style}" title="{_e(odd.title(o))}"></span>')
+
+
+def _unchecked_section(page: int, found: list[Oddity], width: float, height: float) -> str:
+    """The page's statement of what was read but not checked, and each oddity with its readings and box."""
+    out = f'<p class="unchecked-note" id="unchecked-{page}"><strong>{_e(odd.statement(found))}</strong>'
+    if not found:
+        return out + "</p>"
+    items = "".join(f"<li>{_e(odd.item(o))}"
+                    f"{'' if _on_picture(o.outline, width, height) else ' (off the picture: not outlined)'}</li>"
+                    for o in found)
+    return f"{out}, outlined dotted on the picture; nothing was published from them.</p><ul>{items}</ul>"
 
 
 def _overlay(bbox, width: float, height: float, title: str, href: str) -> str:
@@ -544,17 +599,21 @@ def _caption(on_page: list[_Box], placed, unplaced: list[int]) -> str:
 
 def _page_section(page: int, image: Image.Image, resolution: float, tables, boxes, prov, footnotes,
                   footnote_cells, cells: pd.DataFrame, lines: pd.DataFrame | None,
-                  hidden: pd.DataFrame | None = None) -> str:
+                  hidden: pd.DataFrame | None = None, unchecked: list[Oddity] = ()) -> str:
     scale = resolution / 72
     width, height = image.size[0] / scale, image.size[1] / scale
     runs = _hidden_on(hidden, page)
+    found = [o for o in unchecked if o.page == page]
     overlays = "".join(_value_overlay(b, width, height) for b in boxes if b.page == page)
+    overlays += "".join(_unchecked_overlay(o, width, height) for o in found)
     overlays += "".join(_hidden_overlay(run, width, height) for run in runs)
     overlays += "".join(_overlay(bbox, width, height, f"footnote mark {', '.join(marks)}", f"#footnotes-{page}")
                         for (p, bbox), marks in footnote_cells.items() if p == page)
     on_page = [b for b in boxes if b.page == page]
+    # a dotted outline is a box too: no label goes in it, or nearer it than its own box
     placed, unplaced = page_labels(image, scale, [(Rect(*b.bbox), b.label()) for b in on_page],
-                                   _rects(cells, page) + [Rect(*b.bbox) for b in on_page], _rects(lines, page))
+                                   _rects(cells, page) + [Rect(*b.bbox) for b in on_page]
+                                   + [Rect(*o.outline) for o in found], _rects(lines, page))
     overlays += "".join(_tag(label, COLORS[box.dataset], width, height)
                         for label, box in zip(placed, [b for i, b in enumerate(on_page) if i not in unplaced]))
     caption = _caption(on_page, placed, unplaced)
@@ -563,7 +622,7 @@ def _page_section(page: int, image: Image.Image, resolution: float, tables, boxe
     pic = (f'<figure><div class="pic"><img src="{src}" width="{width * 4 / 3:g}" height="{height * 4 / 3:g}" '
            f'alt="Page {page} of the source PDF with each extracted cell outlined">{overlays}</div>'
            f'<figcaption>{caption}<a href="{src}">Picture at full size</a>.</figcaption></figure>')
-    parts = [_hidden_section(page, runs, width, height)]
+    parts = [_hidden_section(page, runs, width, height), _unchecked_section(page, found, width, height)]
     for dataset in F.DATASETS:
         frame = tables[dataset]
         frame = frame[frame["source_page"] == page]
@@ -574,26 +633,41 @@ def _page_section(page: int, image: Image.Image, resolution: float, tables, boxe
         items = "".join(f"<li>{_e(f['table'])}: “{_e(f['text'])}” carries mark "
                         f"{_e(', '.join(f['marks']))}</li>" for f in marks)
         parts.append(f'<h3 id="footnotes-{page}">Footnote references</h3><ul>{items}</ul>')
-    if len(parts) == 1:
+    if len(parts) == 2:
         parts.append("<p>No published value was read from this page.</p>")
     return (f'<section id="page-{page}"><h2>Page {page}</h2><div class="page-row">{pic}'
             f'<div class="tables">{"".join(parts)}</div></div></section>')
+
+
+def _hidden_counts(hidden: pd.DataFrame | None) -> dict[int, dict[str, int]]:
+    return hidden_counts(SimpleNamespace(hidden=hidden))
 
 
 def _check_hidden(manifest: dict, hidden: pd.DataFrame | None) -> None:
     """The hidden runs read again from the source add up to the manifest's record, page by page and reason."""
     if hidden is None or "hidden_characters" not in manifest:
         return
-    read = {str(page): counts for page, counts in hidden_counts(SimpleNamespace(hidden=hidden)).items()}
+    read = {str(page): counts for page, counts in _hidden_counts(hidden).items()}
     if read != manifest["hidden_characters"]:
         raise ReportInputError(f"the source's hidden characters {read} are not the {manifest['hidden_characters']} "
                                "its manifest records (built by another pipeline version? rebuild with make build)")
 
 
+def _check_unchecked(manifest: dict, unchecked: list[Oddity]) -> None:
+    """The oddities read again from the source add up to the manifest's record, page by page: characters
+    without a character map, and lines and cells read differently by the two engines."""
+    read = odd.counts(unchecked)
+    for key, what in (("unmapped_characters", "characters without a character map"),
+                      ("differing_readings", "lines and cells read differently")):
+        if key in manifest and read[key] != manifest[key]:
+            raise ReportInputError(f"the source's {what} {read[key]} are not the {manifest[key]} its manifest "
+                                   "records (built by another pipeline version? rebuild with make build)")
+
+
 def render_report(manifest: dict, tables: dict[str, pd.DataFrame], failures: pd.DataFrame,
                   cells: pd.DataFrame, images: dict[int, Image.Image], resolution: float = RESOLUTION,
                   on_step=None, lines: pd.DataFrame | None = None, hidden: pd.DataFrame | None = None,
-                  made_from: str | None = None) -> Report:
+                  made_from: str | None = None, unchecked: list[Oddity] | None = None) -> Report:
     """The report for one published year, as bytes. Pure: no file is read or written.
 
     `images` are the pictures of the report's pages at `resolution` pixels per
@@ -601,11 +675,16 @@ def render_report(manifest: dict, tables: dict[str, pd.DataFrame], failures: pd.
     `on_step(n, page)` is told as the n-th page starts to be drawn and labelled; `lines` (the
     extract stage's lines of text outside tables) are print the labels keep clear of; `hidden`
     (the extract stage's hidden runs) are outlined dashed and counted page by page. Their counts
-    must be the manifest's `hidden_characters`, else `ReportInputError`. `made_from`
+    must be the manifest's `hidden_characters`, else `ReportInputError`. `unchecked`
+    (`unchecked.oddities_of` the extract stage's output) are outlined dotted and counted page by page and in the summary;
+    their counts must be the manifest's `unmapped_characters` and `differing_readings`. `made_from`
     (`pipeline.readers.refresh.made_from`) is recorded in the <head>, so that a build
     can tell whether the report is still that of the published year.
     """
     _check_hidden(manifest, hidden)
+    if unchecked is not None:
+        _check_unchecked(manifest, unchecked)
+    unchecked = unchecked or []
     boxes = value_boxes(tables)
     prov = {(r["dataset"], r["key"], r["field"]): r for r in tables["provenance"].to_dict("records")}
     footnote_cells = _footnote_cells(cells, manifest.get("footnotes", []))
@@ -615,9 +694,10 @@ def render_report(manifest: dict, tables: dict[str, pd.DataFrame], failures: pd.
     for n, p in enumerate(pages, start=1):
         if on_step:
             on_step(n, p)
-        pngs[image_name(p)] = png_bytes(draw_page(images[p], p, cells, boxes, footnote_cells, resolution, hidden))
+        pngs[image_name(p)] = png_bytes(draw_page(images[p], p, cells, boxes, footnote_cells, resolution, hidden,
+                                                  unchecked))
         sections.append(_page_section(p, images[p], resolution, tables, boxes, prov, manifest.get("footnotes", []),
-                                      footnote_cells, cells, lines, hidden))
+                                      footnote_cells, cells, lines, hidden, unchecked))
     title = manifest.get("title") or f"{manifest['guide_year']} guide"
     nav = " · ".join(f'<a href="#page-{p}">page {p}</a>' for p in pages)
     body = "".join(sections)
@@ -627,13 +707,17 @@ def render_report(manifest: dict, tables: dict[str, pd.DataFrame], failures: pd.
         f'<title>{_e(title)}: extraction report</title>'
         f"<style>{_CSS}</style></head><body>"
         f"<h1>{_e(title)}: extraction report</h1>"
-        "<p>Each page that holds a table, as the source PDF prints it. Every cell the extract stage found is "
+        "<p>Each page that holds a table (or text hidden or not checked), as the source PDF prints it. "
+        "Every cell the extract stage found is "
         "outlined; a coloured box fed published values and is labelled with the fields that took a value from "
         "it, inside the box or just outside it where no other box is nearer (where the fields have no room, a "
         "number the list under the picture explains); text a viewer does not paint is outlined dashed and was "
-        "not read. Beside each page are the rows "
+        "not read; text read but not checked, outside the published values (a glyph no font maps, a line or "
+        "cell the two engines read differently), is outlined dotted. Beside each page are the rows "
         "read from it; hover a value for the text it was read from.</p>"
-        f"{_facts(manifest)}{_validation(failures, tables)}{_legend()}<p>Pages: {nav}</p>{body}"
+        f"{_facts(manifest)}{_validation(failures, tables)}"
+        f'<p id="unchecked">{_e(odd.summary(_hidden_counts(hidden), unchecked))}</p>'
+        f"{_legend()}<p>Pages: {nav}</p>{body}"
         "</body></html>\n"
     )
     return Report(html=doc.encode("utf-8"), images=pngs)
