@@ -42,6 +42,7 @@ from pipeline.digest import sha256_file as sha256_of
 from pipeline.extract import visible
 from pipeline.extract.lines import line_row, page_lines
 from pipeline.extract.page import page_tables
+from pipeline.extract.parse import read_page
 from pipeline.extract.reread import read_again
 from pipeline.extract.tables import ruled
 from pipeline.extract.tables.open_table import OpenTable
@@ -111,7 +112,8 @@ class _Read:
 
 def _read_page(read: _Read, document, number: int, page) -> None:
     """One page: what a viewer paints of it, its tables and lines, each box read a second time."""
-    chars = [c for c in page.chars if c["text"] is not None]
+    printed = read_page(page)
+    chars = printed.chars
     read.chars_seen += sum(1 for c in chars if not c["text"].isspace())
     with visible.PageSight(document, number, page) as sight:
         chars, hidden = sight.split(chars)
@@ -119,8 +121,8 @@ def _read_page(read: _Read, document, number: int, page) -> None:
             raise ScannedUnderOcr("the page is a scanned picture under a layer of invisible text "
                                   "(OCR); only text printed as text is read, and no OCR is trusted", page=number)
         _check_readable(number, chars)
-        found = page_tables(number, chars, _ruled_tables(page), ruled.band_edges(page.lines, page.rects),
-                            page.height, read.carry, ruled.fill_boxes(page.rects))
+        found = page_tables(number, chars, _ruled_tables(page, printed), ruled.band_edges(printed.lines, printed.rects),
+                            page.height, read.carry, ruled.fill_boxes(printed.rects))
         for cells in found.tables:
             if id(cells) in found.stops:
                 read.stops[read.tables] = found.stops[id(cells)]
@@ -225,13 +227,13 @@ def _open(path: Path, password: str | None):
 
 # ---------------------------------------------------------------- tables
 
-def _ruled_tables(page) -> list[list[tuple]]:
+def _ruled_tables(page, printed) -> list[list[tuple]]:
     """Cell boxes of each table pdfplumber builds from the page's ruling lines.
 
     The "explicit" strategy fed with `ruled.rule_edges` is the "lines" strategy
     without shading: a filled band behind a row is not a cell border.
     """
-    vertical, horizontal = ruled.rule_edges(page.lines, page.rects, page.curves)
+    vertical, horizontal = ruled.rule_edges(printed.lines, printed.rects, printed.curves)
     if len(vertical) < 2 or len(horizontal) < 2:
         return []
     settings = {"vertical_strategy": "explicit", "horizontal_strategy": "explicit",
