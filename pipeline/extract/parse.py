@@ -22,7 +22,6 @@ from pdfminer.converter import PDFLayoutAnalyzer
 from pdfminer.layout import LTChar
 from pdfminer.pdffont import PDFUnicodeNotDefined
 from pdfminer.pdfinterp import PDFPageInterpreter
-from pdfminer.utils import apply_matrix_rect
 from pdfplumber.page import fix_fontname_bytes
 from pdfplumber.utils.exceptions import PdfminerException
 
@@ -77,6 +76,8 @@ class _Device(PDFLayoutAnalyzer):
         super().__init__(page.pdf.rsrcmgr, pageno=page.page_number, laparams=None)
         self.chars: list[dict] = []
         self.shapes = None
+        #: (font, cid) -> `_glyph`: a page draws a few dozen glyphs thousands of times.
+        self._glyphs: dict[tuple, tuple] = {}
         self._height = page.height
         self._mb_x0, self._mb_top = page.mediabox[0], page.mediabox[1]
 
@@ -85,31 +86,44 @@ class _Device(PDFLayoutAnalyzer):
         super().end_page(page)
 
     def render_char(self, matrix, font, fontsize, scaling, rise, cid, ncs, graphicstate) -> float:
-        try:
-            text = font.to_unichr(cid)
-            assert isinstance(text, str), str(type(text))
-        except PDFUnicodeNotDefined:
-            text = self.handle_undefined_char(font, cid)
-        textwidth = font.char_width(cid)
-        if font.is_vertical():
+        glyph = self._glyphs.get((font, cid))
+        if glyph is None:
+            glyph = self._glyphs[(font, cid)] = self._glyph(font, cid)
+        text, textwidth, vertical, descent, fontname = glyph
+        if vertical:
             item = LTChar(matrix, font, fontsize, scaling, rise, text, textwidth, font.char_disp(cid), ncs,
                           graphicstate)
             adv, (x0, y0, x1, y1), size = item.adv, item.bbox, item.size
         else:
             adv = textwidth * fontsize * scaling
-            descent = font.get_descent() * fontsize
-            x0, y0, x1, y1 = apply_matrix_rect(matrix, (0, descent + rise, adv, descent + rise + fontsize))
-            if x1 < x0:
-                x0, x1 = x1, x0
-            if y1 < y0:
-                y0, y1 = y1, y0
+            descent = descent * fontsize
+            # pdfminer's apply_matrix_rect over (0, descent + rise, adv, descent + rise + fontsize), inlined
+            # term for term (the same floats): the four corners through the matrix, then their extent.
+            low, high = descent + rise, descent + rise + fontsize
+            a, b, c, d, e, f = matrix
+            left1, bottom1 = a * 0 + c * low + e, b * 0 + d * low + f
+            right1, bottom2 = a * adv + c * low + e, b * adv + d * low + f
+            right2, top1 = a * adv + c * high + e, b * adv + d * high + f
+            left2, top2 = a * 0 + c * high + e, b * 0 + d * high + f
+            x0, y0 = min(left1, left2, right1, right2), min(bottom1, bottom2, top1, top2)
+            x1, y1 = max(left1, left2, right1, right2), max(bottom1, bottom2, top1, top2)
             size = y1 - y0
         if self._mb_x0 != 0:
             x0, x1 = x0 + self._mb_x0, x1 + self._mb_x0
-        fontname = font.fontname
-        if isinstance(fontname, bytes):
-            fontname = fix_fontname_bytes(fontname)
         self.chars.append({"text": text, "x0": x0, "x1": x1, "top": (self._height - y1) + self._mb_top,
                            "bottom": (self._height - y0) + self._mb_top, "size": size, "matrix": matrix,
                            "fontname": fontname})
         return adv
+
+    def _glyph(self, font, cid: int) -> tuple:
+        """What `render_char` needs of a font's glyph, as `LTChar` and pdfplumber read it: its text, width,
+        whether the font is vertical, the font's descent per point of size, and the font's name."""
+        try:
+            text = font.to_unichr(cid)
+            assert isinstance(text, str), str(type(text))
+        except PDFUnicodeNotDefined:
+            text = self.handle_undefined_char(font, cid)
+        fontname = font.fontname
+        if isinstance(fontname, bytes):
+            fontname = fix_fontname_bytes(fontname)
+        return text, font.char_width(cid), font.is_vertical(), font.get_descent(), fontname
