@@ -88,20 +88,25 @@ def extract(path: Path, password: str | None = None, on_page=None) -> RawGuide:
         source_name=path.name,
         sha256=sha256_of(path),
         page_count=page_count,
-        cells=schemas.RAW_CELLS.validate(schemas.coerce(read.cells, schemas.RAW_CELLS)),
-        lines=schemas.RAW_LINES.validate(schemas.coerce(read.lines, schemas.RAW_LINES)),
-        hidden=schemas.RAW_HIDDEN.validate(schemas.coerce(read.hidden, schemas.RAW_HIDDEN)),
+        cells=schemas.RAW_CELLS.validate(read.cells.frame()),
+        lines=schemas.RAW_LINES.validate(read.lines.frame()),
+        hidden=schemas.RAW_HIDDEN.validate(read.hidden.frame()),
         stops=read.stops,
     )
 
 
 @dataclass
 class _Read:
-    """What the pages read so far hold: the rows of the raw frames, and what goes on to the next page."""
+    """What the pages read so far hold: the rows of the raw frames, and what goes on to the next page.
 
-    cells: list[dict] = field(default_factory=list)
-    lines: list[dict] = field(default_factory=list)
-    hidden: list[dict] = field(default_factory=list)
+    Nothing of a page but its rows outlives it (its chars go with it), and the
+    rows are kept compact (`schemas.Rows`), so memory does not grow with the
+    length of the guide beyond the data itself.
+    """
+
+    cells: schemas.Rows = field(default_factory=lambda: schemas.Rows(schemas.RAW_CELLS))
+    lines: schemas.Rows = field(default_factory=lambda: schemas.Rows(schemas.RAW_LINES))
+    hidden: schemas.Rows = field(default_factory=lambda: schemas.Rows(schemas.RAW_HIDDEN))
     #: Table id -> a stop that holds if normalize reads that table.
     stops: dict[int, Exception] = field(default_factory=dict)
     tables: int = 0
@@ -127,11 +132,14 @@ def _read_page(read: _Read, document, number: int, page) -> None:
             if id(cells) in found.stops:
                 read.stops[read.tables] = found.stops[id(cells)]
             read_again(sight, cells)
-            read.cells += [{"page": number, "table": read.tables, **cell} for cell in cells]
+            for cell in cells:
+                read.cells.add({"page": number, "table": read.tables, **cell})
             read.tables += 1
         read_again(sight, found.lines, lines=True)
-    read.lines += [{"page": number, **line} for line in found.lines]
-    read.hidden += _hidden_runs(number, hidden)
+    for line in found.lines:
+        read.lines.add({"page": number, **line})
+    for run in _hidden_runs(number, hidden):
+        read.hidden.add(run)
     read.carry = found.carry
 
 

@@ -16,12 +16,14 @@ them.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from pdfminer.converter import PDFLayoutAnalyzer
 from pdfminer.layout import LTChar
 from pdfminer.pdffont import PDFUnicodeNotDefined
 from pdfminer.pdfinterp import PDFPageInterpreter
+from pdfminer.pdftypes import PDFStream, resolve1
 from pdfplumber.page import fix_fontname_bytes
 from pdfplumber.utils.exceptions import PdfminerException
 
@@ -43,14 +45,41 @@ class PageObjects:
     images: list[dict] = field(default_factory=list)
 
 
+@contextmanager
+def _content_let_go(page_obj):
+    """Let go of the page's decoded content stream once the page is read.
+
+    pdfminer decodes a content stream on first use and keeps the decoded bytes
+    (several times the compressed size) in its object cache for the life of the
+    document: some 15 KB a page, read once. After the page, each of its
+    content streams is put back as it was before, compressed and not yet
+    decoded, so a second reading of the page (`page.images`) decodes it again.
+    """
+    streams = []
+    try:
+        for ref in page_obj.contents:
+            stream = resolve1(ref)
+            if isinstance(stream, PDFStream) and stream.data is None and stream.rawdata is not None:
+                streams.append((stream, stream.rawdata))
+    except Exception:  # a broken reference: the interpreter meets it and says so
+        pass
+    try:
+        yield
+    finally:
+        for stream, raw in streams:
+            if stream.rawdata is None:
+                stream.data, stream.rawdata = None, raw
+
+
 def read_page(page) -> PageObjects:
     """Run pdfminer's interpreter over pdfplumber's `page` (its document, resources and boxes)."""
     device = _Device(page)
     interpreter = PDFPageInterpreter(page.pdf.rsrcmgr, device)
-    try:
-        interpreter.process_page(page.page_obj)
-    except Exception as exc:  # as pdfplumber's `page.layout` wraps it
-        raise PdfminerException(exc) from exc
+    with _content_let_go(page.page_obj):
+        try:
+            interpreter.process_page(page.page_obj)
+        except Exception as exc:  # as pdfplumber's `page.layout` wraps it
+            raise PdfminerException(exc) from exc
     out = PageObjects(chars=device.chars)
     kinds = {"line": out.lines, "rect": out.rects, "curve": out.curves, "image": out.images}
     for obj in page.iter_layout_objects(device.shapes._objs):
