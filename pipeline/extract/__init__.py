@@ -46,8 +46,9 @@ from pipeline.extract.parse import read_page
 from pipeline.extract.reread import read_again
 from pipeline.extract.tables import ruled
 from pipeline.extract.tables.open_table import OpenTable
-from pipeline.errors import (DamagedPdf, NotAPdf, NoTextLayer, ParseLimitExceeded, PasswordRequired, ScannedUnderOcr,
+from pipeline.errors import (DamagedPdf, NoTextLayer, ParseLimitExceeded, PasswordRequired, ScannedUnderOcr,
                              UnreadableText, exception_chain, from_parser)
+from pipeline.filetype import check_is_pdf as _check_is_pdf
 
 #: Largest page picture `page_images` makes: 40 million pixels (120 MB as RGB), a
 #: 36 x 48 inch poster at 144 pixels per inch. A few KB of PDF can declare a
@@ -203,20 +204,6 @@ def _young_collections_only():
     finally:
         if enabled:
             gc.enable()
-
-
-def _check_is_pdf(path: Path) -> None:
-    with open(path, "rb") as fh:
-        head = fh.read(1024)
-    if not head:
-        raise NotAPdf("the file is empty (0 bytes)")
-    if b"%PDF-" not in head:
-        sniff = head.lstrip()[:15].lower()
-        if sniff.startswith((b"<!doctype", b"<html", b"<?xml")):
-            raise NotAPdf("an HTML page, not a PDF (no %PDF- header in its first 1024 bytes; "
-                          "a web page saved as .pdf?)")
-        raise NotAPdf(f"not a PDF: no %PDF- header in its first 1024 bytes "
-                      f"(it starts {head[:16].decode('latin-1')!r})")
 
 
 def _open(path: Path, password: str | None):
