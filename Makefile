@@ -4,11 +4,14 @@ VENV := .venv
 STAMP := $(VENV)/.installed
 # `make ... PY=/path/to/python` runs with that Python as it is and installs nothing (tests/test_yearly.py
 # runs the yearly loop on a copy of the repo that way, reusing one virtualenv).
+BENCH_STAMP := $(VENV)/.bench-installed
 ifeq ($(origin PY),command line)
 INSTALL :=
+BENCH_INSTALL :=
 else
 PY := $(VENV)/bin/python
 INSTALL := $(STAMP)
+BENCH_INSTALL := $(BENCH_STAMP)
 endif
 PIPELINE := $(PY) -m pipeline
 
@@ -69,8 +72,8 @@ fixtures: $(INSTALL)
 	$(PY) -m tools.make_fixtures
 	$(PY) -m tools.make_edition_fixtures
 
-# Benchmark small and long guides against pdfplumber alone; writes docs/benchmarks.md (not part of test).
-bench: $(INSTALL)
+# Benchmark small and long guides against pdfplumber, PDFium and Camelot; writes docs/benchmarks.md (not test).
+bench: $(INSTALL) $(BENCH_INSTALL)
 	$(PY) -m tools.bench
 
 # Remove the virtualenv, caches and local artifacts (the committed outputs/ stay).
@@ -86,3 +89,8 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
 	$(VENV)/bin/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# The bench's extra (Camelot, timed beside the pipeline); only `make bench` needs it.
+$(BENCH_STAMP): pyproject.toml $(STAMP)
+	$(VENV)/bin/python -m pip install --quiet -e '.[dev,bench]'
+	touch $(BENCH_STAMP)

@@ -89,6 +89,54 @@ RAW_UNMAPPED = _raw("raw_unmapped", {
 })
 
 
+class Rows:
+    """The rows of a frame of `schema`, collected one at a time and kept compact until the frame is made.
+
+    A row as a dict holds a Python object per value (some hundreds of bytes a
+    row); a frame collected over a thousand pages held that way grows with the
+    document. So every `CHUNK` rows are turned into Arrow arrays, as `coerce`
+    turns them (a few bytes a value), and `frame()` joins the chunks: the same
+    frame `coerce` makes of the same rows, for a memory that stays flat.
+    """
+
+    CHUNK = 2048
+
+    def __init__(self, schema: pa.DataFrameSchema):
+        self.schema = schema
+        self._names = list(schema.columns)
+        self._dtypes = [col.dtype.type for col in schema.columns.values()]
+        self._pending: list[tuple] = []
+        self._chunks: list[list] = []  # per chunk, one Arrow array per column
+        self._count = 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def add(self, row: dict) -> None:
+        """One row; a column it does not name is null."""
+        self._pending.append(tuple(row.get(name) for name in self._names))
+        self._count += 1
+        if len(self._pending) >= self.CHUNK:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            columns = zip(*self._pending)
+            self._chunks.append([pyarrow.array(pd.array(list(values), dtype=dtype))
+                                 for values, dtype in zip(columns, self._dtypes)])
+            self._pending = []
+
+    def frame(self) -> pd.DataFrame:
+        """The frame of every row added, as `coerce` makes it."""
+        self._flush()
+        if not self._chunks:
+            return coerce([], self.schema)
+        return pd.DataFrame({
+            name: pd.array(pyarrow.chunked_array([chunk[k] for chunk in self._chunks]).combine_chunks(), dtype=dtype)
+            for k, (name, dtype) in enumerate(zip(self._names, self._dtypes))
+        }, index=pd.RangeIndex(self._count))
+
+
 def coerce(rows: list[dict], schema: pa.DataFrameSchema) -> pd.DataFrame:
     """A frame of `rows` with exactly `schema`'s columns, in order, as its Arrow dtypes.
 

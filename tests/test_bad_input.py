@@ -263,3 +263,47 @@ def test_the_right_password_among_several_opens_the_pdf(tmp_path, outputs_2022):
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[0] == f"built {source}: 2022 guide -> {tmp_path / 'outputs' / '2022'}"
     assert published_tables(tmp_path / "outputs" / "2022") == published_tables(outputs_2022 / "2022")
+
+
+# ---------------------------------------------------------------- what a refusal imports
+
+HEAVY = ("pandas", "pandera", "pyarrow", "pdfplumber", "pdfminer", "pypdfium2")
+
+
+def _imported_after(*args: str) -> tuple[str, str]:
+    """Run `pipeline ARGS` in a fresh interpreter: its last line says the exit status, the heavy
+    libraries it imported and the fork server's pid (None: no parser was started); and its stderr."""
+    import subprocess
+    import sys
+
+    from tools.testkit.paths import ROOT
+
+    probe = ("import sys\nfrom pipeline.cli import main\n"
+             "try:\n"
+             f"    main({list(args)!r})\n"
+             "except SystemExit as done:\n"
+             "    code = done.code\n"
+             "import multiprocessing.forkserver as fs\n"
+             f"print(code, sorted(m for m in {HEAVY!r} if m in sys.modules), fs._forkserver._forkserver_pid)\n")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT)
+    return done.stdout.splitlines()[-1], done.stderr
+
+
+def test_help_imports_no_pdf_or_frame_library():
+    last, _ = _imported_after("--help")
+    assert last == "0 [] None"
+
+
+def test_a_folder_of_files_that_are_not_pdfs_is_refused_without_a_parser_or_a_heavy_import(tmp_path):
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    (sources / "notes.pdf").write_bytes(b"Dear reader,\n")
+    (sources / "page.pdf").write_bytes(b"<!DOCTYPE html><html></html>\n")
+    last, err = _imported_after("build", "--sources", str(sources), "--outputs", str(tmp_path / "outputs"))
+    # exit 1, nothing heavy imported, and no fork server started
+    assert last == "1 [] None"
+    assert err.splitlines() == [
+        f"FAILED {sources / 'notes.pdf'}: not a PDF: no %PDF- header in its first 1024 bytes "
+        "(it starts 'Dear reader,\\n')",
+        f"FAILED {sources / 'page.pdf'}: an HTML page, not a PDF (no %PDF- header in its first 1024 bytes; "
+        "a web page saved as .pdf?)"]

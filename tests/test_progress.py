@@ -18,11 +18,12 @@ import termios
 
 from click.testing import CliRunner
 
-from tools.testkit.paths import ROOT, SOURCE_2022, TEST_SOURCES
+from tools.testkit.paths import FIXTURES, ROOT, SOURCE_2022, TEST_SOURCES
 from pipeline.cli import main
 from pipeline.run.progress import Progress, ProgressBar, Reading, estimate_text, progress_line
 
 NAME = SOURCE_2022.name
+LONG = FIXTURES / "reportlab-borderless-300-codes-2026.pdf"
 
 
 def on_a_terminal(*args) -> tuple[int, str, str]:
@@ -53,13 +54,14 @@ def frames(shown: str) -> list[str]:
 
 
 def test_a_build_on_a_terminal_names_the_guide_and_its_pages_then_erases_the_line(tmp_path):
-    status, shown, stdout = on_a_terminal("build", "--sources", SOURCE_2022.parent, "--outputs", tmp_path, "--force")
+    # 42 pages, so that pages are read for several tenths of a second (the 7-page guide reads in less than one)
+    status, shown, stdout = on_a_terminal("build", "--sources", LONG, "--outputs", tmp_path, "--force")
     assert status == 0
     drawn = frames(shown)
     # the first frame comes before the parser starts; the last is the finished count
     assert drawn[0] == "[........................]  0/1 guides  starting the parser"
-    assert drawn[-1] == "[########################]  1/1 guides  7/7 pages"
-    pages = [int(n) for n in re.findall(rf"  reading {re.escape(NAME)} p\. (\d)/7", shown)]
+    assert drawn[-1] == "[########################]  1/1 guides  42/42 pages"
+    pages = [int(n) for n in re.findall(rf"  reading {re.escape(LONG.name)} p\. (\d+)/42", shown)]
     assert pages and pages == sorted(pages)  # throttled to one frame a tenth of a second, never backwards
     for frame in drawn:
         assert frame.startswith("[") and frame[25] == "]" and set(frame[1:25]) <= {"#", "."}

@@ -47,11 +47,13 @@ from pipeline.extract import visible
 from pipeline.extract.first_look import first_look
 from pipeline.extract.lines import line_row, page_lines
 from pipeline.extract.page import page_tables
+from pipeline.extract.parse import read_page
 from pipeline.extract.reread import read_again
 from pipeline.extract.tables import ruled
 from pipeline.extract.tables.open_table import OpenTable
-from pipeline.errors import (DamagedPdf, NotAPdf, NoTextLayer, ParseLimitExceeded, PasswordRequired, ScannedUnderOcr,
+from pipeline.errors import (DamagedPdf, NoTextLayer, ParseLimitExceeded, PasswordRequired, ScannedUnderOcr,
                              exception_chain, from_parser)
+from pipeline.filetype import check_is_pdf as _check_is_pdf
 from pipeline.text import UNMAPPED, squash
 
 #: Largest page picture `page_images` makes: 40 million pixels (120 MB as RGB), a
@@ -94,9 +96,9 @@ def extract(path: Path, password: str | None = None, on_page=None) -> RawGuide:
         source_name=path.name,
         sha256=sha256_of(path),
         page_count=page_count,
-        cells=schemas.RAW_CELLS.validate(schemas.coerce(read.cells, schemas.RAW_CELLS)),
-        lines=schemas.RAW_LINES.validate(schemas.coerce(read.lines, schemas.RAW_LINES)),
-        hidden=schemas.RAW_HIDDEN.validate(schemas.coerce(read.hidden, schemas.RAW_HIDDEN)),
+        cells=schemas.RAW_CELLS.validate(read.cells.frame()),
+        lines=schemas.RAW_LINES.validate(read.lines.frame()),
+        hidden=schemas.RAW_HIDDEN.validate(read.hidden.frame()),
         stops=read.stops,
         unmapped=schemas.RAW_UNMAPPED.validate(schemas.coerce(read.unmapped, schemas.RAW_UNMAPPED)),
     )
@@ -104,11 +106,16 @@ def extract(path: Path, password: str | None = None, on_page=None) -> RawGuide:
 
 @dataclass
 class _Read:
-    """What the pages read so far hold: the rows of the raw frames, and what goes on to the next page."""
+    """What the pages read so far hold: the rows of the raw frames, and what goes on to the next page.
 
-    cells: list[dict] = field(default_factory=list)
-    lines: list[dict] = field(default_factory=list)
-    hidden: list[dict] = field(default_factory=list)
+    Nothing of a page but its rows outlives it (its chars go with it), and the
+    rows are kept compact (`schemas.Rows`), so memory does not grow with the
+    length of the guide beyond the data itself.
+    """
+
+    cells: schemas.Rows = field(default_factory=lambda: schemas.Rows(schemas.RAW_CELLS))
+    lines: schemas.Rows = field(default_factory=lambda: schemas.Rows(schemas.RAW_LINES))
+    hidden: schemas.Rows = field(default_factory=lambda: schemas.Rows(schemas.RAW_HIDDEN))
     unmapped: list[dict] = field(default_factory=list)
     #: Table id -> a stop that holds if normalize reads that table.
     stops: dict[int, Exception] = field(default_factory=dict)
@@ -120,7 +127,8 @@ class _Read:
 
 def _read_page(read: _Read, document, number: int, page) -> None:
     """One page: what a viewer paints of it, its tables and lines, each box read a second time."""
-    chars = [c for c in page.chars if c["text"] is not None]
+    printed = read_page(page)
+    chars = printed.chars
     read.chars_seen += sum(1 for c in chars if not c["text"].isspace())
     with visible.PageSight(document, number, page) as sight:
         chars, hidden = sight.split(chars)
@@ -130,17 +138,20 @@ def _read_page(read: _Read, document, number: int, page) -> None:
         chars, unmapped = _check_readable(number, chars)
         for run in unmapped:
             run["reread"] = sight.read((run["x0"], run["top"], run["x1"], run["bottom"]))
-        found = page_tables(number, chars, _ruled_tables(page), ruled.band_edges(page.lines, page.rects),
-                            page.height, read.carry, ruled.fill_boxes(page.rects))
+        found = page_tables(number, chars, _ruled_tables(page, printed), ruled.band_edges(printed.lines, printed.rects),
+                            page.height, read.carry, ruled.fill_boxes(printed.rects))
         for cells in found.tables:
             if id(cells) in found.stops:
                 read.stops[read.tables] = found.stops[id(cells)]
             read_again(sight, cells)
-            read.cells += [{"page": number, "table": read.tables, **cell} for cell in cells]
+            for cell in cells:
+                read.cells.add({"page": number, "table": read.tables, **cell})
             read.tables += 1
         read_again(sight, found.lines, lines=True)
-    read.lines += [{"page": number, **line} for line in found.lines]
-    read.hidden += _hidden_runs(number, hidden)
+    for line in found.lines:
+        read.lines.add({"page": number, **line})
+    for run in _hidden_runs(number, hidden):
+        read.hidden.add(run)
     read.unmapped += unmapped
     read.carry = found.carry
 
@@ -249,20 +260,6 @@ def _young_collections_only():
             gc.enable()
 
 
-def _check_is_pdf(path: Path) -> None:
-    with open(path, "rb") as fh:
-        head = fh.read(1024)
-    if not head:
-        raise NotAPdf("the file is empty (0 bytes)")
-    if b"%PDF-" not in head:
-        sniff = head.lstrip()[:15].lower()
-        if sniff.startswith((b"<!doctype", b"<html", b"<?xml")):
-            raise NotAPdf("an HTML page, not a PDF (no %PDF- header in its first 1024 bytes; "
-                          "a web page saved as .pdf?)")
-        raise NotAPdf(f"not a PDF: no %PDF- header in its first 1024 bytes "
-                      f"(it starts {head[:16].decode('latin-1')!r})")
-
-
 def _open(path: Path, password: str | None):
     try:
         return pdfplumber.open(path, password=password or "")
@@ -279,13 +276,13 @@ def _open(path: Path, password: str | None):
 
 # ---------------------------------------------------------------- tables
 
-def _ruled_tables(page) -> list[list[tuple]]:
+def _ruled_tables(page, printed) -> list[list[tuple]]:
     """Cell boxes of each table pdfplumber builds from the page's ruling lines.
 
     The "explicit" strategy fed with `ruled.rule_edges` is the "lines" strategy
     without shading: a filled band behind a row is not a cell border.
     """
-    vertical, horizontal = ruled.rule_edges(page.lines, page.rects, page.curves)
+    vertical, horizontal = ruled.rule_edges(printed.lines, printed.rects, printed.curves)
     if len(vertical) < 2 or len(horizontal) < 2:
         return []
     settings = {"vertical_strategy": "explicit", "horizontal_strategy": "explicit",

@@ -14,6 +14,7 @@ stays only at the end of its line, where it joins the word.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from operator import itemgetter
 
 from pipeline import vocab
 from pipeline.text import SOFT_HYPHEN, reading
@@ -31,22 +32,35 @@ def group_lines(chars: list[dict]) -> list[list[dict]]:
     Two chars share a line when their vertical extents overlap by a good part of
     the smaller one, which keeps a raised superscript on its word's line.
     """
-    glyphs = sorted((c for c in chars if not c["text"].isspace()), key=lambda c: (c["top"], c["x0"]))
+    glyphs = sorted((c for c in chars if not c["text"].isspace()), key=_TOP_X0)
     lines: list[list] = []  # [top, bottom, chars]
+    last = None  # the line the char before joined, and that char's top and bottom
+    last_top = last_bottom = None
     for c in glyphs:
-        height = c["bottom"] - c["top"]
-        placed = False
+        top, bottom = c["top"], c["bottom"]
+        if last is not None and top == last_top and bottom == last_bottom and bottom > top:
+            last[2].append(c)  # as tall as the char before and level with it: the same line, already as tall
+            continue
+        height = bottom - top
+        last = None
         for line in reversed(lines[-3:]):
-            overlap = min(line[1], c["bottom"]) - max(line[0], c["top"])
+            overlap = min(line[1], bottom) - max(line[0], top)
             if overlap > 0.3 * min(height, line[1] - line[0]):
-                line[0], line[1] = min(line[0], c["top"]), max(line[1], c["bottom"])
+                line[0], line[1] = min(line[0], top), max(line[1], bottom)
                 line[2].append(c)
-                placed = True
+                last = line
                 break
-        if not placed:
-            lines.append([c["top"], c["bottom"], [c]])
-    lines.sort(key=lambda line: line[0])
-    return [sorted(line[2], key=lambda c: c["x0"]) for line in lines]
+        if last is None:
+            last = [top, bottom, [c]]
+            lines.append(last)
+        last_top, last_bottom = top, bottom
+    lines.sort(key=_FIRST)
+    return [sorted(line[2], key=_X0) for line in lines]
+
+
+_TOP_X0 = itemgetter("top", "x0")
+_X0 = itemgetter("x0")
+_FIRST = itemgetter(0)
 
 
 def page_lines(chars: list[dict]) -> list[list[dict]]:
@@ -101,26 +115,27 @@ def line_text(line: list[dict]) -> tuple[str, str]:
     """Text of one line and its superscript mask ("^" under raised small chars)."""
     main_size = max(c["size"] for c in line)
     baseline = max(c["bottom"] for c in line if c["size"] == main_size)
+    small, raised = SUPERSCRIPT_SIZE_RATIO * main_size, baseline - 0.5
     text, mask = [], []
     prev = None
     last = len(line) - 1
     special = vocab.characters()
     for k, c in enumerate(line):
         read = c["text"]
-        if read in special or len(read) > 1:
+        if read in special or len(read) != 1:  # read as something else (or as nothing)
             read = reading(read)
-        if read == SOFT_HYPHEN and k != last:
-            read = ""  # a soft hyphen inside a line is no character at all
-        if not read:
-            if prev is not None:
-                prev = c  # the word goes on past it: no space for the room it took
-            continue
-        if prev is not None and c["x0"] - prev["x1"] > SPACE_GAP_RATIO * min(c["size"], prev["size"]):
+            if read == SOFT_HYPHEN and k != last:
+                read = ""  # a soft hyphen inside a line is no character at all
+            if not read:
+                if prev is not None:
+                    prev = c  # the word goes on past it: no space for the room it took
+                continue
+        size = c["size"]
+        if prev is not None and c["x0"] - prev["x1"] > SPACE_GAP_RATIO * min(size, prev["size"]):
             text.append(" ")
             mask.append(" ")
-        sup = c["size"] < SUPERSCRIPT_SIZE_RATIO * main_size and c["bottom"] < baseline - 0.5
         text.append(read)
-        mask.append(("^" if sup else " ") * len(read))
+        mask.append(("^" if size < small and c["bottom"] < raised else " ") * len(read))
         prev = c
     return "".join(text), "".join(mask)
 

@@ -16,7 +16,9 @@ Four phases:
    use them;
 1. **parse** each other PDF into a validated `Guide` (`parse_source`), each in
    a child process of its own under a time limit and a memory cap, several at
-   once (`pipeline.run.sandbox`);
+   once (`pipeline.run.sandbox`). A source whose name the manifest cannot
+   record, or that is no PDF by its first bytes, is refused before any parser
+   starts (`_refused`): a folder of such files imports no PDF library;
 2. **check** the guides against each other, the unchanged ones included: two
    sources may not claim the same guide year;
 3. **publish** every good guide read: all years staged first (a full disk
@@ -36,12 +38,16 @@ from __future__ import annotations
 
 import os
 import re
+import resource
+import time
+import traceback
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pipeline import vocab
 from pipeline.digest import sha256_file
 from pipeline.errors import GuideError, PasswordRequired, ValidationFailed, YearConflict, from_parser
+from pipeline.filetype import check_is_pdf
 from pipeline.run import buildstate
 from pipeline.run.interrupt import Interrupted, held
 from pipeline.run.progress import Progress, Reading
@@ -261,6 +267,13 @@ def build(sources: Path, outputs: Path, *, passwords=(), fail_fast: bool = False
 
     if on_progress:  # before the imports below, so a terminal shows the build has started at once
         on_progress(Progress(0, len(todo), 0, 0, 0, 0.0))
+    refused = _refused(todo)
+    outcomes.update(refused)
+    if fail_fast and refused:
+        return _stopped(paths, outcomes)
+    todo = [p for p in todo if p not in refused]
+    if not todo and refused:  # nothing to parse: no parser is started and nothing is published
+        return [outcomes[p] for p in paths]
     if todo:
         start_server(_PRELOAD)
     # Meanwhile this process imports what it needs to take the parsed guides
@@ -364,6 +377,31 @@ def _read_as(path: Path, parsed: dict, kept: dict) -> tuple[str | None, str | No
     return None, None
 
 
+def _refused(paths: list[Path]) -> dict[Path, Outcome]:
+    """Sources refused before any parser starts, by what they are named and their first bytes.
+
+    A file name the manifest cannot record (`check_name`), and a file that is
+    no PDF (`pipeline.filetype.check_is_pdf`, the check extract makes first,
+    with the same message). Neither needs a PDF library, so a build of files
+    that are not PDFs imports none and starts no parser. A file that cannot be
+    read is left to the parse, which reports it as before.
+    """
+    out = {}
+    for path in paths:
+        started = time.monotonic()
+        try:
+            check_name(path)
+            check_is_pdf(path)
+        except GuideError as exc:
+            out[path] = Outcome(path, "failed", str(exc), error=type(exc).__name__,
+                                seconds=time.monotonic() - started,
+                                peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                                traceback="".join(traceback.format_exception(exc)))
+        except OSError:
+            continue
+    return out
+
+
 def _stopped(paths: list[Path], outcomes: dict) -> list[Outcome]:
     """--fail-fast after a failure: whatever is not failed was not published, so it is skipped."""
     for path in paths:
@@ -385,12 +423,8 @@ def _parse_all(paths, sources, outputs, passwords, fail_fast, jobs, limits, debu
     """
     groups: dict[str, list[Path]] = {}  # sha256 -> paths with those bytes
     for path in paths:
-        try:
-            check_name(path)
-        except GuideError as exc:
-            outcomes[path] = Outcome(path, "failed", str(exc), error=type(exc).__name__)
-            continue
-        groups.setdefault(sha256_file(path), []).append(path)
+        if path not in outcomes:  # refused before the parsers started (`_refused`)
+            groups.setdefault(sha256_file(path), []).append(path)
     distinct = [members[0] for members in groups.values()]
     members_of = {members[0]: members for members in groups.values()}
     pages: dict[int, tuple[int, int]] = {}  # index into `distinct` -> (pages done, page count)

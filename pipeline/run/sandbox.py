@@ -43,6 +43,8 @@ from multiprocessing.connection import wait
 from pipeline.errors import GuideError, ParseLimitExceeded, ParserCrashed, exception_chain
 
 MIB = 1 << 20
+#: Imported by the fork server before `preload`: no collections while it imports, and no teardown at its end.
+_SERVER = "pipeline.run._server"
 
 
 @dataclass(frozen=True)
@@ -192,6 +194,10 @@ class _Running:
 def start_server(preload: tuple[str, ...] = ()):
     """Start the fork server, which imports `preload` once so that children start ready.
 
+    The server first imports `pipeline.run._server`: no garbage collection
+    while it imports, each child's inheritance frozen out of its collections,
+    and no teardown of the imports when the build is over.
+
     Returns at once while the server imports, so the caller can do its own
     imports meanwhile. A fork server, not a plain fork of the parent: the
     parent may hold threads (pyarrow's pools, after publishing) that a fork
@@ -200,7 +206,7 @@ def start_server(preload: tuple[str, ...] = ()):
     `if __name__ == "__main__":`, since children import the main module.
     """
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(list(preload))
+    ctx.set_forkserver_preload([_SERVER, *preload])
     forkserver.ensure_running()
     return ctx
 

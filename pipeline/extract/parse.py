@@ -1,0 +1,158 @@
+"""Parse: one page as pdfminer reads it (the first reading), building only what extract uses.
+
+Part of the extract stage: `extract` calls `read_page` for each page. pdfminer's
+interpreter runs the page's content stream as it does under pdfplumber, but
+into a device of our own (`_Device`), so that each char becomes, as it is
+drawn, a small dict of the keys the pipeline reads (`CHAR_KEYS`) with exactly
+the values pdfplumber gives them: its `page.chars` builds some thirty keys per
+char (colours, colour spaces, marked content, ...) that nothing here reads,
+which cost about as much as the parse itself. The rules and shapes (lines,
+rectangles, curves, pictures: a few per page) are still handed to pdfplumber's
+own `process_object`, so the edges its table finder gets are its own.
+
+No char dict outlives its page: extract keeps only the cells and lines made of
+them.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from pdfminer.converter import PDFLayoutAnalyzer
+from pdfminer.layout import LTChar
+from pdfminer.pdffont import PDFUnicodeNotDefined
+from pdfminer.pdfinterp import PDFPageInterpreter
+from pdfminer.pdftypes import PDFStream, resolve1
+from pdfplumber.page import fix_fontname_bytes
+from pdfplumber.utils.exceptions import PdfminerException
+
+#: What the pipeline reads of a char, with pdfplumber's meaning: its text, its box in
+#: pdfplumber's page coordinates (top measured down from the top of the page), its font
+#: size, its text matrix (whose last two terms are the glyph's origin, matched against
+#: PDFium's in `pipeline.extract.visible`) and its font's name.
+CHAR_KEYS = ("text", "x0", "x1", "top", "bottom", "size", "matrix", "fontname")
+
+
+@dataclass
+class PageObjects:
+    """What one page prints: its chars (dicts of `CHAR_KEYS`) and pdfplumber's dicts of its shapes."""
+
+    chars: list[dict] = field(default_factory=list)
+    lines: list[dict] = field(default_factory=list)
+    rects: list[dict] = field(default_factory=list)
+    curves: list[dict] = field(default_factory=list)
+    images: list[dict] = field(default_factory=list)
+
+
+@contextmanager
+def _content_let_go(page_obj):
+    """Let go of the page's decoded content stream once the page is read.
+
+    pdfminer decodes a content stream on first use and keeps the decoded bytes
+    (several times the compressed size) in its object cache for the life of the
+    document: some 15 KB a page, read once. After the page, each of its
+    content streams is put back as it was before, compressed and not yet
+    decoded, so a second reading of the page (`page.images`) decodes it again.
+    """
+    streams = []
+    try:
+        for ref in page_obj.contents:
+            stream = resolve1(ref)
+            if isinstance(stream, PDFStream) and stream.data is None and stream.rawdata is not None:
+                streams.append((stream, stream.rawdata))
+    except Exception:  # a broken reference: the interpreter meets it and says so
+        pass
+    try:
+        yield
+    finally:
+        for stream, raw in streams:
+            if stream.rawdata is None:
+                stream.data, stream.rawdata = None, raw
+
+
+def read_page(page) -> PageObjects:
+    """Run pdfminer's interpreter over pdfplumber's `page` (its document, resources and boxes)."""
+    device = _Device(page)
+    interpreter = PDFPageInterpreter(page.pdf.rsrcmgr, device)
+    with _content_let_go(page.page_obj):
+        try:
+            interpreter.process_page(page.page_obj)
+        except Exception as exc:  # as pdfplumber's `page.layout` wraps it
+            raise PdfminerException(exc) from exc
+    out = PageObjects(chars=device.chars)
+    kinds = {"line": out.lines, "rect": out.rects, "curve": out.curves, "image": out.images}
+    for obj in page.iter_layout_objects(device.shapes._objs):
+        kept = kinds.get(obj["object_type"])
+        if kept is not None:
+            kept.append(obj)
+    return out
+
+
+class _Device(PDFLayoutAnalyzer):
+    """pdfminer's layout device, with each char kept as a `CHAR_KEYS` dict instead of an `LTChar`.
+
+    Shapes and pictures go into the layout tree as usual (`shapes`), for
+    pdfplumber's `process_object`. Chars are appended in the order they are
+    drawn, which is the order of pdfplumber's `page.chars` (a form's chars sit
+    in the tree where the form is drawn). The box of a horizontal char is
+    computed by the same arithmetic as `LTChar`'s, and moved to pdfplumber's
+    coordinates as `Page.process_object` moves it; a char of a vertical font
+    (rare) is built as an `LTChar` and read from it.
+    """
+
+    def __init__(self, page):
+        super().__init__(page.pdf.rsrcmgr, pageno=page.page_number, laparams=None)
+        self.chars: list[dict] = []
+        self.shapes = None
+        #: (font, cid) -> `_glyph`: a page draws a few dozen glyphs thousands of times.
+        self._glyphs: dict[tuple, tuple] = {}
+        self._height = page.height
+        self._mb_x0, self._mb_top = page.mediabox[0], page.mediabox[1]
+
+    def end_page(self, page) -> None:
+        self.shapes = self.cur_item
+        super().end_page(page)
+
+    def render_char(self, matrix, font, fontsize, scaling, rise, cid, ncs, graphicstate) -> float:
+        glyph = self._glyphs.get((font, cid))
+        if glyph is None:
+            glyph = self._glyphs[(font, cid)] = self._glyph(font, cid)
+        text, textwidth, vertical, descent, fontname = glyph
+        if vertical:
+            item = LTChar(matrix, font, fontsize, scaling, rise, text, textwidth, font.char_disp(cid), ncs,
+                          graphicstate)
+            adv, (x0, y0, x1, y1), size = item.adv, item.bbox, item.size
+        else:
+            adv = textwidth * fontsize * scaling
+            descent = descent * fontsize
+            # pdfminer's apply_matrix_rect over (0, descent + rise, adv, descent + rise + fontsize), inlined
+            # term for term (the same floats): the four corners through the matrix, then their extent.
+            low, high = descent + rise, descent + rise + fontsize
+            a, b, c, d, e, f = matrix
+            left1, bottom1 = a * 0 + c * low + e, b * 0 + d * low + f
+            right1, bottom2 = a * adv + c * low + e, b * adv + d * low + f
+            right2, top1 = a * adv + c * high + e, b * adv + d * high + f
+            left2, top2 = a * 0 + c * high + e, b * 0 + d * high + f
+            x0, y0 = min(left1, left2, right1, right2), min(bottom1, bottom2, top1, top2)
+            x1, y1 = max(left1, left2, right1, right2), max(bottom1, bottom2, top1, top2)
+            size = y1 - y0
+        if self._mb_x0 != 0:
+            x0, x1 = x0 + self._mb_x0, x1 + self._mb_x0
+        self.chars.append({"text": text, "x0": x0, "x1": x1, "top": (self._height - y1) + self._mb_top,
+                           "bottom": (self._height - y0) + self._mb_top, "size": size, "matrix": matrix,
+                           "fontname": fontname})
+        return adv
+
+    def _glyph(self, font, cid: int) -> tuple:
+        """What `render_char` needs of a font's glyph, as `LTChar` and pdfplumber read it: its text, width,
+        whether the font is vertical, the font's descent per point of size, and the font's name."""
+        try:
+            text = font.to_unichr(cid)
+            assert isinstance(text, str), str(type(text))
+        except PDFUnicodeNotDefined:
+            text = self.handle_undefined_char(font, cid)
+        fontname = font.fontname
+        if isinstance(fontname, bytes):
+            fontname = fix_fontname_bytes(fontname)
+        return text, font.char_width(cid), font.is_vertical(), font.get_descent(), fontname

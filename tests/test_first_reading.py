@@ -1,0 +1,68 @@
+"""The first reading (`pipeline.extract.parse`): pdfplumber's chars, built only as far as extract reads them.
+
+extract builds each char straight from pdfminer's interpreter instead of taking
+pdfplumber's `page.chars` (issue #25, for speed). These tests hold it to
+pdfplumber's values, key for key, on every committed PDF: a char's box, size,
+text, matrix and font name are exactly what pdfplumber reports, in its order,
+and the shapes are pdfplumber's own dicts. And what extract keeps between pages
+is compact: each page's decoded content is let go, and the rows are Arrow
+chunks (`schemas.Rows`) that make exactly the frame `schemas.coerce` makes.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pdfplumber
+import pytest
+from pdfminer.pdftypes import resolve1
+
+from pipeline import schemas
+from pipeline.extract.parse import CHAR_KEYS, read_page
+from tools.testkit.paths import FIXTURES, ROOT
+
+PDFS = sorted(p for p in (*FIXTURES.rglob("*.pdf"), *(ROOT / "sources").rglob("*.pdf")))
+
+
+@pytest.mark.parametrize("pdf", PDFS, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_chars_and_shapes_are_pdfplumbers(pdf):
+    with pdfplumber.open(pdf) as ours, pdfplumber.open(pdf) as theirs:
+        for mine, page in zip(ours.pages, theirs.pages):
+            read = read_page(mine)
+            assert [{k: c[k] for k in CHAR_KEYS} for c in read.chars] == \
+                   [{k: c[k] for k in CHAR_KEYS} for c in page.chars]
+            for kind in ("lines", "rects", "curves", "images"):
+                # pdfplumber's own dicts, less the marked-content keys its device adds (and a picture's
+                # stream, an object of each opened document)
+                left_out = ("mcid", "tag", "stream")
+                expected = [{k: v for k, v in obj.items() if k not in left_out} for obj in getattr(page, kind)]
+                assert [{k: v for k, v in obj.items() if k not in left_out} for obj in getattr(read, kind)] \
+                    == expected
+
+
+def test_a_pages_decoded_content_is_let_go_and_read_again_the_same():
+    pdf_path = FIXTURES / "reportlab-borderless-300-codes-2026.pdf"
+    with pdfplumber.open(pdf_path) as pdf:
+        page = pdf.pages[3]
+        streams = [resolve1(ref) for ref in page.page_obj.contents]
+        raw = [s.rawdata for s in streams]
+        first = read_page(page).chars
+        assert [(s.data, s.rawdata) for s in streams] == [(None, r) for r in raw]  # as before the page was read
+        assert read_page(page).chars == first
+        assert len(first) == 2165
+
+
+def test_rows_make_the_frame_coerce_makes():
+    rng = random.Random(25)
+    rows = [{"page": i // 40 + 1, "line": i % 40, "text": f"line {i}", "sup_mask": " " * 6, "size": rng.random(),
+             "x0": rng.random() * 600, "top": rng.random() * 800, "x1": 612.5, "bottom": -0.0, "reread": f"line {i}"}
+            for i in range(2 * schemas.Rows.CHUNK + 7)]
+    kept = schemas.Rows(schemas.RAW_LINES)
+    for row in rows:
+        kept.add(row)
+    assert len(kept) == len(rows)
+    frame, expected = kept.frame(), schemas.coerce(rows, schemas.RAW_LINES)
+    assert frame.equals(expected)
+    assert list(frame.dtypes) == list(expected.dtypes)
+    assert frame.to_dict("records") == expected.to_dict("records")
+    assert schemas.Rows(schemas.RAW_LINES).frame().equals(schemas.coerce([], schemas.RAW_LINES))
