@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests import bad_pdfs
-from tools.testkit.paths import ROOT, SOURCE_2022
+from tools.testkit.paths import FIXTURES, ROOT, SOURCE_2022
 from tools.testkit.renderer import render
 from tools.testkit.two_years import GUIDE_2023
 from pipeline.run.build import build
@@ -132,7 +132,8 @@ def _deleted_year(sources, outputs):
 
 
 def _new_source(sources, outputs):
-    (sources / "notes.pdf").write_bytes(b"not a guide")
+    # a real PDF that is no guide, so a parser reads it (a file that is no PDF is refused before any parser)
+    shutil.copy(FIXTURES / "non-guides" / "reportlab-price-list-cpt-codes.pdf", sources / "notes.pdf")
 
 
 @pytest.mark.parametrize("change", [_edit_source, _corrupt_state, _other_code, _other_library, _missing_state,
