@@ -92,3 +92,18 @@ def test_ink_is_found_band_by_band_so_the_end_of_a_short_line_is_free():
 def test_numbers_go_row_by_row_left_to_right():
     boxes = [Rect(200, 50.4, 240, 60), Rect(20, 51, 60, 61), Rect(100, 50, 140, 60), Rect(20, 70, 60, 80)]
     assert reading_order(boxes) == [1, 2, 0, 3]
+
+
+def test_a_lines_label_goes_beside_it_level_with_it_when_the_paragraph_around_it_is_full_of_print():
+    """A "Term: description" paragraph of two lines, as the glossary prints it: the term's box is its first
+    line, inside the description's box. No point outside the line is nearer it than the paragraph; beside the
+    line, on an edge the two share, the label is as near both and reads as the line's. The description's
+    label goes in the paragraph, at the end of its short second line."""
+    line, paragraph = Rect(50, 50, 250, 60), Rect(50, 50, 250, 72)
+    ink = [Rect(50, 50, 250, 60), Rect(50, 62, 120, 72)]
+    (term, description), unplaced = place([(line, ["term"]), (paragraph, ["description"])], ink)
+    w, h = size_of(("term",))
+    assert unplaced == [] and (term.lines, term.number) == (("term",), None)
+    assert term.rect == Rect(250 + GAP, 55 - h / 2, 250 + GAP + w, 55 + h / 2)
+    assert paragraph.holds(description.rect) and not description.rect.meets(line)
+    assert not any(label.rect.meets(i) for label in (term, description) for i in ink)

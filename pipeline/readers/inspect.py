@@ -239,7 +239,9 @@ def value_boxes(tables: dict[str, pd.DataFrame]) -> list[_Box]:
     for box in boxes.values():
         box.feeds.sort(key=lambda f: (F.DATASETS.index(f["dataset"]), f["key"],
                                       F.TABLES[f["dataset"]].value_columns.index(f["field"])))
-    return sorted(boxes.values(), key=lambda b: (b.page, b.bbox[1], b.bbox[0]))
+    # a box inside another from the same corner (a glossary term's line in its paragraph) comes after it: its
+    # hover target lies over the outer one's, which stays reachable over the rest of its lines
+    return sorted(boxes.values(), key=lambda b: (b.page, b.bbox[1], b.bbox[0], -b.bbox[3], -b.bbox[2]))
 
 
 def _footnote_cells(cells: pd.DataFrame, footnotes: list[dict]) -> dict[tuple, list[str]]:
@@ -709,8 +711,9 @@ def render_report(manifest: dict, tables: dict[str, pd.DataFrame], failures: pd.
         f"<h1>{_e(title)}: extraction report</h1>"
         "<p>Each page that holds a table (or text hidden or not checked), as the source PDF prints it. "
         "Every cell the extract stage found is "
-        "outlined; a coloured box fed published values and is labelled with the fields that took a value from "
-        "it, inside the box or just outside it where no other box is nearer (where the fields have no room, a "
+        "outlined; a coloured box, a cell or printed lines, fed published values and is labelled with the fields "
+        "that took a value from it, inside the box or just outside it where no other box is nearer (a line "
+        "inside a paragraph's box, as a glossary term's: level with the line; where the fields have no room, a "
         "number the list under the picture explains); text a viewer does not paint is outlined dashed and was "
         "not read; text read but not checked, outside the published values (a glyph no font maps, a line or "
         "cell the two engines read differently), is outlined dotted. Beside each page are the rows "

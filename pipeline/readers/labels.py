@@ -18,7 +18,10 @@ over print hides what it labels. Each label is placed, in named steps:
    away, level with it), used only where the label then lies in no cell at all
    and every other cell is clearly farther from it than its own box: beside a
    table's first or last column, under its last row, in the whitespace of a
-   borderless table;
+   borderless table. A box inside another value's box (the term of a "Term:
+   description" paragraph is its first line) has no place nearer it than the
+   box around it: its label goes level with it, beside an edge the two share,
+   as near both, where it reads as the inner box's;
 5. `place_labels`: for every box, the first place inside it; for the boxes
    with none, the first place beside it; each must stay on the page and meet
    no ink, no cell it does not belong to, and no label placed before it. The
@@ -302,14 +305,21 @@ def _inside_place(box: Rect, shaped: list[Shape], on: _Page) -> Place | None:
 def _beside_place(box: Rect, shaped: list[Shape], on: _Page) -> Place | None:
     """The first place just outside `box` for one of the `shaped` labels that lies in no cell and is clearly
     nearer `box` than any other: one that stays within the side of the box it is on, in whichever shape,
-    before one that reaches past its corners."""
+    before one that reaches past its corners.
+
+    A box that holds `box` (a "Term: description" paragraph around its first line, the term's box) is as
+    near as `box` wherever the label lies beside an edge the two share, and nearer anywhere else: there,
+    and only there, the label reads as the box it lies level with, the innermost (`holders`)."""
     ink, cells, labels = on.around(box.grown(200, 200))
-    others = [c for c in cells if not (c.holds(box, 0.5) and box.holds(c, 0.5))]
+    holders = [c for c in cells if c.holds(box, 0.5) and not box.holds(c, 0.5)]
+    others = [c for c in cells if not c.holds(box, 0.5)]
     for overhang in (False, True):  # a label that stays within its box's side first, in any shape
         for lines, size in shaped:
             for rect in beside(box, size, overhang):
+                near = rect.distance(box)
                 if (not any(rect.meets(c) for c in cells)
-                        and all(rect.distance(c) >= rect.distance(box) + CLEAR for c in others)
+                        and all(rect.distance(c) >= near + CLEAR for c in others)
+                        and all(rect.distance(c) >= near - 0.01 for c in holders)
                         and on.clear(rect, ink, labels)):
                     return lines, rect
     return None
