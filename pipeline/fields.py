@@ -24,7 +24,7 @@ import pyarrow as pa
 #: Bump on purpose when the published contract changes shape (a column added,
 #: removed, renamed or retyped). The contract guard compares built outputs
 #: against the committed descriptor and refuses silent drift.
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 
 SETTINGS = (
     "physician_non_facility",
@@ -33,7 +33,7 @@ SETTINGS = (
     "ambulatory_surgical_center",
 )
 PHYSICIAN_SETTINGS = SETTINGS[:2]
-PAYMENT_STATUSES = ("national_rate", "contractor_priced", "not_applicable")
+PAYMENT_STATUSES = ("national_rate", "contractor_priced", "not_applicable", "not_covered", "packaged")
 CODE_CATEGORIES = ("I", "III")
 DATASETS = ("codes", "payments", "exclusions", "terminology")
 
@@ -160,7 +160,9 @@ PAYMENTS = Table(
               example="hospital_outpatient"),
         Field("payment_status", pa.string(),
               "national_rate: a national amount is printed; contractor_priced: \"No national set payment\" "
-              "(the Medicare contractor prices it); not_applicable: printed \"NA\".",
+              "(the Medicare contractor prices it); not_applicable: printed \"NA\"; not_covered: printed \"Not "
+              "covered\" (Medicare does not pay for it in that setting); packaged: printed \"Packaged\" (paid as "
+              "part of another service, no separate payment).",
               enum=PAYMENT_STATUSES, example="national_rate"),
         Field("payment_usd", MONEY, "National average payment in US dollars, exact to the cent. "
               "Present if and only if payment_status is national_rate.", nullable=True, minimum=0,
@@ -395,8 +397,10 @@ MANIFEST: tuple[ManifestKey, ...] = (
                 "rows, terms). A section not printed has printed false and no entries.",
                 example='{"terminology": {"printed": true, "heading": "REIMBURSEMENT TERMINOLOGY", "form": "table", '
                         '"pages": [6], "entries": 11}, ...}'),
-    ManifestKey("footnotes", "array", "Footnote marks printed in table headers: one object per header cell with "
-                "its table, text, marks and page.",
+    ManifestKey("footnotes", "array", "Footnote marks split off what they were printed on: one object per table "
+                "header cell, descriptor or value cell (a code, an amount, its RVUs or APC) with its table, text (the "
+                "header's wording; the code; \"0600T CPT code\", \"0600T hospital_outpatient payment\"), marks and "
+                "page.",
                 example='[{"table": "payments", "text": "CPT® Code", "marks": ["1"], "page": 3}]'),
     ManifestKey("hidden_characters", "object", "Characters in the PDF a viewer does not paint (invisible, clipped, "
                 "covered, the colour of what lies under them, off the page), dropped before any table was read: "

@@ -63,6 +63,66 @@ def split_footnotes(text: str, sup_mask: str, *, glued: bool = False) -> tuple[s
     return clean, marks
 
 
+def split_marks(text: str, sup_mask: str) -> tuple[str, list[str]]:
+    """Remove the footnote marks printed on a value (a code, an amount, an APC); return the rest and the
+    marks, in printed order.
+
+    A mark is split off only where it cannot be part of the value: a raised character (as
+    `split_footnotes`; a raised digit glued to the value's digits is ambiguous, and the caller
+    stops on it first: `glued_raised_digits`), or a run of the symbols of `vocab/marks.csv` that
+    begins or ends a word ("0600T*", "+47383", "$9,874.41‡ (J1)"). A symbol inside a word, and any
+    character printed full size that a value may print (a digit, a letter), stays: "473831" is then
+    no code, and the value's own reading stops on it.
+    """
+    mask = sup_mask.ljust(len(text))
+    kept: list[tuple[int, str]] = []
+    found: list[tuple[int, str]] = []
+    for k, (ch, m) in enumerate(zip(text, mask)):
+        if m == "^" and not ch.isspace():
+            if found and found[-1][0] + len(found[-1][1]) == k:
+                found[-1] = (found[-1][0], found[-1][1] + ch)
+            else:
+                found.append((k, ch))
+        else:
+            kept.append((k, ch))
+    clean = "".join(ch for _, ch in kept)
+    symbols = _mark_runs()
+    found += [(kept[m.start()][0], m.group()) for m in symbols.finditer(clean)]
+    return symbols.sub("", clean), [mark for _, mark in sorted(found)]
+
+
+def code_text(text: str, sup_mask: str) -> str:
+    """A code cell's text without its footnote marks (`split_marks`), spaces squashed: what a CPT code
+    pattern is matched against, wherever a row is told by its code (extract and normalize)."""
+    return squash(split_marks(text, sup_mask)[0])
+
+
+def glued_raised_digits(text: str, sup_mask: str) -> tuple[str, str] | None:
+    """The first run of raised digits glued to the digit before it, as (the text before it, the run), or None.
+
+    "$9,096.4" and a raised "6", "47383" and a raised "1": a digit printed small or a footnote mark?
+    Nothing on the page says which, so a value printed so is not read at all.
+    """
+    mask = sup_mask.ljust(len(text))
+    for k, (ch, m) in enumerate(zip(text, mask)):
+        if m == "^" and ch.isdigit() and k and text[k - 1].isdigit() and mask[k - 1] != "^":
+            end = k
+            while end < len(text) and mask[end] == "^" and not text[end].isspace():
+                end += 1
+            raised = text[k:end]
+            if raised.isdigit():
+                return text[:k], raised
+    return None
+
+
+def _mark_runs() -> re.Pattern:
+    """A run of mark symbols (`vocab.marks`) at the start or the end of a word."""
+    symbols = re.escape(vocab.marks())
+    if not symbols:
+        return re.compile(r"(?!)")
+    return re.compile(rf"(?<!\S)[{symbols}]+|[{symbols}]+(?!\S)")
+
+
 def reading(ch: str) -> str:
     """One extracted character's text as read: a ligature's letters, "-" for a dash, "" for a zero-width char.
 

@@ -11,6 +11,8 @@ stating its year is a data edit here, not a code edit:
 * `running_text.csv`: lines a producer prints on every page of a table, inside or under it, that
   belong to no cell ("Continued on next page", "Page {n} of {n}"; `{n}` stands for a number).
 * `sentinels.csv`: cell wordings that stand for a payment status instead of an amount.
+* `marks.csv`: the symbols a footnote mark may be printed as beside a code or an amount ("0600T*",
+  "+47383", "$9,874.41‡"): split off the value and recorded (`pipeline.text.split_marks`).
 * `document_facts.csv`: regular expressions for facts printed in the prose
   (guide year, effective date, document number).
 * `characters.csv`: code points read as something else (ligatures as their
@@ -86,6 +88,18 @@ def _regex(value: str) -> str | None:
     return None
 
 
+#: What a value prints besides letters and digits: a mark may not be one of them ("$9,874.41", "5362 (J1)", "N/A").
+_VALUE_PUNCTUATION = "$.,()-/%:"
+
+
+def _mark(value: str) -> str | None:
+    """A mark is one symbol that no value prints, so it cannot be part of the value it is printed on."""
+    if len(value) != 1 or value.isalnum() or value.isspace() or value in _VALUE_PUNCTUATION:
+        return f"{value!r} is not one symbol (a letter, a digit, a space or {_VALUE_PUNCTUATION!r} may be part of " \
+               "a value)"
+    return None
+
+
 def _code_point(value: str) -> str | None:
     return None if re.fullmatch(r"[0-9A-Fa-f]{4,6}", value) and int(value, 16) <= 0x10FFFF \
         else f"{value!r} is not a hexadecimal code point"
@@ -118,7 +132,8 @@ class VocabFile:
     checks: dict = field(default_factory=dict)
 
 
-_PAYMENT_STATUSES = ("contractor_priced", "not_applicable")
+#: The statuses a sentinel wording may stand for: `fields.PAYMENT_STATUSES` but national_rate.
+_PAYMENT_STATUSES = ("contractor_priced", "not_applicable", "not_covered", "packaged")
 _CHARACTER_KINDS = ("letters", "hyphen", "space", "drop", "soft_hyphen")
 _EQUIVALENT_KINDS = ("same", "mark")
 _FACTS = ("guide_year", "effective_date", "document_number")
@@ -138,6 +153,7 @@ REGISTRY: dict[str, VocabFile] = {f.name: f for f in (
     VocabFile("running_text.csv", ("wording",), {"wording": _present}),
     VocabFile("sentinels.csv", ("wording", "payment_status"),
               {"wording": _present, "payment_status": _one_of(*_PAYMENT_STATUSES)}),
+    VocabFile("marks.csv", ("mark", "name"), {"mark": _mark, "name": _present}),
     VocabFile("document_facts.csv", ("fact", "pattern"), {"fact": _one_of(*_FACTS), "pattern": _regex}),
     VocabFile("characters.csv", ("code_point", "kind", "reads_as", "name"),
               {"code_point": _code_point, "kind": _one_of(*_CHARACTER_KINDS)}),
@@ -180,6 +196,8 @@ _ABOUT = {
     "terminology_headers.csv": "The glossary's header wordings, mapped to `term` or `description`.",
     "running_text.csv": "Lines printed on every page of a table that belong to no cell (`{n}`: a number).",
     "sentinels.csv": "Cell wordings that stand for a payment status instead of an amount.",
+    "marks.csv": "Symbols a footnote mark is printed as beside a code or an amount (\"0600T*\", \"+47383\", "
+                 "\"$9,874.41‡\"): split off the value and recorded in the manifest's `footnotes`.",
     "document_facts.csv": "Regular expressions for facts printed in the prose; the named group is the value.",
     "characters.csv": "Code points read as something else before any pattern is matched.",
     "guide_cues.csv": "What a first look at a PDF seeks to tell a CPT reimbursement guide from any other document: "
@@ -209,6 +227,7 @@ def markdown() -> str:
     out += [f"| {r['kind']} | `{r['concept']}` | {r['meaning']} |" for r in rows("concepts.csv")]
     out += ["", "## Allowed values", "",
             f"- `sentinels.csv` `payment_status`: {', '.join(f'`{v}`' for v in _PAYMENT_STATUSES)}",
+            f"- `marks.csv` `mark`: one symbol, no letter, digit or `{_VALUE_PUNCTUATION}` (a value prints those)",
             f"- `document_facts.csv` `fact`: {', '.join(f'`{v}`' for v in _FACTS)}; `pattern` must compile",
             f"- `guide_cues.csv` `cue`: {', '.join(f'`{v}`' for v in _CUES)}",
             f"- `characters.csv` `kind`: {', '.join(f'`{v}`' for v in _CHARACTER_KINDS)}; `code_point` in hexadecimal",
@@ -229,6 +248,7 @@ def check() -> None:
         _header_patterns(kind)
     _running_patterns()
     characters()
+    marks()
     equivalents()
     _glossary_headings()
     entry_pattern()
@@ -252,7 +272,7 @@ def use(directory: Path):
 
 
 def _forget() -> None:
-    for loaded in (_header_patterns, _sentinels, fact_patterns, header_words, characters, _running_patterns,
+    for loaded in (_header_patterns, _sentinels, marks, fact_patterns, header_words, characters, _running_patterns,
                    concepts, guide_cues, equivalents, _glossary_headings, entry_pattern):
         loaded.cache_clear()
 
@@ -313,6 +333,12 @@ def _sentinels() -> dict[str, str]:
 def sentinel_status(text: str) -> str | None:
     """Payment status a sentinel wording stands for ("NA" -> not_applicable), or None."""
     return _sentinels().get(header_key(text))
+
+
+@cache
+def marks() -> str:
+    """The symbols a footnote mark may be printed as beside a value (`marks.csv`), in file order."""
+    return "".join(r["mark"] for r in rows("marks.csv"))
 
 
 @cache

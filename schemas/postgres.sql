@@ -1,5 +1,5 @@
 -- Generated from pipeline/fields.py by `python -m pipeline docs`. Do not edit by hand.
--- NanoKnife CPT Reimbursement Guide, schema version 1.0.0: every guide year in one set of
+-- NanoKnife CPT Reimbursement Guide, schema version 1.1.0: every guide year in one set of
 -- tables. Safe to run again: a table already there is left as it is, with its rows. To load or replace
 -- one year in one transaction, run schemas/postgres-year.sql (it runs this file first):
 --   psql -d nanoknife -v year_folder=outputs/2023 -f schemas/postgres-year.sql
@@ -23,7 +23,7 @@ CREATE TABLE IF NOT EXISTS "payments" (
     "guide_year" smallint NOT NULL CHECK ("guide_year" >= 2000 AND "guide_year" <= 2100),
     "cpt_code" text NOT NULL CHECK ("cpt_code" ~ '^(\d{5}|\d{4}T)$'),
     "setting" text NOT NULL CHECK ("setting" IN ('physician_non_facility', 'physician_facility', 'hospital_outpatient', 'ambulatory_surgical_center')),
-    "payment_status" text NOT NULL CHECK ("payment_status" IN ('national_rate', 'contractor_priced', 'not_applicable')),
+    "payment_status" text NOT NULL CHECK ("payment_status" IN ('national_rate', 'contractor_priced', 'not_applicable', 'not_covered', 'packaged')),
     "payment_usd" numeric(12,2) CHECK ("payment_usd" >= 0),
     "rvus" numeric(8,2) CHECK ("rvus" >= 0),
     "apc" text CHECK ("apc" ~ '^\d{4}$'),
@@ -36,7 +36,7 @@ COMMENT ON TABLE "payments" IS 'Medicare national average payment for each code 
 COMMENT ON COLUMN "payments"."guide_year" IS 'Year of the guide''s Medicare amounts, read from the document itself ("Medicare 2022 National Average Payment"), never from a folder name.';
 COMMENT ON COLUMN "payments"."cpt_code" IS 'CPT code as printed: five digits (Category I) or four digits and T (Category III).';
 COMMENT ON COLUMN "payments"."setting" IS 'Care setting the payment applies to.';
-COMMENT ON COLUMN "payments"."payment_status" IS 'national_rate: a national amount is printed; contractor_priced: "No national set payment" (the Medicare contractor prices it); not_applicable: printed "NA".';
+COMMENT ON COLUMN "payments"."payment_status" IS 'national_rate: a national amount is printed; contractor_priced: "No national set payment" (the Medicare contractor prices it); not_applicable: printed "NA"; not_covered: printed "Not covered" (Medicare does not pay for it in that setting); packaged: printed "Packaged" (paid as part of another service, no separate payment).';
 COMMENT ON COLUMN "payments"."payment_usd" IS 'National average payment in US dollars, exact to the cent. Present if and only if payment_status is national_rate.';
 COMMENT ON COLUMN "payments"."rvus" IS 'Relative value units printed beside a physician payment; physician settings only.';
 COMMENT ON COLUMN "payments"."apc" IS 'Ambulatory Payment Classification; hospital_outpatient only.';

@@ -42,9 +42,6 @@ def _not_read(reason: str):
 
 #: Fixtures the pipeline does not read yet, with what it does not read (today's line: docs/layouts.md).
 NOT_READ_YET = {
-    "chromium-marks-2025.pdf": _not_read(
-        "marks beside codes and amounts ('0600T*', '47382†', '+47383', '$9,874.41‡', a raised 'a') are not "
-        "split off: the table's rows are taken for header wordings"),
     "pdflatex-apc-first-asc-before-opps-2025.pdf": _not_read(
         "an APC column before the code, under the table's title and no setting's group header, is not placed "
         "in hospital_outpatient"),
@@ -58,13 +55,6 @@ NOT_READ_YET = {
         "one table per setting, each on its own page, is not read as one set of payments"),
     "pdflatex-some-settings-2025.pdf": _not_read(
         "a table without an ASC column is refused, not published with the settings it prints"),
-    "pdflatex-subheadings-organ-2025.pdf": _not_read(
-        "a full-width subheading row ('Liver', 'Kidney') is taken for a header wording"),
-    "writer-subheadings-approach-2025.pdf": _not_read(
-        "a full-width subheading row ('Percutaneous', 'Open') is taken for a header wording"),
-    "writer-no-payment-wordings-2025.pdf": _not_read(
-        "'Not covered' and 'Packaged' (new statuses not_covered and packaged) and an em dash are no payment "
-        "wordings yet"),
     "writer-glossary-paragraphs-two-columns-2025.pdf": _not_read(
         "a glossary of 'Term: definition' paragraphs in two columns side by side is not read: the build stops "
         "naming two entries on one line (tests/test_sections.py)"),
@@ -90,8 +80,6 @@ REFUSED = {
         "a known setting, add it to pipeline/vocab/payment_headers.csv",
 }
 REFUSED_NOT_YET = {
-    "chromium-refused-raised-digit-on-code-2025.pdf": _not_read(
-        "marks are not split off yet, so the table stops before the raised digit on 47383 is looked at"),
     "chromium-refused-two-opps-tables-2025.pdf": _not_read(
         "one table per setting is not read yet, so two tables claiming hospital_outpatient are never compared"),
     "pdflatex-refused-medicaid-table-2025.pdf": _not_read(

@@ -44,8 +44,12 @@ def test_every_concept_normalize_places_a_column_by_is_listed_and_used():
      "line 39: concept 'physican' is not a payment concept of concepts.csv (title, service, code, descriptor, "
      "physician, non_facility, facility, opps, asc, apc, payment, rvus)"),
     ("payment_headers.csv", "asc,", "line 39: wording is empty"),
-    ("sentinels.csv", "Not covered,not_covered",
-     "line 8: payment_status 'not_covered' is not one of contractor_priced, not_applicable"),
+    ("sentinels.csv", "Bundled,bundled",
+     "line 11: payment_status 'bundled' is not one of contractor_priced, not_applicable, not_covered, packaged"),
+    ("marks.csv", "a,LATIN SMALL LETTER A",
+     "line 7: mark 'a' is not one symbol (a letter, a digit, a space or '$.,()-/%:' may be part of a value)"),
+    ("marks.csv", "),RIGHT PARENTHESIS",
+     "line 7: mark ')' is not one symbol (a letter, a digit, a space or '$.,()-/%:' may be part of a value)"),
     ("document_facts.csv", "guide_year,Medicare (?P<year>\\d{4} National",
      "line 6: pattern 'Medicare (?P<year>\\\\d{4} National' is not a regular expression "
      "(missing ), unterminated subpattern at position 9)"),

@@ -1,5 +1,5 @@
 -- Generated from pipeline/fields.py by `python -m pipeline docs`. Do not edit by hand.
--- The tables of the NanoKnife guide (schema version 1.0.0) in a DuckDB database of your own,
+-- The tables of the NanoKnife guide (schema version 1.1.0) in a DuckDB database of your own,
 -- and one guide year loaded into them or replaced, in one transaction, from the Parquet files of the
 -- year's folder (set year_folder first; docs/warehouses.md). It creates the tables if they are missing,
 -- reads every file, checks they hold one guide year, deletes that year from every table and inserts the
@@ -17,7 +17,7 @@ CREATE TABLE IF NOT EXISTS "payments" (
     "guide_year" SMALLINT NOT NULL CHECK ("guide_year" >= 2000 AND "guide_year" <= 2100),
     "cpt_code" VARCHAR NOT NULL CHECK (regexp_full_match("cpt_code", '^(\d{5}|\d{4}T)$')),
     "setting" VARCHAR NOT NULL CHECK ("setting" IN ('physician_non_facility', 'physician_facility', 'hospital_outpatient', 'ambulatory_surgical_center')),
-    "payment_status" VARCHAR NOT NULL CHECK ("payment_status" IN ('national_rate', 'contractor_priced', 'not_applicable')),
+    "payment_status" VARCHAR NOT NULL CHECK ("payment_status" IN ('national_rate', 'contractor_priced', 'not_applicable', 'not_covered', 'packaged')),
     "payment_usd" DECIMAL(12,2) CHECK ("payment_usd" >= 0),
     "rvus" DECIMAL(8,2) CHECK ("rvus" >= 0),
     "apc" VARCHAR CHECK (regexp_full_match("apc", '^\d{4}$')),

@@ -1,5 +1,5 @@
 -- Generated from pipeline/fields.py by `python -m pipeline docs`. Do not edit by hand.
--- Load one guide year into the tables of schemas/postgres.sql (schema version 1.0.0), or
+-- Load one guide year into the tables of schemas/postgres.sql (schema version 1.1.0), or
 -- replace it, in one transaction, from the CSVs of the year's folder:
 --   psql -d nanoknife -v year_folder=outputs/2023 -f schemas/postgres-year.sql
 -- (without year_folder, from psql's current folder). It creates the tables if they are missing, reads

@@ -26,6 +26,13 @@ where they sit on the page:
   around it could not be placed.
 * a "(Do not report CODE ...)" note in a row of its own under CODE's row is
   that row's note.
+* any other row of one code-less cell across the payment table ("Liver",
+  "Percutaneous") is a subheading: no value and no header wording, between the
+  header and the codes or between code rows; it never joins the row above it or
+  a row a page break cut. Each is recorded (text, page) for the layout facts.
+* a code or a value is read without the footnote marks printed on it ("0600T*",
+  "+47383", "$9,874.41‡", a raised letter), each recorded with what it was
+  printed on (`footnotes`); a raised digit glued to its digits stops the build.
 * post-condition: each code's values come from one printed row of one table
   (each `Piece` knows the page, table and row it was read from). The only
   exception is the row a page break cuts: the last row of one page's table and
@@ -166,12 +173,17 @@ class _Published:
         self.footnotes: list[dict] = []
         #: Every cell a published value was read from, and every header cell of a table read.
         self.used: list[Used] = []
+        #: What the rows show of the layout (`layout_facts`): each amount's form, the marks split off values.
+        self.forms: list[str] = []
+        self.value_footnotes: list[dict] = []
 
     def add_rows(self, rows, words: frozenset[str]) -> None:
         """Parse each whole row as it comes (so a row's bad value stops the build before a later row's)."""
         for row in rows:
             read = values.code_values(row, words) if isinstance(row, CodeRow) else values.term_values(row, words)
             self.footnotes += read.footnotes
+            self.value_footnotes += read.footnotes
+            self.forms += read.forms
             for record in read.records:
                 self.rows[record.dataset].append(record.row(self.year))
                 self.rows["provenance"] += provenance(self.year, record)

@@ -2,6 +2,10 @@
 
 A `Piece` is one printed cell with the page, box and printed row it was read from:
 every later step carries pieces, so each value keeps where it came from.
+
+What makes a row a code row is decided here, once (`code_text`): a CPT code, its footnote marks
+aside ("0600T*", "+47383", "47382" and a raised "b"). Every step that names a row by its code reads
+the code this way; `read_code` reads it strictly, for publishing.
 """
 
 from __future__ import annotations
@@ -12,9 +16,15 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from pipeline import fields as F
-from pipeline.text import squash
+from pipeline.errors import ValueNotParsed
+from pipeline.text import code_text, glued_raised_digits, split_marks, squash
 
 CPT_CODE = re.compile(F.CPT_CODE_PATTERN)
+
+
+def is_code(text: str, sup_mask: str) -> bool:
+    """Does a first-column cell print a CPT code (its marks aside)?"""
+    return bool(CPT_CODE.match(code_text(text, sup_mask)))
 
 
 @dataclass(frozen=True)
@@ -29,6 +39,11 @@ class Piece:
     rows: tuple[tuple[int, int, int], ...] = ()
     #: Every cell it was read from, (page, box) each: a cell broken by a page break has two.
     parts: tuple[tuple[int, tuple[float, float, float, float]], ...] = ()
+
+    @property
+    def code(self) -> str:
+        """Its text read as a code cell's: without its footnote marks."""
+        return code_text(self.text, self.sup_mask)
 
     def extend(self, other: "Piece") -> "Piece":
         return Piece(f"{self.text}\n{other.text}", f"{self.sup_mask}\n{other.sup_mask}", self.page, self.box,
@@ -73,11 +88,48 @@ class Grid:
         """The rows from `start` down with a printed cell starting in them."""
         return [r for r in range(start, self.nrows) if any(c["text"].strip() for c in self.row_cells(r))]
 
+    def across(self, r: int) -> dict | None:
+        """Row `r`'s one cell when the row prints one code-less cell spanning the table, else None.
+
+        Such a row is a subheading ("Liver" over the liver codes, naming the group of rows below it), or a
+        "Do not report" note printed across the table under its code's row (`stitch` tells which); it prints
+        no value. A row a page break cut, or the rest of a descriptor, has its cells under the table's own
+        columns: none spans them all.
+        """
+        printed = [c for c in self.row_cells(r) if c["text"].strip()]
+        if len(printed) != 1:
+            return None
+        cell = printed[0]
+        if cell["col"] != 0 or cell["col_span"] != self.ncols or cell["row_span"] != 1 \
+                or is_code(cell["text"], cell["sup_mask"]):
+            return None
+        return cell
+
     def first_data_row(self) -> int | None:
         for r in range(self.nrows):
-            if any(CPT_CODE.match(squash(c["text"])) for c in self.row_cells(r)):
+            if any(is_code(c["text"], c["sup_mask"]) for c in self.row_cells(r)):
                 return r
         return None
+
+
+def read_code(code: Piece) -> tuple[str, list[str]]:
+    """The CPT code a code cell prints and the marks printed on it; one that cannot be read stops.
+
+    A raised digit glued to the code's digits ("47383" and a raised "1") is a sixth digit printed small
+    or footnote 1: nothing says which. A mark printed full size and glued ("473831") is no code at all.
+    """
+    glued = glued_raised_digits(code.text, code.sup_mask)
+    if glued is not None:
+        before, raised = glued
+        raise ValueNotParsed(f"CPT code: {squash(before)!r} is followed by a raised {raised!r} glued to its digits: "
+                             "the value cannot be read (a digit printed small, or a footnote mark?)",
+                             page=code.page, box=code.box, what="a payment table code cell")
+    text, marks = split_marks(code.text, code.sup_mask)
+    text = squash(text)
+    if not CPT_CODE.match(text):
+        raise ValueNotParsed(f"{text!r} is not a CPT code (5 digits, or 4 digits and T)", page=code.page,
+                             box=code.box, what="a payment table code cell")
+    return text, marks
 
 
 def grids(cells: pd.DataFrame) -> list[Grid]:

@@ -34,7 +34,7 @@ import pandas as pd
 from pipeline import vocab
 from pipeline.errors import LayoutError
 from pipeline.model import Section
-from pipeline.normalize.grids import CPT_CODE, Grid, Piece
+from pipeline.normalize.grids import Grid, Piece, is_code
 from pipeline.normalize.stitch import TermRow
 from pipeline.normalize.tables import Heading, Part, grid_top
 from pipeline.text import split_footnotes, squash
@@ -382,8 +382,8 @@ def count_codes(parts) -> int:
         column = part.reading.columns.roles.index((None, "code"))
         for r in range(part.reading.start, part.grid.nrows):
             cell = part.grid.at(r, column)
-            if cell is not None and cell["row"] == r and cell["col"] == column and CPT_CODE.match(
-                    squash(split_footnotes(cell["text"], cell["sup_mask"])[0])):
+            if cell is not None and cell["row"] == r and cell["col"] == column \
+                    and is_code(cell["text"], cell["sup_mask"]):
                 seen += 1
     return seen
 

@@ -7,8 +7,14 @@ wrapped row) carried below it. Values are not read here: `values` parses the
 pieces of each whole row.
 
 A "(Do not report CODE in conjunction with ...)" note printed in a row of its own
-under its code's row (or the rest of a note its descriptor cell starts) is that
-code's note: the note names its code, so nothing is guessed (`_note_row`).
+under its code's row, under the descriptor or across the table (or the rest of a
+note its descriptor cell starts) is that code's note: the note names its code, so
+nothing is guessed (`_note_row`).
+
+Any other row of one cell across the table (`Grid.across`) is a subheading
+("Liver", "Percutaneous"): no value, and part of no code row. It finishes the row
+above it, is never taken for a row a page break cut or for the rest of a
+descriptor, and is recorded (`Stitcher.subheadings`, text and page).
 
 Post-condition: each code's pieces come from one printed row of one table; the
 only exception is the row a page break cuts (see `_check_one_row`). A note row
@@ -21,9 +27,9 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from pipeline.errors import LayoutError, ValueNotParsed
+from pipeline.errors import LayoutError
 from pipeline.normalize.columns import Columns, Role
-from pipeline.normalize.grids import CPT_CODE, Piece, piece
+from pipeline.normalize.grids import Piece, piece, read_code
 from pipeline.normalize.tables import Part
 from pipeline.text import split_footnotes, squash
 
@@ -43,6 +49,8 @@ class CodeRow:
     columns: Columns
     #: Its "Do not report" note, printed in a row (or rows) of its own under the code's row.
     notes: tuple[Piece, ...] = ()
+    #: The footnote marks printed on its code ("*" of "0600T*", "+" of "+47383").
+    marks: tuple[str, ...] = ()
 
     def at(self, role: Role) -> Piece | None:
         """The piece under the column holding `role`, if there is one."""
@@ -119,7 +127,7 @@ def _note_row(pending: tuple[Pieces, Columns, tuple[Piece, ...]], pieces: Pieces
         return None
     above, _, notes = pending
     code_piece = above.get(cols.roles.index((None, "code")))
-    code = squash(split_footnotes(code_piece.text, code_piece.sup_mask)[0]) if code_piece else ""
+    code = code_piece.code if code_piece else ""
     start = _NOTE_START.match(squash(note.text))
     if start is not None:
         return note if start.group("code").rstrip(")") == code else None
@@ -127,6 +135,20 @@ def _note_row(pending: tuple[Pieces, Columns, tuple[Piece, ...]], pieces: Pieces
     before = "\n".join([desc.text if desc is not None else "", *(p.text for p in notes)])
     open_note = _NOTE_OPEN.search(squash(before))
     return note if open_note is not None and open_note.group("code") == code else None
+
+
+def _across(state: _Open, across: Piece, pieces: Pieces, part: Part
+            ) -> tuple[_Open, tuple[Pieces, Columns, tuple[Piece, ...]] | None, Piece | None]:
+    """A row printing one cell across the table (`Grid.across`): the new state, the code row it
+    finishes, and the subheading it is (None: it is the note of the code row above it, kept with it).
+
+    A subheading ends the row above it: no note or page break carries that row on past it, and a row's
+    top part left by a page break above it is never finished (`_check_no_orphan` stops).
+    """
+    if state.pending is not None and _note_row(state.pending, pieces, part.reading.columns) is not None:
+        return replace(state, pending=(*state.pending[:2], state.pending[2] + (across,))), None, None
+    _check_no_orphan(state)
+    return _Open(), state.pending, across
 
 
 def _step(state: _Open, r: int, pieces: Pieces, part: Part
@@ -168,7 +190,7 @@ def _step(state: _Open, r: int, pieces: Pieces, part: Part
 
 def _code_of(pending: tuple[Pieces, Columns, tuple[Piece, ...]]) -> str:
     code_piece = pending[0].get(pending[1].roles.index((None, "code")))
-    return squash(code_piece.text) if code_piece is not None else "?"
+    return code_piece.code if code_piece is not None else "?"
 
 
 def _numbered(noun: str, numbers: list[int]) -> str:
@@ -235,12 +257,9 @@ def _check_no_orphan(state: _Open) -> None:
 def _whole(pieces: Pieces, cols: Columns, notes: tuple[Piece, ...], printed: Bounds) -> CodeRow:
     """The finished code row: its code read (it names the row) and the post-condition checked."""
     code_piece = pieces[cols.roles.index((None, "code"))]
-    code = squash(split_footnotes(code_piece.text, code_piece.sup_mask)[0])
-    if not CPT_CODE.match(code):
-        raise ValueNotParsed(f"{code!r} is not a CPT code (5 digits, or 4 digits and T)", page=code_piece.page,
-                             box=code_piece.box, what="a payment table code cell")
+    code, marks = read_code(code_piece)
     _check_one_row(code, code_piece.page, pieces, cols, printed)
-    return CodeRow(code, pieces, cols, notes)
+    return CodeRow(code, pieces, cols, notes, tuple(marks))
 
 
 def add_terms(terms: tuple[TermRow, ...], part: Part) -> tuple[TermRow, ...]:
@@ -280,6 +299,8 @@ class Stitcher:
         #: Each payment table's first and last printed data rows, by table id.
         self.printed: Bounds = {}
         self.terms: tuple[TermRow, ...] = ()
+        #: The subheading rows met, in printed order: their text and page (no value: the layout's record).
+        self.subheadings: list[dict] = []
 
     def take(self, part: Part) -> Iterator[CodeRow]:
         """The code rows finished by `part`, in printed order (a terminology table finishes none)."""
@@ -293,10 +314,17 @@ class Stitcher:
             self.printed[part.grid.table] = (rows[0], rows[-1])
         for r in range(part.reading.start, part.grid.nrows):
             pieces = part.grid.pieces(r)
-            if any(p.text.strip() for p in pieces.values()):
+            if not any(p.text.strip() for p in pieces.values()):
+                continue
+            across = part.grid.across(r)
+            if across is not None:
+                self.open, done, heading = _across(self.open, piece(across), pieces, part)
+                if heading is not None:
+                    self.subheadings.append({"text": squash(heading.text), "page": heading.page})
+            else:
                 self.open, done = _step(self.open, r, pieces, part)
-                if done is not None:
-                    yield _whole(*done, self.printed)
+            if done is not None:
+                yield _whole(*done, self.printed)
 
     def close(self) -> Iterator[CodeRow | TermRow]:
         """The rows still open once every table is read: the last code row, then every terminology row."""

@@ -234,7 +234,7 @@ def _repeated_rows(grid: Grid, before: tuple[tuple[int, str], ...]) -> int:
 def _classify(grid: Grid, previous: Reading | None, heading: Heading | None = None) -> Reading | None:
     """How to read `grid`: a payment table, a terminology table, or None for any other table."""
     first_data = grid.first_data_row()
-    header_rows = grid.nrows if first_data is None else first_data
+    header_rows = grid.nrows if first_data is None else _above_subheadings(grid, first_data)
     continues = previous is not None and grid.first_page == previous.page + 1
     headers = _header_cells(grid, header_rows)
     concepts = [vocab.header_concept("payment", w) for _, w in headers]
@@ -256,6 +256,15 @@ def _classify(grid: Grid, previous: Reading | None, heading: Heading | None = No
     columns, warnings = place_columns(grid, header_rows, headers, concepts)
     return Reading("payment", header_rows, False, _header_texts(grid, header_rows), grid.last_page,
                    columns, warnings)
+
+
+def _above_subheadings(grid: Grid, first_data: int) -> int:
+    """The header's rows: those above the first code row, less the subheadings right above it ("Liver",
+    `Grid.across`), which name the rows below them and are no header (the top row always is)."""
+    rows = first_data
+    while rows > 1 and grid.across(rows - 1) is not None:
+        rows -= 1
+    return rows
 
 
 def _terminology(grid: Grid, headers, continues: bool, previous: Reading | None,

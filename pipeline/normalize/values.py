@@ -5,6 +5,12 @@ APC and indicator, the descriptor split from its "(Do not report ...)" note.
 Anything that does not parse raises a `GuideError` naming page and text;
 nothing is guessed. Each value keeps the piece it was read from (`Read`), for
 its provenance row.
+
+A footnote mark printed on a value ("0600T*", "+47383", "$9,874.41‡", a raised
+letter) is split off it (`pipeline.text.split_marks`) and recorded with what it
+was printed on (`Values.footnotes`, the manifest's `footnotes`); a raised digit
+glued to a value's digits is ambiguous and stops. How each amount was printed,
+in cents or whole dollars, is recorded too (`Values.forms`).
 """
 
 from __future__ import annotations
@@ -17,13 +23,12 @@ from pipeline import fields as F
 from pipeline import vocab
 from pipeline.errors import LayoutError, ValueNotParsed
 from pipeline.normalize.grids import CPT_CODE, Piece
+from pipeline.normalize.layout_facts import FORMS
 from pipeline.normalize.stitch import CodeRow, TermRow
-from pipeline.text import join_lines, split_footnotes, squash
+from pipeline.text import glued_raised_digits, join_lines, split_footnotes, split_marks, squash
 
 #: A dollar amount: whole dollars, or dollars and exactly two cent digits ("$9,096.4" is no amount).
 _MONEY = re.compile(r"^\$?\s*(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<cents>\d{2}))?$")
-#: A raised run of digits glued to the digits before it: "$9,096.4" and a raised "6".
-_GLUED_RAISED = re.compile(r"(?<=\d)\^+")
 _RVUS = re.compile(r"^\d+(?:\.\d{1,2})?$")
 _INDICATOR = re.compile(r"^(?P<value>.*?)\s*\((?P<ind>[A-Z][A-Z0-9]?)\)$")
 _APC = re.compile(r"^\d{4}$")
@@ -55,10 +60,12 @@ class Record:
 
 @dataclass(frozen=True)
 class Values:
-    """What one whole row publishes: its records, and the footnote marks split from its text."""
+    """What one whole row publishes: its records, the footnote marks split from its text, and how each of
+    its amounts was printed ("cents" or "whole dollars", one per national amount)."""
 
     records: list[Record]
     footnotes: list[dict] = field(default_factory=list)
+    forms: list[str] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- one cell
@@ -81,15 +88,25 @@ def _unglued(piece: Piece, what: str) -> str:
     "$9,096.4" with a raised "6" is either $9,096.46 printed oddly or $9,096.4 and
     footnote 6: nothing on the page says which, so it is not read at all.
     """
-    mask = piece.sup_mask.ljust(len(piece.text))
-    for m in _GLUED_RAISED.finditer("".join("^" if k == "^" else ch for ch, k in zip(piece.text, mask))):
-        raised = piece.text[m.start():m.end()]
-        if raised.isdigit():
-            shown = squash(piece.text[:m.start()])
-            raise ValueNotParsed(f"{what}: {shown!r} is followed by a raised {raised!r} glued to its digits: "
-                                 "the value cannot be read (a digit printed small, or a footnote mark?)",
-                                 **_at(piece, what))
-    return squash(split_footnotes(piece.text, piece.sup_mask)[0])
+    glued = glued_raised_digits(piece.text, piece.sup_mask)
+    if glued is not None:
+        shown, raised = glued
+        raise ValueNotParsed(f"{what}: {squash(shown)!r} is followed by a raised {raised!r} glued to its digits: "
+                             "the value cannot be read (a digit printed small, or a footnote mark?)",
+                             **_at(piece, what))
+    return squash(split_marks(piece.text, piece.sup_mask)[0])
+
+
+def _marked(table: str, what: str, piece: Piece | None) -> list[dict]:
+    """The footnote record of the marks printed on a value cell (`_unglued` has read it), if it has any."""
+    marks = split_marks(piece.text, piece.sup_mask)[1] if piece is not None else []
+    return [{"table": table, "text": what, "marks": marks, "page": piece.page}] if marks else []
+
+
+def _form(piece: Piece) -> str:
+    """How a national amount (`_amount` has read it) is printed: "cents" or "whole dollars"."""
+    cents, whole = FORMS
+    return whole if _MONEY.match(_indicated(_unglued(piece, ""))[0]).group("cents") is None else cents
 
 
 def _indicated(text: str) -> tuple[str, str | None]:
@@ -189,13 +206,22 @@ def code_values(row: CodeRow, words: frozenset[str]) -> Values:
         raise LayoutError(f"code {row.code} has no descriptor cell", page=code_piece.page)
     descriptor, excluded, footnotes = _descriptor(row.code, desc_piece, row.notes, words)
     code = Read(row.code, code_piece)
+    if row.marks:
+        footnotes = [{"table": "codes", "text": f"{row.code} CPT code", "marks": list(row.marks),
+                      "page": code_piece.page}] + footnotes
     records = [Record("codes", {"cpt_code": code, "code_category": Read("I" if row.code.isdigit() else "III",
                                                                         code_piece),
                                 "descriptor": Read(descriptor, desc_piece)}, code_piece.page)]
     records += [Record("exclusions", {"cpt_code": code, "excluded_code": Read(other, where)}, where.page)
                 for other, where in excluded]
-    records += [_payment(row, code, setting) for setting in F.SETTINGS]
-    return Values(records, footnotes)
+    forms: list[str] = []
+    for setting in F.SETTINGS:
+        record = _payment(row, code, setting)
+        records.append(record)
+        footnotes += _payment_marks(row, setting, record)
+        if record.fields["payment_usd"].value is not None:
+            forms.append(_form(record.fields["payment_usd"].piece))
+    return Values(records, footnotes, forms)
 
 
 def _payment(row: CodeRow, code: Read, setting: str) -> Record:
@@ -210,6 +236,18 @@ def _payment(row: CodeRow, code: Read, setting: str) -> Record:
     return Record("payments", {"cpt_code": code, "setting": Read(setting, amount),
                                "payment_status": Read(status, amount), "payment_usd": Read(usd, amount),
                                "rvus": rvus, "apc": apc, "indicator": indicator}, amount.page)
+
+
+def _payment_marks(row: CodeRow, setting: str, record: Record) -> list[dict]:
+    """The marks printed on one payment's cells: its amount, its RVUs and its APC, each cell once."""
+    what = f"{row.code} {setting}"
+    amount = record.fields["payment_usd"].piece
+    out = _marked("payments", f"{what} payment", amount)
+    for kind, label in (("rvus", "RVUs"), ("apc", "APC")):
+        piece = row.at((setting, kind))
+        if piece is not None and piece.box != amount.box:
+            out += _marked("payments", f"{what} {label}", piece)
+    return out
 
 
 def _rvus_of(row: CodeRow, setting: str, amount: Piece, what: str) -> Read:

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 #: What a payment status other than national_rate is labelled with on a chart.
-STATUS_LABELS = {"contractor_priced": "contractor priced", "not_applicable": "NA"}
+STATUS_LABELS = {"contractor_priced": "contractor priced", "not_applicable": "NA", "not_covered": "not covered",
+                 "packaged": "packaged"}
 #: A year whose guide does not list the code at all.
 NOT_LISTED = "not listed"
 _RC = {

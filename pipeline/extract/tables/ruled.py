@@ -18,6 +18,7 @@ import re
 from pipeline import fields
 from pipeline.errors import LayoutError
 from pipeline.extract.lines import SPACE_GAP_RATIO, group_lines, line_text, text_block
+from pipeline.text import code_text
 
 _CPT_CODE = re.compile(fields.CPT_CODE_PATTERN)
 
@@ -162,7 +163,8 @@ def _check_one_entry(chars: list[dict], box: tuple, page: int) -> None:
     lines = [ln for ln in group_lines(chars) if ln]
     for upper, lower in zip(lines, lines[1:]):
         a, b = line_text(upper)[0].strip(), line_text(lower)[0].strip()
-        two_codes = bool(_CPT_CODE.match(a)) and bool(_CPT_CODE.match(b))
+        two_codes = bool(_CPT_CODE.match(code_text(*line_text(upper)))) and bool(
+            _CPT_CODE.match(code_text(*line_text(lower))))
         lefts = [ln[0]["x0"] for ln in lines]
         fits = False
         if max(lefts) - min(lefts) < 1.0:  # left-aligned: the padding on the right is the same

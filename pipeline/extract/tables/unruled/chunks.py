@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pipeline import fields, vocab
 from pipeline.extract.lines import line_text
 from pipeline.extract.tables.unruled.thresholds import CELL_GAP_RATIO, FOOT_SHARE, SPACE_GAP
-from pipeline.text import split_footnotes
+from pipeline.text import code_text, split_footnotes
 
 _WORDS = re.compile(r"[A-Za-z]+")
 _CPT_CODE = re.compile(fields.CPT_CODE_PATTERN)
@@ -122,7 +122,7 @@ def is_bold(line: Line) -> bool:
 def is_code(line: Line, seps: list[float]) -> bool:
     """Does the line's first-column text start with a CPT code?"""
     first = first_column(line, seps)
-    return bool(first) and bool(_CPT_CODE.match(line_text(first[0].chars)[0]))
+    return bool(first) and bool(_CPT_CODE.match(code_text(*line_text(first[0].chars))))
 
 
 def span(seps: list[float], ch: Chunk) -> tuple[int, int]:
