@@ -65,9 +65,6 @@ NOT_READ_YET = {
     "writer-no-payment-wordings-2025.pdf": _not_read(
         "'Not covered' and 'Packaged' (new statuses not_covered and packaged) and an em dash are no payment "
         "wordings yet"),
-    "writer-glossary-paragraphs-two-columns-2025.pdf": _not_read(
-        "a glossary of 'Term: definition' paragraphs in two columns side by side is not read: the build stops "
-        "naming two entries on one line (tests/test_sections.py)"),
 }
 
 #: The ambiguous twins: the one line each stops with (the file name is put in front by the build).
