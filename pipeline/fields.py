@@ -393,7 +393,7 @@ MANIFEST: tuple[ManifestKey, ...] = (
                 example='{"codes": 2, "payments": 8, ...}'),
     ManifestKey("sections", "object", "Each section the guide prints (payments, exclusions, terminology), as read: "
                 "printed (bool), heading (what announced it, as printed), form (table, notes, table without header, "
-                "paragraphs), pages (its entries were read from) and entries (how many were read: codes, exclusion "
+                "paragraphs, paragraphs in columns), pages (its entries were read from) and entries (how many were read: codes, exclusion "
                 "rows, terms). A section not printed has printed false and no entries.",
                 example='{"terminology": {"printed": true, "heading": "REIMBURSEMENT TERMINOLOGY", "form": "table", '
                         '"pages": [6], "entries": 11}, ...}'),

@@ -90,7 +90,7 @@ class Section:
 
     #: What announced it, as printed (a heading, the table's title, a note's wording); None: not printed.
     printed: str | None
-    #: How it was printed ("table", "table without header", "paragraphs", "notes").
+    #: How it was printed ("table", "table without header", "paragraphs", "paragraphs in columns", "notes").
     form: str | None = None
     pages: tuple[int, ...] = ()
     entries: int = 0

@@ -68,10 +68,11 @@ RAW_CELLS = _raw("raw_cells", {
     "text": pyarrow.string(), "sup_mask": pyarrow.string(), **_BOX, "reread": pyarrow.string(),
 })
 
-#: One row per line of text on a page, with its largest font size and its second reading.
+#: One row per line of text on a page, with its largest font size, its second reading and `words`: the box
+#: of each word of its text (the runs between its spaces), flattened (x0, top, x1, bottom of each).
 RAW_LINES = _raw("raw_lines", {
     "page": pyarrow.int32(), "line": pyarrow.int32(), "text": pyarrow.string(), "sup_mask": pyarrow.string(),
-    "size": pyarrow.float64(), **_BOX, "reread": pyarrow.string(),
+    "size": pyarrow.float64(), **_BOX, "reread": pyarrow.string(), "words": pyarrow.list_(pyarrow.float64()),
 })
 
 #: One row per run of text a viewer does not paint: its page, why, what it says, how many chars, and

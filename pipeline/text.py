@@ -26,6 +26,9 @@ SOFT_HYPHEN = "\xad"
 #: character that stands for a character nobody can know.
 UNMAPPED = "\ufffd"
 _SOFT_BREAK = re.compile("\xad\\s*")
+#: A gap between two printed characters wider than this share of the font size reads as a space
+#: (extract's lines and cells; normalize's lines of a text column made again from their words).
+SPACE_GAP_RATIO = 0.2
 
 #: Same-size footnote digits glued to the end of a header word: "Code1",
 #: "Schedule2", "APC3 (Status", "Term8". Only applied to header cells, whose

@@ -55,9 +55,6 @@ NOT_READ_YET = {
         "one table per setting, each on its own page, is not read as one set of payments"),
     "pdflatex-some-settings-2025.pdf": _not_read(
         "a table without an ASC column is refused, not published with the settings it prints"),
-    "writer-glossary-paragraphs-two-columns-2025.pdf": _not_read(
-        "a glossary of 'Term: definition' paragraphs in two columns side by side is not read: the build stops "
-        "naming two entries on one line (tests/test_sections.py)"),
 }
 
 #: The ambiguous twins: the one line each stops with (the file name is put in front by the build).

@@ -1,8 +1,9 @@
 """Every section the guide announces is published whole, or the build stops naming it (issue #26).
 
 The fixtures (`tools/make_fixtures.py`, reportlab and LibreOffice) print a section in a form the
-pipeline did not know: the glossary as "Term: description" paragraphs, as two columns without a
-header row, either one cut by a page break; the payment table continued under a "(continued)"
+pipeline did not know: the glossary as "Term: description" paragraphs (in two text columns side by
+side too), as two columns without a header row, either one cut by a page break; the payment table
+continued under a "(continued)"
 heading; each "Do not report" note in a row of its own; no glossary at all. Each builds exactly,
 with the manifest's record of each section, or stops with one line naming the section and page.
 The steps behind them are tested on hand-made lines and cells below.
@@ -66,6 +67,7 @@ BUILDS = {
     "reportlab-borderless-glossary-paragraphs-2023.pdf": sections_2023("paragraphs"),
     "libreoffice-ruled-glossary-paragraphs-2023.pdf": sections_2023("paragraphs"),
     "reportlab-borderless-glossary-paragraphs-break-2025.pdf": sections_2025("paragraphs"),
+    "reportlab-borderless-glossary-paragraphs-columns-2025.pdf": sections_2025("paragraphs in columns"),
     "libreoffice-borderless-glossary-paragraphs-break-2025.pdf": sections_2025("paragraphs"),
     "reportlab-ruled-glossary-without-header-2023.pdf": sections_2023("table without header"),
     "reportlab-borderless-glossary-without-header-2023.pdf": sections_2023("table without header"),
@@ -110,10 +112,11 @@ STOPS = {
         "page 3: terminology: a two-column table of terms and descriptions ('AMA': 'American Medical Association') "
         "is printed under no glossary heading or header the vocabulary knows; if it is the glossary, add its "
         "heading to pipeline/vocab/glossary_forms.csv",
-    # the glossary's paragraphs in the page's two columns (#24's edition fixture): their lines interleave
-    "editions/writer-glossary-paragraphs-two-columns-2025.pdf":
-        "page 2: terminology: the description of 'AMA' holds what reads as another entry ('CPT:'): two entries on "
-        "one line (the glossary printed in two columns?)",
+    # the glossary in two columns, and a line printed across both between their lines: which lines come first?
+    "reportlab-borderless-glossary-columns-line-across-gutter-2025.pdf":
+        "page 4: terminology: 'The terms below are those of the hospital outpatient and ambulatory surgical center "
+        "payment systems.' is printed across the gutter between the glossary's columns: in which order their lines "
+        "are read is not printed",
     # the notes printed under the table, one a line: no row holds them
     "reportlab-borderless-notes-under-table-2023.pdf":
         "page 2: exclusions: the note 'Do not report 0600T in conjunction with 76940, 77002, 77013, 77022' is "
@@ -299,7 +302,7 @@ def test_paragraphs_spaced_apart_are_read_one_entry_each_over_a_page_break():
     ([_line(3, 100, "AMA: American Medical Association OPPS: Outpatient Prospective Payment System")],
      "page 3: terminology: the description of 'AMA' holds what reads as another entry ('OPPS:'): two entries on "
      "one line (the glossary printed in two columns?)"),
-    ([_line(3, 100, "AMA: American Medical Association"), _line(3, 118, "OPPS: Outpatient", x0=300.0)],
+    ([_line(3, 100, "AMA: American Medical Association"), _line(3, 118, "OPPS: Outpatient", x0=100.0)],
      "page 3: terminology: the entry 'OPPS: Outpatient' starts apart from the entries above it (the glossary "
      "printed in two columns?)"),
     # an entry printed small, as a page's foot is
@@ -342,6 +345,124 @@ def test_a_heading_is_the_whole_line_and_may_say_continued():
     ordered = tables.document_lines(pd.DataFrame([_line(3, 50 + 20 * k, t) for k, t in enumerate(texts)]))
     assert [h.text for h in tables.glossary_headings(ordered)] == [
         "REIMBURSEMENT TERMINOLOGY", "Glossary (continued)", "Acronyms and Abbreviations"]
+
+
+# ---------------------------------------------------------------- the glossary in text columns
+
+def _columns_line(page, top, *runs, size=9.5, tops=()):
+    """A printed line as extract groups it, with its words' boxes: `runs` are (x0, text) printed side by side
+    (each char 5 points wide, a space 2.5), at `top` or at their own top from `tops`."""
+    words, texts = [], []
+    for k, (x0, text) in enumerate(runs):
+        at = tops[k] if tops else top
+        for word in text.split(" "):
+            words += [x0, float(at), x0 + 5 * len(word), float(at) + size]
+            x0 += 5 * len(word) + 2.5
+        texts.append(text)
+    text = " ".join(texts)
+    return {"page": page, "line": int(top), "text": text, "sup_mask": " " * len(text), "size": size,
+            "x0": min(words[0::4]), "top": min(words[1::4]), "x1": max(words[2::4]), "bottom": max(words[3::4]),
+            "words": words}
+
+
+LEFT, RIGHT = 50.0, 320.0
+
+
+def _entries_of(read):
+    return [(e.term, e.description.text, e.description.page) for e in read.entries]
+
+
+def test_paragraphs_in_two_columns_are_read_column_by_column_over_a_page_break():
+    """Lines side by side at one height are grouped as one line by extract; each column is read top to
+    bottom, an entry cut at the foot of a column goes on at the top of the next (and of the next page), and a
+    line printed across both below them ends the glossary."""
+    read = _read([HEADING, _columns_line(3, 100, (LEFT, "AMA: American Medical"), (RIGHT, "Medicare and Medicaid")),
+                  _columns_line(3, 112, (LEFT, "Association")),
+                  _columns_line(3, 130, (LEFT, "APC: Ambulatory Payment"), (RIGHT, "CPT: Current")),
+                  _columns_line(3, 142, (LEFT, "Classification"), (RIGHT, "Procedural Terminology")),
+                  _columns_line(3, 160, (LEFT, "CMS: Centers for"), (RIGHT, "IRE: Irreversible")),
+                  _columns_line(4, 50, (LEFT, "Electroporation"), (RIGHT, "RVU: Relative Value Unit")),
+                  _columns_line(4, 68, (LEFT, "OPPS: Outpatient")),
+                  _columns_line(4, 80, (LEFT, "Prospective Payment System")),
+                  _columns_line(4, 100, (LEFT, "Payment amounts are national averages, not adjusted for geographic "
+                                               "differences."))])
+    assert _entries_of(read) == [
+        ("AMA", "American Medical\nAssociation", 3), ("APC", "Ambulatory Payment\nClassification", 3),
+        ("CMS", "Centers for\nMedicare and Medicaid", 3), ("CPT", "Current\nProcedural Terminology", 3),
+        ("IRE", "Irreversible\nElectroporation", 3), ("OPPS", "Outpatient\nProspective Payment System", 4),
+        ("RVU", "Relative Value Unit", 4)]
+    assert read.columns
+    ire = read.entries[4].description
+    assert (ire.box, ire.parts) == ((RIGHT, 160.0, RIGHT + 82.5, 169.5), ())  # its first part's line
+
+
+def test_a_line_of_a_column_in_pieces_at_unequal_heights_is_made_whole():
+    """Columns at unequal heights: extract takes a piece of the left column's line with the right column's
+    line (its taller char reached it) and leaves the rest alone; the column's words make the line again."""
+    read = _read([HEADING, _columns_line(3, 100, (LEFT, "AMA: American Medical Association"), (RIGHT, "CPT: Current"),
+                                         tops=(100, 97)),
+                  _columns_line(3, 112, (LEFT + 22.5, "Medical"), (RIGHT, "Procedural Terminology"), tops=(118, 109)),
+                  _columns_line(3, 118, (LEFT, "CMS:")),
+                  _columns_line(3, 130, (LEFT, "Services"))])
+    assert _entries_of(read) == [("AMA", "American Medical Association", 3), ("CMS", "Medical\nServices", 3),
+                                 ("CPT", "Current\nProcedural Terminology", 3)]
+
+
+@pytest.mark.parametrize("lines, message", [
+    # a line across the gutter between the columns' lines: their order is not printed
+    ([_columns_line(3, 100, (LEFT, "AMA: American Medical"), (RIGHT, "CPT: Current")),
+      _columns_line(3, 112, (LEFT, "Terms below are those of the payment systems of the hospital outpatient")),
+      _columns_line(3, 130, (LEFT, "APC: Ambulatory Payment"), (RIGHT, "IDE: Investigational"))],
+     "page 3: terminology: 'Terms below are those of the payment systems of the hospital outpatient' is printed "
+     "across the gutter between the glossary's columns: in which order their lines are read is not printed"),
+    # a piece of a line at the height of two lines of its column (printed a font size apart)
+    ([_columns_line(3, 100, (LEFT, "AMA: American Medical"), (RIGHT, "CPT: Current")),
+      _columns_line(3, 109, (LEFT, "Association"), (RIGHT, "Procedural")),
+      _columns_line(3, 104.5, (RIGHT, "Codes"))],
+     "page 3: terminology: 'Codes' is printed at the height of two lines of its column (the glossary's columns "
+     "at unequal heights): which line it belongs to is not printed"),
+    # the columns go on over the page break (where the first began), the right one only finishing RVU: the end
+    # of the glossary, or the rest of RVU?
+    ([_columns_line(3, 100, (LEFT, "AMA: American Medical"), (RIGHT, "CPT: Current")),
+      _columns_line(3, 112, (LEFT, "Association")), _columns_line(3, 130, (LEFT, "APC: Ambulatory")),
+      _columns_line(4, 50, (LEFT, "RVU: Relative Value"), (RIGHT, "Unit, its measure"))],
+     "page 4: terminology: 'Unit, its measure' at the top of the next column may finish the description of 'RVU' "
+     "or follow the glossary: nothing printed tells which"),
+])
+def test_columns_the_page_does_not_make_unambiguous_stop_the_build(lines, message):
+    with pytest.raises(LayoutError) as caught:
+        _read([HEADING, *lines])
+    assert str(caught.value) == message
+
+
+def test_what_is_no_column_is_read_as_before():
+    # an entry far right of the one above it, and nothing else: a column of its own
+    read = _read([HEADING, _line(3, 100, "AMA: American Medical Association"), _line(3, 118, "OPPS: Outpatient",
+                                                                                       x0=300.0)])
+    assert (_entries_of(read), read.columns) == ([("AMA", "American Medical Association", 3),
+                                                  ("OPPS", "Outpatient", 3)], True)
+    # a continuation line indented under its entry that happens to read "Word: ...": no column
+    with pytest.raises(LayoutError, match="reads as an entry, but is printed as a line of the paragraph of 'AMA'"):
+        _read([HEADING, _columns_line(3, 100, (LEFT, "AMA: American Medical Association, publisher of")),
+               _columns_line(3, 112, (LEFT + 30, "Codes: the CPT code set")),
+               _columns_line(3, 130, (LEFT, "CMS: Centers for Medicare and Medicaid Services"))])
+    # the glossary over: a page in columns after it is never read
+    read = _read([HEADING, _line(3, 100, "AMA: American Medical Association"), _line(3, 130, "GUIDE", size=14),
+                  _columns_line(3, 150, (LEFT, "Line one"), (RIGHT, "NOTE: one")),
+                  _columns_line(3, 162, (LEFT, "across the whole page, both columns of it"))])
+    assert _entries_of(read) == [("AMA", "American Medical Association", 3)]
+
+
+def test_the_glossary_in_two_columns_of_a_word_processor_is_read_column_by_column():
+    """#24's edition fixture: LibreOffice Writer's two-column section, its lines side by side grouped as one
+    line by extract ("AMA: American Medical Association CPT: Current Procedural Terminology")."""
+    guide = parse("editions/writer-glossary-paragraphs-two-columns-2025.pdf")
+    assert records(guide)["terminology"] == {"printed": True, "heading": "REIMBURSEMENT TERMINOLOGY",
+                                             "form": "paragraphs in columns", "pages": [2, 3], "entries": 17}
+    prov = guide.tables["provenance"]
+    icd = prov[(prov["dataset"] == "terminology") & (prov["key"] == "ICD-10-PCS") & (prov["field"] == "description")]
+    assert icd[["page", "x0", "raw_text"]].values.tolist() == [
+        [2, 315.1, "International Classification of Diseases, 10th\nRevision, Procedure Coding System"]]
 
 
 # ---------------------------------------------------------------- tables under the heading, cells by hand

@@ -71,6 +71,11 @@ REPORTLAB["reportlab-borderless-unknown-header-2023.pdf"] = (
     GUIDE_2023, {"style": "borderless", "headers": {"physician": RENAMED_HEADER + "{fn2}"}})
 
 
+#: A line printed across both columns of a two-column glossary, between their lines: in which order the
+#: columns' lines are read is not printed (the twin of the glossary in columns, refused).
+ACROSS_GUTTER = ("The terms below are those of the hospital outpatient and ambulatory surgical center payment "
+                 "systems.")
+
 #: Sections printed in forms the pipeline did not know (issue #26): each builds exactly, or stops naming
 #: its section (tests/test_sections.py says which).
 REPORTLAB.update({
@@ -85,6 +90,13 @@ REPORTLAB.update({
     "reportlab-borderless-glossary-without-header-break-2025.pdf":
         (BREAK_2025, {"style": "borderless", "glossary": "headerless", "split_rows": True, "valign": "top",
                       "space_before_terms": 58}),
+    # the glossary: those paragraphs in two text columns side by side, over the page break (issue #24), and
+    # its ambiguous twin, a line printed across both columns between their lines (stops)
+    "reportlab-borderless-glossary-paragraphs-columns-2025.pdf":
+        (BREAK_2025, {"style": "borderless", "glossary": "columns", "space_before_terms": 0}),
+    "reportlab-borderless-glossary-columns-line-across-gutter-2025.pdf":
+        (BREAK_2025, {"style": "borderless", "glossary": "columns", "space_before_terms": 0,
+                      "across_gutter": (10, ACROSS_GUTTER)}),
     # the glossary: terms printed in bold before their description, with nothing between (stops)
     "reportlab-borderless-glossary-paragraphs-without-separator-2023.pdf":
         (GUIDE_2023, {"style": "borderless", "glossary": "paragraphs", "entry_separator": ""}),

@@ -17,13 +17,11 @@ from bisect import bisect_left, bisect_right
 from operator import itemgetter
 
 from pipeline import vocab
-from pipeline.text import SOFT_HYPHEN, reading
+from pipeline.text import SOFT_HYPHEN, SPACE_GAP_RATIO, reading
 
 #: A char counts as a superscript when printed this much smaller than the
 #: line's main text and raised above its baseline.
 SUPERSCRIPT_SIZE_RATIO = 0.85
-#: Gap between two chars, as a share of font size, that reads as a space.
-SPACE_GAP_RATIO = 0.2
 
 
 def group_lines(chars: list[dict]) -> list[list[dict]]:
@@ -113,10 +111,19 @@ def page_lines(chars: list[dict]) -> list[list[dict]]:
 
 def line_text(line: list[dict]) -> tuple[str, str]:
     """Text of one line and its superscript mask ("^" under raised small chars)."""
+    text, mask, _ = _read_line(line)
+    return text, mask
+
+
+def _read_line(line: list[dict]) -> tuple[str, str, list[float]]:
+    """`line_text`'s text and mask, and the box of each of its words (the runs of chars between the
+    spaces it puts in), flattened: x0, top, x1, bottom of each."""
     main_size = max(c["size"] for c in line)
     baseline = max(c["bottom"] for c in line if c["size"] == main_size)
     small, raised = SUPERSCRIPT_SIZE_RATIO * main_size, baseline - 0.5
     text, mask = [], []
+    words: list[float] = []
+    word = [line[0]["x0"], line[0]["top"], line[0]["x1"], line[0]["bottom"]]
     prev = None
     last = len(line) - 1
     special = vocab.characters()
@@ -129,15 +136,24 @@ def line_text(line: list[dict]) -> tuple[str, str]:
             if not read:
                 if prev is not None:
                     prev = c  # the word goes on past it: no space for the room it took
+                _widen(word, c)
                 continue
         size = c["size"]
         if prev is not None and c["x0"] - prev["x1"] > SPACE_GAP_RATIO * min(size, prev["size"]):
             text.append(" ")
             mask.append(" ")
+            words += word
+            word = [c["x0"], c["top"], c["x1"], c["bottom"]]
         text.append(read)
         mask.append(("^" if size < small and c["bottom"] < raised else " ") * len(read))
+        _widen(word, c)
         prev = c
-    return "".join(text), "".join(mask)
+    return "".join(text), "".join(mask), words + word
+
+
+def _widen(box: list, c: dict) -> None:
+    box[0], box[1], box[2], box[3] = (min(box[0], c["x0"]), min(box[1], c["top"]), max(box[2], c["x1"]),
+                                      max(box[3], c["bottom"]))
 
 
 def text_block(chars: list[dict]) -> tuple[str, str]:
@@ -147,10 +163,11 @@ def text_block(chars: list[dict]) -> tuple[str, str]:
 
 
 def line_row(number: int, line: list[dict]) -> dict:
-    """One printed line as a raw-lines row (without its page)."""
-    text, mask = line_text(line)
+    """One printed line as a raw-lines row (without its page), with the box of each word of its text
+    (`words`, flattened): where its words sit is what tells text columns apart (`pipeline.normalize.sections`)."""
+    text, mask, words = _read_line(line)
     return {
         "line": number, "text": text, "sup_mask": mask, "size": max(c["size"] for c in line),
         "x0": min(c["x0"] for c in line), "top": min(c["top"] for c in line),
-        "x1": max(c["x1"] for c in line), "bottom": max(c["bottom"] for c in line),
+        "x1": max(c["x1"] for c in line), "bottom": max(c["bottom"] for c in line), "words": words,
     }

@@ -37,7 +37,7 @@ from pipeline.model import Section
 from pipeline.normalize.grids import Grid, Piece, is_code
 from pipeline.normalize.stitch import TermRow
 from pipeline.normalize.tables import Heading, Part, grid_top
-from pipeline.text import split_footnotes, squash
+from pipeline.text import SPACE_GAP_RATIO, split_footnotes, squash
 
 #: A CPT code anywhere in a text.
 _CODE_TOKEN = re.compile(r"(?<![\w$.,])(\d{5}|\d{4}T)(?![\w])")
@@ -51,6 +51,12 @@ _ENTRY_INSIDE = re.compile(r"(?<=\s)[A-Z][A-Z0-9-]{1,11}\s*:\s")
 _PARAGRAPH_SPACE = 0.25
 #: A continuation line of an entry may be indented this far (points) past the entry's first line.
 _HANGING_INDENT = 72.0
+#: The gutter between two text columns is at least this share of the font size wide: a word space is a
+#: quarter or a third of it (a justified line's may be wider, but does not line up with a column's edge);
+#: CSS's and LaTeX's usual gutter is an em, Word's a third or half an inch, reportlab's columns' 6 points.
+_GUTTER = 0.5
+#: Text starting this close (points) to a column's edge starts at that edge.
+_EDGE = 1.5
 
 
 # ---------------------------------------------------------------- the glossary as paragraphs
@@ -79,6 +85,8 @@ class Paragraphs:
 
     entries: list[TermRow]
     passed: list[Heading]
+    #: Some of its entries were printed in text columns side by side (`in_columns`).
+    columns: bool = False
 
 
 def page_furniture(lines: list[dict]) -> set[int]:
@@ -113,7 +121,9 @@ def read_paragraphs(heading: Heading, lines: list[dict], tables: list[tuple[int,
     """The glossary under `heading` as "Term: description" paragraphs, one term a paragraph.
 
     The lines under the heading, to the next table, a line printed larger (the next heading)
-    or the end: an introduction ending in ":" may come first; then each paragraph is an entry,
+    or the end, in reading order: where the entries are printed in text columns side by side, each
+    column top to bottom, then the next (`in_columns`). An introduction ending in ":" may come
+    first; then each paragraph is an entry,
     its first line "Term: description" (`vocab.entry_pattern`), the rest its description. The
     glossary ends at the first paragraph that is no entry. Where paragraphs are spaced apart, the
     gaps say where each ends, and a page break may cut one (its rest, at the top of the next page,
@@ -127,6 +137,7 @@ def read_paragraphs(heading: Heading, lines: list[dict], tables: list[tuple[int,
     if first is None:
         return Paragraphs([], passed)
     size = float(run[first]["size"])
+    run = in_columns(run, first)
     body = []
     for ln in run:
         if float(ln["size"]) > size + 0.5:
@@ -142,7 +153,8 @@ def read_paragraphs(heading: Heading, lines: list[dict], tables: list[tuple[int,
         return Paragraphs([], passed)  # a line printed larger came first: no entry under the heading
     _check_introduction(heading, body[:first])
     entries = _entries(body[first:], size)
-    return Paragraphs([_term_row(e) for e in entries], passed)
+    return Paragraphs([_term_row(e) for e in entries], passed,
+                      any(ln.get("column") is not None for e in entries for ln in e))
 
 
 def _check_introduction(heading: Heading, intro: list[dict]) -> None:
@@ -155,17 +167,23 @@ def _check_introduction(heading: Heading, intro: list[dict]) -> None:
 
 def _entries(body: list[dict], size: float) -> list[list[dict]]:
     """The entries' lines, each entry a list of lines (its first is "Term: description")."""
-    gaps = [None if k == 0 or body[k - 1]["page"] != ln["page"] else float(ln["top"]) - float(body[k - 1]["bottom"])
+    gaps = [None if _new_column(body, k) else float(ln["top"]) - float(body[k - 1]["bottom"])
             for k, ln in enumerate(body)]
     known = [g for g in gaps if g is not None]
     threshold = min(known, default=0.0) + _PARAGRAPH_SPACE * size
     spaced = any(g > threshold for g in known)
-    left = float(body[0]["x0"])
+    body_left = float(body[0]["x0"])
     entries: list[list[dict]] = []
     k = 0
     while k < len(body):
         ln, gap = body[k], gaps[k]
-        starts = gap is None or gap > threshold if spaced else _entry(ln["text"]) is not None
+        if ln.get("unclear"):
+            raise _stop(ln["unclear"], int(ln["page"]))
+        left = ln.get("left", body_left)
+        if ln.get("after_columns"):
+            starts = True  # printed across the columns' gutter below them: no entry's line
+        else:
+            starts = gap is None or gap > threshold if spaced else _entry(ln["text"]) is not None
         if k > 0 and not starts:
             if spaced and _entry(ln["text"]):
                 raise _stop(f"{squash(ln['text'])!r} reads as an entry, but is printed as a line of the paragraph "
@@ -182,8 +200,8 @@ def _entries(body: list[dict], size: float) -> list[list[dict]]:
             entries.append([ln])
             k += 1
             continue
-        if gap is None and spaced:
-            # the top of a page: the rest of the entry the page break cut, if an entry follows it
+        if gap is None and spaced and not ln.get("after_columns"):
+            # the top of a page (or of a column): the rest of the entry the page break cut, if an entry follows it
             end = next((j for j in range(k + 1, len(body)) if gaps[j] is None or gaps[j] > threshold), len(body))
             if end < len(body) and _entry(body[end]["text"]):
                 for line in body[k:end]:
@@ -191,7 +209,8 @@ def _entries(body: list[dict], size: float) -> list[list[dict]]:
                 entries[-1] += body[k:end]
                 k = end
                 continue
-            raise _stop(f"{squash(ln['text'])!r} at the top of the page may finish the description of "
+            top = "page" if body[k - 1]["page"] != ln["page"] else "next column"
+            raise _stop(f"{squash(ln['text'])!r} at the top of the {top} may finish the description of "
                         f"{_term_of(entries[-1])!r} or follow the glossary: nothing printed tells which",
                         int(ln["page"]))
         # a paragraph that is no entry: the glossary has ended, unless an entry follows it
@@ -242,9 +261,9 @@ def _term_row(entry: list[dict]) -> TermRow:
     mask = first["sup_mask"].ljust(len(first["text"]))
     term_piece = _piece([first], first["text"][:m.end("term")], mask[:m.end("term")])
     term = squash(split_footnotes(term_piece.text, term_piece.sup_mask)[0])
-    by_page: dict[int, list[dict]] = {}
+    by_page: dict[tuple[int, int | None], list[dict]] = {}
     for ln in entry:
-        by_page.setdefault(int(ln["page"]), []).append(ln)
+        by_page.setdefault((int(ln["page"]), ln.get("column")), []).append(ln)
     description = None
     for page_lines in by_page.values():
         texts = [ln["text"] for ln in page_lines]
@@ -259,6 +278,222 @@ def _term_row(entry: list[dict]) -> TermRow:
         raise _stop(f"the description of {term!r} holds what reads as another entry ({inside.group(0).strip()!r}): "
                     "two entries on one line (the glossary printed in two columns?)", term_piece.page)
     return TermRow(term, term_piece, description)
+
+
+def _new_column(body: list[dict], k: int) -> bool:
+    """Does line `k` start a page, or a text column, of the lines read (so no gap above it is printed)?"""
+    return k == 0 or body[k - 1]["page"] != body[k]["page"] or body[k - 1].get("column") != body[k].get("column")
+
+
+# ---------------------------------------------------------------- the glossary in text columns
+
+@dataclass(frozen=True)
+class _Word:
+    """One word of a printed line: the line, where the word is in its text, and the word's box."""
+
+    line: dict
+    start: int
+    end: int
+    box: tuple[float, float, float, float]
+
+    @property
+    def text(self) -> str:
+        return self.line["text"][self.start:self.end]
+
+    @property
+    def mask(self) -> str:
+        return self.line["sup_mask"].ljust(len(self.line["text"]))[self.start:self.end]
+
+
+def _words(ln: dict) -> list[_Word]:
+    """The words of a line, each with the box extract measured (`words`); the whole line as one word
+    where extract gave none that match its text."""
+    pieces = ln["text"].split(" ")
+    try:
+        flat = [float(v) for v in ln.get("words")]
+    except TypeError:
+        flat = []
+    if len(flat) != 4 * len(pieces):
+        box = (float(ln["x0"]), float(ln["top"]), float(ln["x1"]), float(ln["bottom"]))
+        return [_Word(ln, 0, len(ln["text"]), box)]
+    out, at = [], 0
+    for k, piece in enumerate(pieces):
+        out.append(_Word(ln, at, at + len(piece), tuple(flat[4 * k:4 * k + 4])))
+        at += len(piece) + 1
+    return out
+
+
+def _starts(ln: dict) -> list[tuple[float, bool]]:
+    """Where text starts on a line after a gap as wide as a gutter (or the line starts): the x of each
+    such start, and whether an entry starts there. The entry's term holds no gap as wide as the one
+    before it (in a justified line words may stand apart by a gutter's width, never by the gap that set
+    the columns apart)."""
+    gutter = _GUTTER * float(ln["size"])
+    words = _words(ln)
+    out = []
+    for k, w in enumerate(words):
+        before = w.box[0] - words[k - 1].box[2] if k else float("inf")
+        if before < gutter:
+            continue
+        m = _entry(ln["text"][w.start:])
+        term = [v for v in words[k:] if v.start < w.start + m.end("term")] if m else []
+        out.append((w.box[0], bool(term) and all(b.box[0] - a.box[2] < before for a, b in zip(term, term[1:]))))
+    return out
+
+
+def column_edges(block: list[dict], carried: tuple[float, ...] = ()) -> tuple[float, ...]:
+    """Where the text columns right of the first begin on one page of the glossary, left to right (none:
+    its lines are one column).
+
+    A column begins where text starts after a gap as wide as a gutter (or lines start), right of the
+    lines' left edge, and an entry starts there on one line at least (`_starts`), or where the columns
+    of the page before began (a column that only finishes an entry). A column is wider than an entry's
+    hanging indent: a continuation line that happens to read "Word: ..." starts none.
+    """
+    if not block:
+        return ()
+    left = min(float(ln["x0"]) for ln in block)
+    starts = [(x0, entry) for ln in block for x0, entry in _starts(ln)
+              if x0 > left + _GUTTER * float(ln["size"])]
+    groups: list[list[tuple[float, bool]]] = []
+    for x0, entry in sorted(starts):
+        if groups and x0 - groups[-1][0][0] <= _EDGE:
+            groups[-1].append((x0, entry))
+        else:
+            groups.append([(x0, entry)])
+    edges: list[float] = []
+    for group in groups:
+        x0 = group[0][0]
+        if x0 > (edges[-1] if edges else left) + _HANGING_INDENT and (
+                any(entry for _, entry in group) or any(abs(x0 - c) <= _EDGE for c in carried)):
+            edges.append(x0)
+    return tuple(edges)
+
+
+def in_columns(run: list[dict], first: int) -> list[dict]:
+    """The glossary's lines in reading order: on each page whose entries are printed in text columns
+    side by side (`column_edges`), the lines of each column top to bottom, then the next column's.
+
+    Lines before the first entry (`run[first]`, an introduction) stay as they are. A printed line may
+    hold the words of two columns (the lines side by side at one height), or a line of a column may come
+    in pieces (its columns' lines at unequal heights): the words of each column are made its lines again
+    (`_column_lines`). A line printed across the gutter above every line of the columns comes before
+    them, one below all of them after (`after_columns`: it ends the last entry); one between them leaves
+    the order of the page's lines unknown, and so does a piece of a line that could belong to either of
+    two lines of its column. Each line of that page is then marked `unclear`, a stop raised if the
+    glossary's entries reach it (`_entries`).
+    """
+    out = run[:first]
+    carried: tuple[float, ...] = ()
+    pages: dict[int, list[dict]] = {}
+    for ln in run[first:]:
+        pages.setdefault(int(ln["page"]), []).append(ln)
+    for block in pages.values():
+        edges = column_edges(block, carried)
+        out += _columns(block, edges) if edges else block
+        carried = edges
+    return out
+
+
+def _columns(block: list[dict], edges: tuple[float, ...]) -> list[dict]:
+    """One page's lines read column by column (`in_columns`)."""
+    pieces: list[list[list[_Word]]] = [[] for _ in range(len(edges) + 1)]
+    across: list[dict] = []
+    for ln in block:
+        cut = _cut(ln, edges)
+        if cut is None:
+            across.append(ln)
+            continue
+        for k, words in cut.items():
+            pieces[k].append(words)
+    columns: list[list[dict]] = []
+    for k, column in enumerate(pieces):
+        grouped = _column_lines(column)
+        if isinstance(grouped, str):
+            return _unclear(block, grouped)
+        columns.append([_joined(words, k) for words in grouped])
+    read = [ln for column in columns for ln in column]
+    top, bottom = min(float(ln["top"]) for ln in read), max(float(ln["bottom"]) for ln in read)
+    before = [ln for ln in across if float(ln["bottom"]) <= top]
+    after = [{**ln, "after_columns": True} for ln in across if float(ln["top"]) >= bottom]
+    if len(before) + len(after) < len(across):
+        between = next(ln for ln in across if top < float(ln["bottom"]) and float(ln["top"]) < bottom)
+        return _unclear(block, f"{squash(between['text'])!r} is printed across the gutter between the glossary's "
+                               "columns: in which order their lines are read is not printed")
+    lefts = (min(float(ln["x0"]) for ln in columns[0]) if columns[0] else 0.0, *edges)
+    return before + [{**ln, "left": lefts[ln["column"]]} for ln in read] + after
+
+
+def _cut(ln: dict, edges: tuple[float, ...]) -> dict[int, list[_Word]] | None:
+    """A line's words by the column they are printed in, or None when a word of it reaches into a gutter
+    (the line is printed across it)."""
+    gutter = _GUTTER * float(ln["size"])
+    out: dict[int, list[_Word]] = {}
+    for w in _words(ln):
+        k = sum(1 for e in edges if w.box[0] >= e - _EDGE)
+        if k < len(edges) and w.box[2] > edges[k] - gutter:
+            return None
+        out.setdefault(k, []).append(w)
+    return out
+
+
+def _column_lines(pieces: list[list[_Word]]) -> list[list[_Word]] | str:
+    """The lines of one column from the pieces of printed lines in it: pieces at one height (each
+    overlapping the other by half the height of the lower one or more) are one line. A piece at the
+    height of two pieces that are not at one height is a stop's message: which line it belongs to is not
+    printed."""
+    boxes = [_box(p) for p in pieces]
+
+    def level(a: int, b: int) -> bool:
+        (_, top_a, _, bottom_a), (_, top_b, _, bottom_b) = boxes[a], boxes[b]
+        return min(bottom_a, bottom_b) - max(top_a, top_b) >= 0.5 * min(bottom_a - top_a, bottom_b - top_b)
+
+    lines: list[list[int]] = []
+    for k in sorted(range(len(pieces)), key=lambda k: boxes[k][1]):
+        fits = [ln for ln in lines if any(level(k, j) for j in ln)]
+        for ln in fits[1:]:
+            fits[0] += ln
+            lines.remove(ln)
+        if fits:
+            fits[0].append(k)
+        else:
+            lines.append([k])
+    for ln in lines:
+        bridge = next((k for k in ln if any(level(k, a) and level(k, b) and not level(a, b)
+                                            for a in ln for b in ln)), None)
+        if bridge is None and any(not level(a, b) for a in ln for b in ln):
+            bridge = sorted(ln, key=lambda k: boxes[k][1])[1]  # pieces at one height each with the next, running on
+        if bridge is not None:
+            return (f"{squash(' '.join(w.text for w in pieces[bridge]))!r} is printed at the height of two lines of "
+                    "its column (the glossary's columns at unequal heights): which line it belongs to is not printed")
+    return sorted(([w for k in ln for w in pieces[k]] for ln in lines), key=lambda words: _box(words)[1])
+
+
+def _box(words: list[_Word]) -> tuple[float, float, float, float]:
+    return (min(w.box[0] for w in words), min(w.box[1] for w in words), max(w.box[2] for w in words),
+            max(w.box[3] for w in words))
+
+
+def _joined(words: list[_Word], column: int) -> dict:
+    """One line of a column from its words: in order, a space between two as extract put it, or, between
+    words of two pieces, where the gap is as wide as a space (`pipeline.text.SPACE_GAP_RATIO`)."""
+    words = sorted(words, key=lambda w: w.box[0])
+    text, mask = [words[0].text], [words[0].mask]
+    for a, b in zip(words, words[1:]):
+        size = min(float(a.line["size"]), float(b.line["size"]))
+        if (a.line is b.line and b.start == a.end + 1) or b.box[0] - a.box[2] > SPACE_GAP_RATIO * size:
+            text.append(" ")
+            mask.append(" ")
+        text.append(b.text)
+        mask.append(b.mask)
+    first = words[0].line
+    x0, top, x1, bottom = _box(words)
+    return {**first, "text": "".join(text), "sup_mask": "".join(mask), "size": max(float(w.line["size"]) for w in words),
+            "x0": x0, "top": top, "x1": x1, "bottom": bottom, "column": column}
+
+
+def _unclear(block: list[dict], message: str) -> list[dict]:
+    return [{**ln, "unclear": message} for ln in block]
 
 
 def _term_like(text: str) -> bool:
@@ -350,6 +585,7 @@ def read_glossary(headings: list[Heading], parts: list[Part], lines: list[dict],
         if part.heading is not None and not part.reading.continues:
             check_no_entry_between(part.heading, lines, grid_top(part.grid))
     entries: list[TermRow] = []
+    columns = False
     for heading in headings:
         if heading.index in consumed:
             continue
@@ -358,6 +594,7 @@ def read_glossary(headings: list[Heading], parts: list[Part], lines: list[dict],
             raise no_entry_under(heading, lines)
         consumed |= {h.index for h in read.passed} | {heading.index}
         entries += read.entries
+        columns |= read.columns
     first = next((p for p in parts if not p.reading.continues), None)
     if headings:
         printed = headings[0].text
@@ -368,7 +605,7 @@ def read_glossary(headings: list[Heading], parts: list[Part], lines: list[dict],
     if first is not None:
         form = "table" if first.reading.headed else "table without header"
     else:
-        form = "paragraphs" if entries else None
+        form = ("paragraphs in columns" if columns else "paragraphs") if entries else None
     page = headings[0].page if headings else first.grid.first_page if first is not None else None
     return Glossary(entries, printed, form, page)
 

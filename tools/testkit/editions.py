@@ -745,6 +745,8 @@ FIXTURES: dict[str, Edition] = {
     "writer-no-payment-wordings-2025.pdf": no_payment_wordings(),
     # 12
     "writer-glossary-paragraphs-two-columns-2025.pdf": glossary_in_two_columns(),
+    "chromium-glossary-paragraphs-two-columns-2025.pdf": glossary_in_two_columns(),
+    "pdflatex-glossary-paragraphs-two-columns-2025.pdf": glossary_in_two_columns(),
     "chromium-glossary-paragraphs-page-break-2025.pdf": glossary_over_a_page_break(),
     # the ambiguous twins, each refused
     "chromium-refused-raised-digit-on-code-2025.pdf": raised_digit_on_code(),

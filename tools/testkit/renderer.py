@@ -27,6 +27,7 @@ from reportlab.lib.pdfencrypt import StandardEncryption
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
 from reportlab.platypus import (
+    BalancedColumns,
     PageBreak,
     Paragraph,
     SimpleDocTemplate,
@@ -109,9 +110,13 @@ class Layout:
     #: Spacer height (points) before the terminology table.
     space_before_terms: float = 12
     #: How the glossary is printed: "table" (headed "Term" / "Description"), "headerless" (the same
-    #: two columns without a header row), "paragraphs" ("Term: description", one term a paragraph)
+    #: two columns without a header row), "paragraphs" ("Term: description", one term a paragraph),
+    #: "columns" (those paragraphs in two text columns side by side, balanced, over page breaks)
     #: or "none" (no glossary, no heading).
     glossary: str = "table"
+    #: In a "columns" glossary: a line printed across both columns (and the gutter between them) after
+    #: this many entries, the rest in two columns again below it.
+    across_gutter: tuple[int, str] | None = None
     #: The glossary's heading, printed above it.
     glossary_heading: str = "REIMBURSEMENT TERMINOLOGY"
     #: What follows the term (in bold) in a "paragraphs" glossary.
@@ -357,9 +362,16 @@ def glossary(guide: Guide) -> list:
     if lay.glossary == "none":
         return []
     story: list = [Paragraph(_esc(lay.glossary_heading), H1), Spacer(1, lay.space_before_terms)]
-    if lay.glossary == "paragraphs":
+    if lay.glossary in ("paragraphs", "columns"):
         sep = _esc(lay.entry_separator)
-        return story + [Paragraph(f"<b>{_esc(t)}{sep}</b> {_esc(d)}", ENTRY) for t, d in guide.terms]
+        entries = [Paragraph(f"<b>{_esc(t)}{sep}</b> {_esc(d)}", ENTRY) for t, d in guide.terms]
+        if lay.glossary == "paragraphs":
+            return story + entries
+        if lay.across_gutter is None:
+            return story + [BalancedColumns(entries, nCols=2, spaceAfter=0)]
+        cut, line = lay.across_gutter
+        return story + [BalancedColumns(entries[:cut], nCols=2, spaceAfter=0), Paragraph(_esc(line), ENTRY),
+                        BalancedColumns(entries[cut:], nCols=2, spaceAfter=0)]
     return story + [terminology_table(guide)]
 
 
