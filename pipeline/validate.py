@@ -4,10 +4,12 @@ Two layers, both lazy (all failures collected, never stopping at the first):
 
 1. each table against its pandera schema from `pipeline.fields`: exact
    columns in order, Arrow dtypes, enums, patterns, ranges, unique primary key;
-2. the rules that span tables or rows: codes referenced by payments and
-   exclusions exist; one payment row per code and setting; payment_usd present
-   iff national_rate; RVUs only for physician settings, APC only for OPPS, an
-   indicator only for OPPS and ASC; one provenance row per published value;
+2. the rules that span tables or rows: each foreign key the table registry
+   declares (`fields.Table.foreign_keys`: codes referenced by payments and
+   exclusions exist); one payment row per code and setting; payment_usd present
+   iff national_rate; an RVU figure, an APC or an indicator only for a setting
+   that prints that column (`pipeline.shape`: RVUs beside a physician payment,
+   the APC for OPPS, an indicator for OPPS and ASC); one provenance row per published value;
    and post-conditions that catch what slipped through the parsing: no
    descriptor still holds a "Do not report" note or a list of CPT codes, no
    term's text holds another term's row.
@@ -45,7 +47,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from pipeline import fields as F
-from pipeline import schemas, vocab
+from pipeline import schemas, shape, vocab
 from pipeline.errors import HiddenText, ReadingsDisagree, UnreadableText, ValidationFailed
 from pipeline.text import normalize, squash
 
@@ -83,8 +85,8 @@ def find_failures(tables: dict[str, pd.DataFrame], guide_year: int | None = None
     return pd.DataFrame(found, columns=FAILURE_COLUMNS)
 
 
-#: Each section of the guide, by the table its entries are published in.
-SECTION_TABLES = {"payments": "codes", "exclusions": "exclusions", "terminology": "terminology"}
+#: Each section of the guide, by the table its entries are published in (the table registry's `entries`).
+SECTION_TABLES = {t.section: t.name for t in F.TABLES.values() if t.entries}
 
 
 def section_failures(sections: dict[str, dict], tables: dict[str, pd.DataFrame]) -> list[dict]:
@@ -108,7 +110,7 @@ def section_failures(sections: dict[str, dict], tables: dict[str, pd.DataFrame])
             out.append(_failure("payments", None, None, len(tables["payments"]),
                                 f"holds one row per code and setting ({entries} codes)"))
         pages = set(record.get("pages") or ())
-        for each in (table, "payments") if name == "payments" else (table,):
+        for each in (t.name for t in F.TABLES.values() if t.section == name):
             for i, page in enumerate(tables[each]["source_page"]):
                 if int(page) not in pages:
                     out.append(_failure(each, "source_page", i, page,
@@ -145,10 +147,7 @@ def _cross_table_failures(tables: dict[str, pd.DataFrame], guide_year: int | Non
                 if year != guide_year:
                     out.append(_failure(name, "guide_year", i, year, f"equals the document's year {guide_year}"))
 
-    for name in ("payments", "exclusions"):
-        for i, code in enumerate(tables[name]["cpt_code"]):
-            if code not in codes:
-                out.append(_failure(name, "cpt_code", i, code, "code is listed in codes"))
+    out += _foreign_key_failures(tables)
 
     payments = tables["payments"]
     have = set(zip(payments["cpt_code"], payments["setting"]))
@@ -163,18 +162,43 @@ def _cross_table_failures(tables: dict[str, pd.DataFrame], guide_year: int | Non
         if national != has_amount:
             out.append(_failure("payments", "payment_usd", i, row["payment_usd"],
                                 "payment_usd present iff payment_status is national_rate"))
-        present = {c: row[c] is not None and not pd.isna(row[c]) for c in ("rvus", "apc", "indicator")}
-        setting = row["setting"]
-        if present["rvus"] and setting not in F.PHYSICIAN_SETTINGS:
-            out.append(_failure("payments", "rvus", i, row["rvus"], "rvus only for physician settings"))
-        if present["apc"] and setting != "hospital_outpatient":
-            out.append(_failure("payments", "apc", i, row["apc"], "apc only for hospital_outpatient"))
-        if present["indicator"] and setting in F.PHYSICIAN_SETTINGS:
-            out.append(_failure("payments", "indicator", i, row["indicator"],
-                                "indicator only for hospital_outpatient and ambulatory_surgical_center"))
+        out += _column_failures(i, row)
 
     out += _provenance_failures(tables)
     out += _leftover_failures(tables)
+    return out
+
+
+def _foreign_key_failures(tables: dict[str, pd.DataFrame]) -> list[dict]:
+    """Each foreign key the table registry declares (`fields.Table.foreign_keys`), row by row: a value
+    of a referenced column is one the referenced table holds (within the year: guide_year is checked alone)."""
+    out = []
+    for name, table in F.TABLES.items():
+        for columns, referenced, referenced_columns in table.foreign_keys:
+            cols = [c for c in columns if c != "guide_year"]
+            refs = [c for c in referenced_columns if c != "guide_year"]
+            held = set(zip(*(tables[referenced][c] for c in refs)))
+            for i, values in enumerate(zip(*(tables[name][c] for c in cols))):
+                if values not in held:
+                    out.append(_failure(name, "|".join(cols), i, "|".join(map(str, values)),
+                                        f"{'|'.join(cols)} is listed in {referenced}"))
+    return out
+
+
+def _only_for(field: str) -> str:
+    """What the check of a value in a column its setting does not print says: the settings that print it."""
+    return f"{field} only for {' and '.join(shape.settings_printing(field))}"
+
+
+def _column_failures(i: int, row: dict) -> list[dict]:
+    """A value in a column its setting does not print (`pipeline.shape`: RVUs beside a physician payment,
+    an APC for the hospital outpatient department, an indicator for OPPS and ASC)."""
+    declared = shape.setting(row["setting"]) if row["setting"] in shape.SETTING_NAMES else None
+    out = []
+    for field in dict.fromkeys(c.field for c in shape.VALUE_COLUMNS if c is not shape.AMOUNT):
+        value = row[field]
+        if value is not None and not pd.isna(value) and declared is not None and not declared.prints(field):
+            out.append(_failure("payments", field, i, value, _only_for(field)))
     return out
 
 
@@ -280,7 +304,7 @@ def check_hidden_text(raw, guide) -> None:
 def _where(page: int, box, tables, guide) -> str | None:
     """Where a hidden run lies against the tables read on its page: over a value, over a table, in line with it."""
     x0, top, x1, bottom = box
-    for kind in ("payment", "terminology"):
+    for kind in dict.fromkeys(t.printed_in for t in F.TABLES.values() if t.printed_in):
         region = tables.get((page, kind))
         if region is None:
             continue

@@ -9,17 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipeline import fields as F
+from pipeline import shape
 from pipeline.errors import DuplicateSetting, LayoutError
 from pipeline.normalize.grids import Grid
 
-#: Header concept -> the setting whose columns sit under it.
-SETTING_OF = {
-    "non_facility": "physician_non_facility",
-    "facility": "physician_facility",
-    "opps": "hospital_outpatient",
-    "asc": "ambulatory_surgical_center",
-}
+#: Header concept -> the setting whose columns sit under it (the guide's shape, `pipeline.shape`).
+SETTING_OF = shape.SETTING_OF
 
 #: What a column holds: (setting or None, kind), e.g. (None, "code"), ("hospital_outpatient", "apc").
 Role = tuple[str | None, str]
@@ -70,8 +65,8 @@ def _role(c: int, concepts_here: set[str], label: str, page: int) -> Role:
     if len(settings) != 1:
         raise LayoutError(f"payment table column {c + 1} headed {label!r} cannot be placed in one "
                           "care setting", page=page)
-    kind = "rvus" if "rvus" in concepts_here else "apc" if "apc" in concepts_here else "amount"
-    return (settings.pop(), kind)
+    kinds = shape.column_of(concepts_here)
+    return (settings.pop(), kinds[0].kind if kinds else shape.AMOUNT.kind)
 
 
 def _check_roles(roles: tuple[Role, ...], settings: list[str], page: int) -> None:
@@ -89,7 +84,7 @@ def _check_roles(roles: tuple[Role, ...], settings: list[str], page: int) -> Non
             raise DuplicateSetting(f"payment table columns {first + 1} and {c + 1} both hold {what}{under}: "
                                    "a setting printed twice cannot be read", page=page)
         seen[role] = c
-    missing = [r for r in [(None, "code"), (None, "descriptor")] + [(s, "amount") for s in F.SETTINGS]
+    missing = [r for r in [(None, k) for k in shape.ROW_COLUMNS] + [(s, "amount") for s in shape.SETTING_NAMES]
                if r not in seen]
     if missing:
         what = ", ".join(f"{s} payment" if s else k for s, k in missing)

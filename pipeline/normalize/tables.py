@@ -17,7 +17,7 @@ import pandas as pd
 
 from pipeline import vocab
 from pipeline.errors import LayoutError
-from pipeline.model import Used
+from pipeline.model import Stop, Used
 from pipeline.normalize.columns import SETTING_OF, Columns, place_columns
 from pipeline.normalize.grids import Grid, grids
 from pipeline.text import split_footnotes, squash
@@ -156,7 +156,7 @@ class Part:
         return out
 
 
-def read(cells: pd.DataFrame, stops: dict, headings: list[Heading] = ()) -> Iterator[Part]:
+def read(cells: pd.DataFrame, stops: tuple[Stop, ...] = (), headings: list[Heading] = ()) -> Iterator[Part]:
     """The payment and terminology tables among `cells`, in table order, each with how to read it.
 
     A table read as neither that follows a payment table on the next page, with CPT code rows,
@@ -167,10 +167,11 @@ def read(cells: pd.DataFrame, stops: dict, headings: list[Heading] = ()) -> Iter
     previous: Reading | None = None
     found = grids(cells)
     over = headings_over(found, list(headings))
+    held = {stop.table: stop for stop in stops}
     for grid in found:
         reading = _classify(grid, previous, over.get(grid.table))
-        if reading is not None and grid.table in stops:
-            raise stops[grid.table]
+        if reading is not None and grid.table in held:
+            raise held[grid.table].error
         if reading is not None:
             yield Part(grid, reading, over.get(grid.table))
         elif previous is not None and previous.kind == "payment" and grid.first_page == previous.page + 1 \

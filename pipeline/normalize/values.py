@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from pipeline import fields as F
-from pipeline import vocab
+from pipeline import shape, vocab
 from pipeline.errors import LayoutError, ValueNotParsed
 from pipeline.normalize.grids import CPT_CODE, Piece
 from pipeline.normalize.stitch import CodeRow, TermRow
@@ -218,7 +218,7 @@ def _rvus_of(row: CodeRow, setting: str, amount: Piece, what: str) -> Read:
     An RVU cell left blank (beside an "NA" payment) prints nothing to point at: its null is read with the
     amount, so every provenance row quotes printed text (a blank `raw_text` is a null in CSV).
     """
-    if setting in F.PHYSICIAN_SETTINGS:
+    if shape.setting(setting).prints("rvus"):
         piece = row.at((setting, "rvus"))
         if piece is not None and piece is not amount and piece.box != amount.box and piece.text.strip():
             return Read(_rvus(piece, f"{what} RVUs"), piece)

@@ -52,16 +52,17 @@ import pandas as pd
 import pyarrow as pa
 
 from pipeline import fields as F
-from pipeline import vocab
+from pipeline import shape, vocab
 from pipeline.errors import GuideError
 from pipeline.publish import publish_diff, year_folders
 from pipeline.readers.check import OutputsInvalid, verified_year
 
-#: The manifest's facts about the document. The rest of the manifest describes
-#: the source file and the pipeline run, which are not the guide's content.
-GUIDE_FACTS = ("title", "effective_date", "document_number")
+#: The manifest's facts about the document that two years are compared on (`pipeline.shape`; the year is
+#: the pair itself). The rest of the manifest describes the source file and the pipeline run, which are
+#: not the guide's content.
+GUIDE_FACTS = tuple(f.name for f in shape.DOCUMENT_FACTS if f.compared)
 #: Where a value was printed, not what it says.
-NOT_COMPARED = ("guide_year", "source_page")
+NOT_COMPARED = F.ROW_CONTEXT
 
 
 class YearNotPublished(GuideError):
