@@ -264,7 +264,8 @@ CHANGES = Table(
     "one row per changed field. Page numbers and provenance are not compared.",
     (
         Field("dataset", pa.string(), "Dataset the change is in; guide: the document facts of the manifest "
-              "(title, effective_date, document_number).", enum=CHANGE_DATASETS, example="payments"),
+              "(title, effective_date, document_number) and its layout (the payment tables' columns and the "
+              "settings printed, in words, without pages).", enum=CHANGE_DATASETS, example="payments"),
         Field("key", pa.string(), "The row's natural key, columns joined by | (codes cpt_code; payments "
               "cpt_code|setting; exclusions cpt_code|excluded_code; terminology term); empty for guide.",
               nullable=True, example="0600T|hospital_outpatient"),
@@ -412,6 +413,19 @@ MANIFEST: tuple[ManifestKey, ...] = (
                 "rows, terms). A section not printed has printed false and no entries.",
                 example='{"terminology": {"printed": true, "heading": "REIMBURSEMENT TERMINOLOGY", "form": "table", '
                         '"pages": [6], "entries": 11}, ...}'),
+    ManifestKey("layout", "object", "The layout the guide was read in, so a new edition's change of shape is seen "
+                "at once (the report's summary says it, the diff compares it): tables and settings, then any other "
+                "fact of the shape met.",
+                example='{"tables": [{"pages": [3], "settings": [...], "columns": [...]}], "settings": [...]}'),
+    ManifestKey("layout.tables", "array", "The payment tables, in printed order (a table continued over pages is "
+                "one): each with pages (it was printed on), settings (the care settings it prints, in the order of "
+                "pipeline/shape.py) and columns (what each column holds, in printed order: code, descriptor, or a "
+                "setting and its value column: payment, RVUs, APC, status indicator, payment indicator).",
+                example='[{"pages": [3], "settings": ["hospital_outpatient"], "columns": ["code", "descriptor", '
+                        '"hospital_outpatient APC", "hospital_outpatient payment"]}]'),
+    ManifestKey("layout.settings", "array", "The care settings the guide prints, in the order of pipeline/shape.py: "
+                "payments holds one row per code in each, and none for a setting not printed.",
+                example='["physician_non_facility", "physician_facility", "hospital_outpatient"]'),
     ManifestKey("footnotes", "array", "Footnote marks printed in table headers: one object per header cell with "
                 "its table, text, marks and page.",
                 example='[{"table": "payments", "text": "CPT® Code", "marks": ["1"], "page": 3}]'),

@@ -142,3 +142,8 @@ class Guide:
     differing: dict[int, int] = field(default_factory=dict)
     #: Each section the guide prints (payments, exclusions, terminology), as read: `Section`.
     sections: dict[str, Section] = field(default_factory=dict)
+    #: The layout the guide was read in (the manifest's `layout`): `tables`, its payment tables in printed
+    #: order, each {"pages", "settings", "columns"} (what each column holds, in printed order), and
+    #: `settings`, the care settings the guide prints (`pipeline.normalize.tables.layout`). Other facts of
+    #: the shape met (how amounts are printed, marks, subheadings) are keys of their own after these.
+    layout: dict = field(default_factory=dict)

@@ -180,3 +180,34 @@ VOCABULARY = {
     "glossary headings and separators": "glossary_forms.csv",
 }
 
+
+
+# ---------------------------------------------------------------- the layout met, in words
+
+
+def listed(values) -> str:
+    """A value of the layout record in words: a list joined by commas, nothing as "", anything else as it is."""
+    if values is None:
+        return ""
+    return ", ".join(map(str, values)) if isinstance(values, (list, tuple)) else str(values)
+
+
+def layout_words(layout: dict | None, pages: bool = True) -> str:
+    """The layout a guide was read in (the manifest's `layout`, `Guide.layout`) on one line, as the report's
+    summary and the diff say it: each payment table's columns in printed order (and its pages, with
+    `pages`: the diff leaves them out, a table moved to another page being the same layout), the settings
+    printed, then any other fact the record holds ("amounts: cents")."""
+    if not layout:
+        return "not recorded"
+    tables = layout.get("tables") or []
+    out = []
+    for table in tables:
+        where = table.get("pages") or []
+        on = f"page{'s' if len(where) > 1 else ''} {listed(where)}: " if pages and where else ""
+        out.append(on + listed(table.get("columns") or []))
+    head = f"{len(tables)} payment table{'s' if len(tables) != 1 else ''}"
+    parts = [f"{head} ({'; '.join(f'{k + 1}. {t}' for k, t in enumerate(out))})" if len(out) > 1
+             else f"{head} ({out[0]})" if out else head,
+             f"settings: {listed(layout.get('settings') or []) or 'none'}"]
+    parts += [f"{key}: {listed(value) or 'none'}" for key, value in layout.items() if key not in ("tables", "settings")]
+    return "; ".join(parts)

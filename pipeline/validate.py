@@ -55,13 +55,14 @@ FAILURE_COLUMNS = ["table", "column", "row", "value", "check"]
 
 
 def validate(tables: dict[str, pd.DataFrame], guide_year: int | None = None,
-             sections: dict[str, dict] | None = None) -> dict[str, pd.DataFrame]:
+             sections: dict[str, dict] | None = None, layout: dict | None = None) -> dict[str, pd.DataFrame]:
     """Return `tables` unchanged if every rule holds; else raise `ValidationFailed`.
 
     The exception's `failures` frame lists every failure found. `sections` is the guide's
-    record of its sections (`Section.record` of each), checked when given.
+    record of its sections (`Section.record` of each), checked when given; `layout` the record of
+    the layout it was read in (`Guide.layout`), whose `settings` are the settings it prints.
     """
-    failures = find_failures(tables, guide_year, sections)
+    failures = find_failures(tables, guide_year, sections, layout)
     if len(failures):
         counts = failures.groupby("table").size()
         summary = ", ".join(f"{n} in {t}" for t, n in counts.items())
@@ -70,7 +71,7 @@ def validate(tables: dict[str, pd.DataFrame], guide_year: int | None = None,
 
 
 def find_failures(tables: dict[str, pd.DataFrame], guide_year: int | None = None,
-                  sections: dict[str, dict] | None = None) -> pd.DataFrame:
+                  sections: dict[str, dict] | None = None, layout: dict | None = None) -> pd.DataFrame:
     """Every failure of every rule, as a frame with FAILURE_COLUMNS (empty if all pass)."""
     found: list[dict] = []
     for name in F.TABLES:
@@ -79,23 +80,37 @@ def find_failures(tables: dict[str, pd.DataFrame], guide_year: int | None = None
             continue
         found += _schema_failures(name, tables[name])
     if not found:  # cross-table rules assume each table has its declared shape
-        found += _cross_table_failures(tables, guide_year)
+        settings = printed_settings(tables, layout)
+        found += _cross_table_failures(tables, guide_year, settings)
         if sections is not None:
-            found += section_failures(sections, tables)
+            found += section_failures(sections, tables, settings)
     return pd.DataFrame(found, columns=FAILURE_COLUMNS)
+
+
+def printed_settings(tables: dict[str, pd.DataFrame], layout: dict | None = None) -> tuple[str, ...]:
+    """The care settings the guide prints: as its layout record says (`Guide.layout`, the manifest's), else
+    (no record given) those its payments hold; in the shape's order. A setting it does not print has no
+    payment rows (decided for issue #24: what is not printed is not published)."""
+    if isinstance(layout, dict) and isinstance(layout.get("settings"), list):
+        return tuple(layout["settings"])
+    held = set(tables["payments"]["setting"])
+    return tuple(s for s in F.SETTINGS if s in held)
 
 
 #: Each section of the guide, by the table its entries are published in (the table registry's `entries`).
 SECTION_TABLES = {t.section: t.name for t in F.TABLES.values() if t.entries}
 
 
-def section_failures(sections: dict[str, dict], tables: dict[str, pd.DataFrame]) -> list[dict]:
+def section_failures(sections: dict[str, dict], tables: dict[str, pd.DataFrame],
+                     settings: tuple[str, ...] | None = None) -> list[dict]:
     """Each section's record (`pipeline.model.Section.record`) against its published table.
 
     The table holds as many rows as the section's entries were read (payments: one per code, in
-    each care setting), each row from a page the section was found on; a section the guide prints
-    has entries, and one it does not print has none.
+    each care setting the guide prints, `settings`: by default those its payments hold), each row
+    from a page the section was found on; a section the guide prints has entries, and one it does
+    not print has none.
     """
+    settings = printed_settings(tables) if settings is None else settings
     out = []
     for name, table in SECTION_TABLES.items():
         record = sections.get(name)
@@ -106,9 +121,9 @@ def section_failures(sections: dict[str, dict], tables: dict[str, pd.DataFrame])
         if entries != len(frame):
             out.append(_failure(table, None, None, len(frame),
                                 f"holds as many rows as the {name} section's entries read ({entries})"))
-        if name == "payments" and entries is not None and len(tables["payments"]) != entries * len(F.SETTINGS):
+        if name == "payments" and entries is not None and len(tables["payments"]) != entries * len(settings):
             out.append(_failure("payments", None, None, len(tables["payments"]),
-                                f"holds one row per code and setting ({entries} codes)"))
+                                f"holds one row per code and setting ({entries} codes, {len(settings)} settings)"))
         pages = set(record.get("pages") or ())
         for each in (t.name for t in F.TABLES.values() if t.section == name):
             for i, page in enumerate(tables[each]["source_page"]):
@@ -137,7 +152,8 @@ def _schema_failures(name: str, frame: pd.DataFrame) -> list[dict]:
     return []
 
 
-def _cross_table_failures(tables: dict[str, pd.DataFrame], guide_year: int | None) -> list[dict]:
+def _cross_table_failures(tables: dict[str, pd.DataFrame], guide_year: int | None,
+                          settings: tuple[str, ...]) -> list[dict]:
     out: list[dict] = []
     codes = set(tables["codes"]["cpt_code"])
 
@@ -152,9 +168,14 @@ def _cross_table_failures(tables: dict[str, pd.DataFrame], guide_year: int | Non
     payments = tables["payments"]
     have = set(zip(payments["cpt_code"], payments["setting"]))
     for code in sorted(codes):
-        for setting in F.SETTINGS:
+        for setting in settings:
             if (code, setting) not in have:
-                out.append(_failure("payments", "setting", code, setting, "one payment row per code and setting"))
+                out.append(_failure("payments", "setting", code, setting,
+                                    "one payment row per code and setting the guide prints"))
+    for i, setting in enumerate(payments["setting"]):
+        if setting not in settings:
+            out.append(_failure("payments", "setting", i, setting,
+                                f"a setting the guide prints ({', '.join(settings) or 'none'})"))
 
     for i, row in enumerate(payments.to_dict("records")):
         national = row["payment_status"] == "national_rate"

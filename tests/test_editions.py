@@ -45,19 +45,6 @@ NOT_READ_YET = {
     "chromium-marks-2025.pdf": _not_read(
         "marks beside codes and amounts ('0600T*', '47382†', '+47383', '$9,874.41‡', a raised 'a') are not "
         "split off: the table's rows are taken for header wordings"),
-    "pdflatex-apc-first-asc-before-opps-2025.pdf": _not_read(
-        "an APC column before the code, under the table's title and no setting's group header, is not placed "
-        "in hospital_outpatient"),
-    "writer-indicator-columns-si-pi-2025.pdf": _not_read(
-        "an indicator in a column of its own headed 'SI' or 'PI' is not read"),
-    "chromium-indicator-columns-spelled-out-2025.pdf": _not_read(
-        "an indicator in a column of its own headed 'Status Indicator' or 'Payment Indicator' is not read"),
-    "chromium-one-table-per-setting-2025.pdf": _not_read(
-        "one table per setting (physician, hospital outpatient, ASC) is not read as one set of payments"),
-    "writer-one-table-per-setting-page-each-2025.pdf": _not_read(
-        "one table per setting, each on its own page, is not read as one set of payments"),
-    "pdflatex-some-settings-2025.pdf": _not_read(
-        "a table without an ASC column is refused, not published with the settings it prints"),
     "pdflatex-subheadings-organ-2025.pdf": _not_read(
         "a full-width subheading row ('Liver', 'Kidney') is taken for a header wording"),
     "writer-subheadings-approach-2025.pdf": _not_read(
@@ -92,10 +79,6 @@ REFUSED = {
 REFUSED_NOT_YET = {
     "chromium-refused-raised-digit-on-code-2025.pdf": _not_read(
         "marks are not split off yet, so the table stops before the raised digit on 47383 is looked at"),
-    "chromium-refused-two-opps-tables-2025.pdf": _not_read(
-        "one table per setting is not read yet, so two tables claiming hospital_outpatient are never compared"),
-    "pdflatex-refused-medicaid-table-2025.pdf": _not_read(
-        "one table per setting is not read yet, so the 'Medicaid Payment' table is never reached"),
 }
 
 READ = sorted(n for n in FIXTURES if n not in REFUSED)

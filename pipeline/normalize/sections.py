@@ -376,16 +376,18 @@ def read_glossary(headings: list[Heading], parts: list[Part], lines: list[dict],
 # ---------------------------------------------------------------- payments and exclusions
 
 def count_codes(parts) -> int:
-    """How many codes the payment table's code column prints: each printed cell of it below the header."""
-    seen = 0
+    """How many codes the payment tables' code columns print: each printed cell of them below the header,
+    a code printed by several tables (one per setting) once."""
+    seen = set()
     for part in parts:
         column = part.reading.columns.roles.index((None, "code"))
         for r in range(part.reading.start, part.grid.nrows):
             cell = part.grid.at(r, column)
-            if cell is not None and cell["row"] == r and cell["col"] == column and CPT_CODE.match(
-                    squash(split_footnotes(cell["text"], cell["sup_mask"])[0])):
-                seen += 1
-    return seen
+            if cell is not None and cell["row"] == r and cell["col"] == column:
+                code = squash(split_footnotes(cell["text"], cell["sup_mask"])[0])
+                if CPT_CODE.match(code):
+                    seen.add(code)
+    return len(seen)
 
 
 def check_payment_area(parts, lines: list[dict]) -> None:

@@ -46,6 +46,7 @@ from PIL import Image, ImageDraw
 
 from pipeline import __version__
 from pipeline import fields as F
+from pipeline import shape
 from pipeline.run.build import find_sources
 from pipeline.errors import GuideError
 from pipeline.model import HIDDEN_REASONS
@@ -400,6 +401,7 @@ def _facts(manifest: dict) -> str:
         ("document", manifest.get("document_number")), ("source", source["file"]),
         ("sha256", source["sha256"]), ("pages", source["page_count"]),
         ("rows", ", ".join(f"{n} {name}" for name, n in manifest["row_counts"].items())),
+        ("layout", shape.layout_words(manifest.get("layout"))),
         ("pipeline", f"{manifest['pipeline_version']} (schema {manifest['schema_version']}); "
                      f"report by {__version__}"),
     ]
