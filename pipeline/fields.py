@@ -21,24 +21,24 @@ from dataclasses import dataclass, field, replace
 
 import pyarrow as pa
 
+from pipeline import shape
+
 #: Bump on purpose when the published contract changes shape (a column added,
 #: removed, renamed or retyped). The contract guard compares built outputs
 #: against the committed descriptor and refuses silent drift.
 SCHEMA_VERSION = "1.1.0"
 
-SETTINGS = (
-    "physician_non_facility",
-    "physician_facility",
-    "hospital_outpatient",
-    "ambulatory_surgical_center",
-)
-PHYSICIAN_SETTINGS = SETTINGS[:2]
-PAYMENT_STATUSES = ("national_rate", "contractor_priced", "not_applicable", "not_covered", "packaged")
+#: The care settings and payment statuses, as the guide's shape declares them (`pipeline.shape`).
+SETTINGS = shape.SETTING_NAMES
+PAYMENT_STATUSES = tuple(s.name for s in shape.PAYMENT_STATUSES)
 CODE_CATEGORIES = ("I", "III")
 DATASETS = ("codes", "payments", "exclusions", "terminology")
 
 #: Category I codes are five digits; Category III codes are four digits and a T.
 CPT_CODE_PATTERN = r"^(\d{5}|\d{4}T)$"
+#: The columns every table adds to what its row prints: the year it is published under and the page it
+#: was read from. They have no provenance row, and the diff does not compare them.
+ROW_CONTEXT = ("guide_year", "source_page")
 MONEY = pa.decimal128(12, 2)
 RVUS = pa.decimal128(8, 2)
 
@@ -79,7 +79,14 @@ class Field:
 
 @dataclass(frozen=True)
 class Table:
-    """One published table: fields in output order and its keys."""
+    """One published table: fields in output order, its keys, and what every reader says of it.
+
+    The facts beside the columns are the table's own, read by every stage that needs them: its
+    `title` (the diff's report), `color` (the extraction report's outlines), `printed_in` (the kind of
+    printed table its values are read from, which the checks of what the PDF showed look in),
+    `section` (the guide's section its rows come from, whose record the manifest keeps) and `entries`
+    (its rows are that section's entries, as the record counts them).
+    """
 
     name: str
     description: str
@@ -90,6 +97,13 @@ class Table:
     #: Rows are written sorted by these columns, so output bytes never depend
     #: on the order the PDF happened to print them in.
     sort_by: tuple[str, ...] = field(default=())
+    title: str = ""
+    #: RGB outline of a box that fed the table, in the extraction report.
+    color: tuple[int, int, int] | None = None
+    #: "payment" or "terminology": the kind of printed table its values come from (None: not printed).
+    printed_in: str | None = None
+    section: str | None = None
+    entries: bool = False
 
     @property
     def columns(self) -> list[str]:
@@ -98,7 +112,7 @@ class Table:
     @property
     def value_columns(self) -> list[str]:
         """The columns read from the page: all but guide_year and source_page (each value has a provenance row)."""
-        return [c for c in self.columns if c not in ("guide_year", "source_page")]
+        return [c for c in self.columns if c not in ROW_CONTEXT]
 
     @property
     def natural_key(self) -> tuple[str, ...]:
@@ -148,6 +162,7 @@ CODES = Table(
     ),
     primary_key=("guide_year", "cpt_code"),
     sort_by=("cpt_code",),
+    title="Codes", color=(31, 119, 180), printed_in="payment", section="payments", entries=True,
 )
 
 PAYMENTS = Table(
@@ -158,12 +173,8 @@ PAYMENTS = Table(
         CPT_CODE,
         Field("setting", pa.string(), "Care setting the payment applies to.", enum=SETTINGS,
               example="hospital_outpatient"),
-        Field("payment_status", pa.string(),
-              "national_rate: a national amount is printed; contractor_priced: \"No national set payment\" "
-              "(the Medicare contractor prices it); not_applicable: printed \"NA\"; not_covered: printed \"Not "
-              "covered\" (Medicare does not pay for it in that setting); packaged: printed \"Packaged\" (paid as "
-              "part of another service, no separate payment).",
-              enum=PAYMENT_STATUSES, example="national_rate"),
+        Field("payment_status", pa.string(), "; ".join(f"{s.name}: {s.meaning}" for s in shape.PAYMENT_STATUSES)
+              + ".", enum=PAYMENT_STATUSES, example="national_rate"),
         Field("payment_usd", MONEY, "National average payment in US dollars, exact to the cent. "
               "Present if and only if payment_status is national_rate.", nullable=True, minimum=0,
               example="9096.46"),
@@ -179,6 +190,7 @@ PAYMENTS = Table(
     primary_key=("guide_year", "cpt_code", "setting"),
     foreign_keys=((("guide_year", "cpt_code"), "codes", ("guide_year", "cpt_code")),),
     sort_by=("cpt_code", "setting"),
+    title="Payments", color=(214, 39, 40), printed_in="payment", section="payments",
 )
 
 EXCLUSIONS = Table(
@@ -194,6 +206,7 @@ EXCLUSIONS = Table(
     primary_key=("guide_year", "cpt_code", "excluded_code"),
     foreign_keys=((("guide_year", "cpt_code"), "codes", ("guide_year", "cpt_code")),),
     sort_by=("cpt_code", "excluded_code"),
+    title="Exclusions", color=(148, 103, 189), printed_in="payment", section="exclusions", entries=True,
 )
 
 TERMINOLOGY = Table(
@@ -208,6 +221,7 @@ TERMINOLOGY = Table(
     ),
     primary_key=("guide_year", "term"),
     sort_by=("term",),
+    title="Terms", color=(44, 160, 44), printed_in="terminology", section="terminology", entries=True,
 )
 
 PROVENANCE = Table(
@@ -229,6 +243,7 @@ PROVENANCE = Table(
     ),
     primary_key=("guide_year", "dataset", "key", "field"),
     sort_by=("dataset", "key", "field"),
+    title="Provenance",
 )
 
 TABLES: dict[str, Table] = {t.name: t for t in (CODES, PAYMENTS, EXCLUSIONS, TERMINOLOGY, PROVENANCE)}
@@ -249,7 +264,8 @@ CHANGES = Table(
     "one row per changed field. Page numbers and provenance are not compared.",
     (
         Field("dataset", pa.string(), "Dataset the change is in; guide: the document facts of the manifest "
-              "(title, effective_date, document_number).", enum=CHANGE_DATASETS, example="payments"),
+              "(title, effective_date, document_number) and its layout (the payment tables' columns and the "
+              "settings printed, in words, without pages).", enum=CHANGE_DATASETS, example="payments"),
         Field("key", pa.string(), "The row's natural key, columns joined by | (codes cpt_code; payments "
               "cpt_code|setting; exclusions cpt_code|excluded_code; terminology term); empty for guide.",
               nullable=True, example="0600T|hospital_outpatient"),
@@ -397,6 +413,27 @@ MANIFEST: tuple[ManifestKey, ...] = (
                 "rows, terms). A section not printed has printed false and no entries.",
                 example='{"terminology": {"printed": true, "heading": "REIMBURSEMENT TERMINOLOGY", "form": "table", '
                         '"pages": [6], "entries": 11}, ...}'),
+    ManifestKey("layout", "object", "The layout the guide was read in, so a new edition's change of shape is seen "
+                "at once (the report's summary says it, the diff compares it): tables and settings, then any other "
+                "fact of the shape met.",
+                example='{"tables": [{"pages": [3], "settings": [...], "columns": [...]}], "settings": [...]}'),
+    ManifestKey("layout.tables", "array", "The payment tables, in printed order (a table continued over pages is "
+                "one): each with pages (it was printed on), settings (the care settings it prints, in the order of "
+                "pipeline/shape.py) and columns (what each column holds, in printed order: code, descriptor, or a "
+                "setting and its value column: payment, RVUs, APC, status indicator, payment indicator).",
+                example='[{"pages": [3], "settings": ["hospital_outpatient"], "columns": ["code", "descriptor", '
+                        '"hospital_outpatient APC", "hospital_outpatient payment"]}]'),
+    ManifestKey("layout.settings", "array", "The care settings the guide prints, in the order of pipeline/shape.py: "
+                "payments holds one row per code in each, and none for a setting not printed.",
+                example='["physician_non_facility", "physician_facility", "hospital_outpatient"]'),
+    ManifestKey("layout.amounts", "string", "How the amounts were printed: cents (\"$9,096.46\"), whole dollars "
+                "(\"$9,096\", published as 9096.00), both, or null when no amount is printed.", nullable=True,
+                example="cents"),
+    ManifestKey("layout.marks", "array", "The footnote marks split off codes, descriptors and value cells (not "
+                "headers), each once, in the order first met.", example='["*", "\u2020", "+"]'),
+    ManifestKey("layout.subheadings", "array", "Each subheading row met in a payment table (a row of one cell across "
+                "the table, no value): its text and page, in printed order.",
+                example='[{"text": "Liver", "page": 2}]'),
     ManifestKey("footnotes", "array", "Footnote marks split off what they were printed on: one object per table "
                 "header cell, descriptor or value cell (a code, an amount, its RVUs or APC) with its table, text (the "
                 "header's wording; the code; \"0600T CPT code\", \"0600T hospital_outpatient payment\"), marks and "

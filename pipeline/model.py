@@ -29,6 +29,22 @@ HIDDEN_REASONS = {
 
 
 @dataclass(frozen=True)
+class Stop:
+    """A stop extract found that holds only if the table it names is one the guide is read from.
+
+    A ruled table whose rows cannot be told apart as drawn is an error in a payment or glossary table,
+    and nothing in a page of something else: which table is which is normalize's call, so extract
+    records the stop and normalize raises `error` when it reads `table` as one of the guide's. On a
+    page (`pipeline.extract.page.PageLayout`) `table` is the table's place among the page's tables;
+    in a `RawGuide`, its table id (the `table` of its cells).
+    """
+
+    table: int
+    page: int
+    error: Exception
+
+
+@dataclass(frozen=True)
 class RawGuide:
     """What the PDF says, as printed: the extract stage's whole output."""
 
@@ -40,9 +56,9 @@ class RawGuide:
     #: Text on the page that a viewer does not paint, one row per run of it
     #: (page, reason, text, chars, box); `pipeline.extract.visible` says why.
     hidden: pd.DataFrame | None = None
-    #: Stops that hold only for a table the guide is read from, by table id: normalize raises
-    #: one when it takes that table for the payment or terminology table.
-    stops: dict = field(default_factory=dict)
+    #: Stops that hold only for a table the guide is read from (`Stop`, each naming its table id):
+    #: normalize raises one when it takes that table for a payment or terminology table.
+    stops: tuple[Stop, ...] = ()
     #: Painted glyphs whose font gives no Unicode (each read as U+FFFD in `cells` and `lines`), one row
     #: per run of them (page, font, chars, PDFium's reading, box).
     unmapped: pd.DataFrame | None = None
@@ -126,3 +142,8 @@ class Guide:
     differing: dict[int, int] = field(default_factory=dict)
     #: Each section the guide prints (payments, exclusions, terminology), as read: `Section`.
     sections: dict[str, Section] = field(default_factory=dict)
+    #: The layout the guide was read in (the manifest's `layout`): `tables`, its payment tables in printed
+    #: order, each {"pages", "settings", "columns"} (what each column holds, in printed order), and
+    #: `settings`, the care settings the guide prints (`pipeline.normalize.tables.layout`). Other facts of
+    #: the shape met (how amounts are printed, marks, subheadings) are keys of their own after these.
+    layout: dict = field(default_factory=dict)

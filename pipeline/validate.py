@@ -4,10 +4,12 @@ Two layers, both lazy (all failures collected, never stopping at the first):
 
 1. each table against its pandera schema from `pipeline.fields`: exact
    columns in order, Arrow dtypes, enums, patterns, ranges, unique primary key;
-2. the rules that span tables or rows: codes referenced by payments and
-   exclusions exist; one payment row per code and setting; payment_usd present
-   iff national_rate; RVUs only for physician settings, APC only for OPPS, an
-   indicator only for OPPS and ASC; one provenance row per published value;
+2. the rules that span tables or rows: each foreign key the table registry
+   declares (`fields.Table.foreign_keys`: codes referenced by payments and
+   exclusions exist); one payment row per code and setting; payment_usd present
+   iff national_rate; an RVU figure, an APC or an indicator only for a setting
+   that prints that column (`pipeline.shape`: RVUs beside a physician payment,
+   the APC for OPPS, an indicator for OPPS and ASC); one provenance row per published value;
    and post-conditions that catch what slipped through the parsing: no
    descriptor still holds a "Do not report" note or a list of CPT codes, no
    term's text holds another term's row.
@@ -45,7 +47,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from pipeline import fields as F
-from pipeline import schemas, vocab
+from pipeline import schemas, shape, vocab
 from pipeline.errors import HiddenText, ReadingsDisagree, UnreadableText, ValidationFailed
 from pipeline.text import normalize, squash
 
@@ -53,13 +55,14 @@ FAILURE_COLUMNS = ["table", "column", "row", "value", "check"]
 
 
 def validate(tables: dict[str, pd.DataFrame], guide_year: int | None = None,
-             sections: dict[str, dict] | None = None) -> dict[str, pd.DataFrame]:
+             sections: dict[str, dict] | None = None, layout: dict | None = None) -> dict[str, pd.DataFrame]:
     """Return `tables` unchanged if every rule holds; else raise `ValidationFailed`.
 
     The exception's `failures` frame lists every failure found. `sections` is the guide's
-    record of its sections (`Section.record` of each), checked when given.
+    record of its sections (`Section.record` of each), checked when given; `layout` the record of
+    the layout it was read in (`Guide.layout`), whose `settings` are the settings it prints.
     """
-    failures = find_failures(tables, guide_year, sections)
+    failures = find_failures(tables, guide_year, sections, layout)
     if len(failures):
         counts = failures.groupby("table").size()
         summary = ", ".join(f"{n} in {t}" for t, n in counts.items())
@@ -68,7 +71,7 @@ def validate(tables: dict[str, pd.DataFrame], guide_year: int | None = None,
 
 
 def find_failures(tables: dict[str, pd.DataFrame], guide_year: int | None = None,
-                  sections: dict[str, dict] | None = None) -> pd.DataFrame:
+                  sections: dict[str, dict] | None = None, layout: dict | None = None) -> pd.DataFrame:
     """Every failure of every rule, as a frame with FAILURE_COLUMNS (empty if all pass)."""
     found: list[dict] = []
     for name in F.TABLES:
@@ -77,23 +80,37 @@ def find_failures(tables: dict[str, pd.DataFrame], guide_year: int | None = None
             continue
         found += _schema_failures(name, tables[name])
     if not found:  # cross-table rules assume each table has its declared shape
-        found += _cross_table_failures(tables, guide_year)
+        settings = printed_settings(tables, layout)
+        found += _cross_table_failures(tables, guide_year, settings)
         if sections is not None:
-            found += section_failures(sections, tables)
+            found += section_failures(sections, tables, settings)
     return pd.DataFrame(found, columns=FAILURE_COLUMNS)
 
 
-#: Each section of the guide, by the table its entries are published in.
-SECTION_TABLES = {"payments": "codes", "exclusions": "exclusions", "terminology": "terminology"}
+def printed_settings(tables: dict[str, pd.DataFrame], layout: dict | None = None) -> tuple[str, ...]:
+    """The care settings the guide prints: as its layout record says (`Guide.layout`, the manifest's), else
+    (no record given) those its payments hold; in the shape's order. A setting it does not print has no
+    payment rows (decided for issue #24: what is not printed is not published)."""
+    if isinstance(layout, dict) and isinstance(layout.get("settings"), list):
+        return tuple(layout["settings"])
+    held = set(tables["payments"]["setting"])
+    return tuple(s for s in F.SETTINGS if s in held)
 
 
-def section_failures(sections: dict[str, dict], tables: dict[str, pd.DataFrame]) -> list[dict]:
+#: Each section of the guide, by the table its entries are published in (the table registry's `entries`).
+SECTION_TABLES = {t.section: t.name for t in F.TABLES.values() if t.entries}
+
+
+def section_failures(sections: dict[str, dict], tables: dict[str, pd.DataFrame],
+                     settings: tuple[str, ...] | None = None) -> list[dict]:
     """Each section's record (`pipeline.model.Section.record`) against its published table.
 
     The table holds as many rows as the section's entries were read (payments: one per code, in
-    each care setting), each row from a page the section was found on; a section the guide prints
-    has entries, and one it does not print has none.
+    each care setting the guide prints, `settings`: by default those its payments hold), each row
+    from a page the section was found on; a section the guide prints has entries, and one it does
+    not print has none.
     """
+    settings = printed_settings(tables) if settings is None else settings
     out = []
     for name, table in SECTION_TABLES.items():
         record = sections.get(name)
@@ -104,11 +121,11 @@ def section_failures(sections: dict[str, dict], tables: dict[str, pd.DataFrame])
         if entries != len(frame):
             out.append(_failure(table, None, None, len(frame),
                                 f"holds as many rows as the {name} section's entries read ({entries})"))
-        if name == "payments" and entries is not None and len(tables["payments"]) != entries * len(F.SETTINGS):
+        if name == "payments" and entries is not None and len(tables["payments"]) != entries * len(settings):
             out.append(_failure("payments", None, None, len(tables["payments"]),
-                                f"holds one row per code and setting ({entries} codes)"))
+                                f"holds one row per code and setting ({entries} codes, {len(settings)} settings)"))
         pages = set(record.get("pages") or ())
-        for each in (table, "payments") if name == "payments" else (table,):
+        for each in (t.name for t in F.TABLES.values() if t.section == name):
             for i, page in enumerate(tables[each]["source_page"]):
                 if int(page) not in pages:
                     out.append(_failure(each, "source_page", i, page,
@@ -135,7 +152,8 @@ def _schema_failures(name: str, frame: pd.DataFrame) -> list[dict]:
     return []
 
 
-def _cross_table_failures(tables: dict[str, pd.DataFrame], guide_year: int | None) -> list[dict]:
+def _cross_table_failures(tables: dict[str, pd.DataFrame], guide_year: int | None,
+                          settings: tuple[str, ...]) -> list[dict]:
     out: list[dict] = []
     codes = set(tables["codes"]["cpt_code"])
 
@@ -145,17 +163,19 @@ def _cross_table_failures(tables: dict[str, pd.DataFrame], guide_year: int | Non
                 if year != guide_year:
                     out.append(_failure(name, "guide_year", i, year, f"equals the document's year {guide_year}"))
 
-    for name in ("payments", "exclusions"):
-        for i, code in enumerate(tables[name]["cpt_code"]):
-            if code not in codes:
-                out.append(_failure(name, "cpt_code", i, code, "code is listed in codes"))
+    out += _foreign_key_failures(tables)
 
     payments = tables["payments"]
     have = set(zip(payments["cpt_code"], payments["setting"]))
     for code in sorted(codes):
-        for setting in F.SETTINGS:
+        for setting in settings:
             if (code, setting) not in have:
-                out.append(_failure("payments", "setting", code, setting, "one payment row per code and setting"))
+                out.append(_failure("payments", "setting", code, setting,
+                                    "one payment row per code and setting the guide prints"))
+    for i, setting in enumerate(payments["setting"]):
+        if setting not in settings:
+            out.append(_failure("payments", "setting", i, setting,
+                                f"a setting the guide prints ({', '.join(settings) or 'none'})"))
 
     for i, row in enumerate(payments.to_dict("records")):
         national = row["payment_status"] == "national_rate"
@@ -163,18 +183,43 @@ def _cross_table_failures(tables: dict[str, pd.DataFrame], guide_year: int | Non
         if national != has_amount:
             out.append(_failure("payments", "payment_usd", i, row["payment_usd"],
                                 "payment_usd present iff payment_status is national_rate"))
-        present = {c: row[c] is not None and not pd.isna(row[c]) for c in ("rvus", "apc", "indicator")}
-        setting = row["setting"]
-        if present["rvus"] and setting not in F.PHYSICIAN_SETTINGS:
-            out.append(_failure("payments", "rvus", i, row["rvus"], "rvus only for physician settings"))
-        if present["apc"] and setting != "hospital_outpatient":
-            out.append(_failure("payments", "apc", i, row["apc"], "apc only for hospital_outpatient"))
-        if present["indicator"] and setting in F.PHYSICIAN_SETTINGS:
-            out.append(_failure("payments", "indicator", i, row["indicator"],
-                                "indicator only for hospital_outpatient and ambulatory_surgical_center"))
+        out += _column_failures(i, row)
 
     out += _provenance_failures(tables)
     out += _leftover_failures(tables)
+    return out
+
+
+def _foreign_key_failures(tables: dict[str, pd.DataFrame]) -> list[dict]:
+    """Each foreign key the table registry declares (`fields.Table.foreign_keys`), row by row: a value
+    of a referenced column is one the referenced table holds (within the year: guide_year is checked alone)."""
+    out = []
+    for name, table in F.TABLES.items():
+        for columns, referenced, referenced_columns in table.foreign_keys:
+            cols = [c for c in columns if c != "guide_year"]
+            refs = [c for c in referenced_columns if c != "guide_year"]
+            held = set(zip(*(tables[referenced][c] for c in refs)))
+            for i, values in enumerate(zip(*(tables[name][c] for c in cols))):
+                if values not in held:
+                    out.append(_failure(name, "|".join(cols), i, "|".join(map(str, values)),
+                                        f"{'|'.join(cols)} is listed in {referenced}"))
+    return out
+
+
+def _only_for(field: str) -> str:
+    """What the check of a value in a column its setting does not print says: the settings that print it."""
+    return f"{field} only for {' and '.join(shape.settings_printing(field))}"
+
+
+def _column_failures(i: int, row: dict) -> list[dict]:
+    """A value in a column its setting does not print (`pipeline.shape`: RVUs beside a physician payment,
+    an APC for the hospital outpatient department, an indicator for OPPS and ASC)."""
+    declared = shape.setting(row["setting"]) if row["setting"] in shape.SETTING_NAMES else None
+    out = []
+    for field in dict.fromkeys(c.field for c in shape.VALUE_COLUMNS if c is not shape.AMOUNT):
+        value = row[field]
+        if value is not None and not pd.isna(value) and declared is not None and not declared.prints(field):
+            out.append(_failure("payments", field, i, value, _only_for(field)))
     return out
 
 
@@ -280,7 +325,7 @@ def check_hidden_text(raw, guide) -> None:
 def _where(page: int, box, tables, guide) -> str | None:
     """Where a hidden run lies against the tables read on its page: over a value, over a table, in line with it."""
     x0, top, x1, bottom = box
-    for kind in ("payment", "terminology"):
+    for kind in dict.fromkeys(t.printed_in for t in F.TABLES.values() if t.printed_in):
         region = tables.get((page, kind))
         if region is None:
             continue

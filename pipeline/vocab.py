@@ -51,6 +51,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from pipeline import shape
 from pipeline.errors import GuideError
 
 VOCAB_DIR = Path(__file__).parent / "vocab"
@@ -132,11 +133,12 @@ class VocabFile:
     checks: dict = field(default_factory=dict)
 
 
-#: The statuses a sentinel wording may stand for: `fields.PAYMENT_STATUSES` but national_rate.
-_PAYMENT_STATUSES = ("contractor_priced", "not_applicable", "not_covered", "packaged")
+#: The payment statuses a sentinel wording may stand for, and the facts a pattern may find: as the guide's
+#: shape declares them (`pipeline.shape`).
+_PAYMENT_STATUSES = shape.SENTINEL_STATUSES
 _CHARACTER_KINDS = ("letters", "hyphen", "space", "drop", "soft_hyphen")
 _EQUIVALENT_KINDS = ("same", "mark")
-_FACTS = ("guide_year", "effective_date", "document_number")
+_FACTS = shape.PATTERNED_FACTS
 _CUES = ("cpt", "payment")
 #: What `diff` can flag: a row added or removed, a field changed, a table that had rows and has none.
 _DIFF_CHANGES = ("added", "removed", "changed", "vanished")

@@ -15,7 +15,8 @@ PACKAGE = ROOT / "pipeline"
 
 #: Shared definitions every stage may use; they import no stage.
 FOUNDATION = {"pipeline.errors", "pipeline.fields", "pipeline.model", "pipeline.digest", "pipeline.text",
-              "pipeline.vocab", "pipeline.schemas", "pipeline.contract", "pipeline.sql", "pipeline.paths", "pipeline.filetype"}
+              "pipeline.vocab", "pipeline.schemas", "pipeline.contract", "pipeline.sql", "pipeline.paths", "pipeline.filetype",
+              "pipeline.shape"}
 
 #: Layer -> the layers its modules may import (a layer may always import itself).
 MAY_IMPORT = {

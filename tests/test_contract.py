@@ -334,8 +334,8 @@ def _keys(manifest: dict) -> list[str]:
     out = []
     for key, value in manifest.items():
         out.append(key)
-        if key == "source":
-            out += [f"source.{inner}" for inner in value]
+        if key in ("source", "layout"):
+            out += [f"{key}.{inner}" for inner in value]
     return out
 
 

@@ -478,7 +478,7 @@ def test_a_rule_that_would_flag_nothing_is_refused_naming_its_line(tmp_path, rul
     path.write_text(path.read_text(encoding="utf-8") + rule + "\n", encoding="utf-8")
     with vocab.use(tmp_path / "vocab"), pytest.raises(vocab.VocabularyError) as exc:
         checks()
-    assert str(exc.value) == f"{path}: line 13: {problem}"
+    assert str(exc.value) == f"{path}: line 14: {problem}"
 
 
 # ---------------------------------------------------------------- report.html

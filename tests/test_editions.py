@@ -42,19 +42,6 @@ def _not_read(reason: str):
 
 #: Fixtures the pipeline does not read yet, with what it does not read (today's line: docs/layouts.md).
 NOT_READ_YET = {
-    "pdflatex-apc-first-asc-before-opps-2025.pdf": _not_read(
-        "an APC column before the code, under the table's title and no setting's group header, is not placed "
-        "in hospital_outpatient"),
-    "writer-indicator-columns-si-pi-2025.pdf": _not_read(
-        "an indicator in a column of its own headed 'SI' or 'PI' is not read"),
-    "chromium-indicator-columns-spelled-out-2025.pdf": _not_read(
-        "an indicator in a column of its own headed 'Status Indicator' or 'Payment Indicator' is not read"),
-    "chromium-one-table-per-setting-2025.pdf": _not_read(
-        "one table per setting (physician, hospital outpatient, ASC) is not read as one set of payments"),
-    "writer-one-table-per-setting-page-each-2025.pdf": _not_read(
-        "one table per setting, each on its own page, is not read as one set of payments"),
-    "pdflatex-some-settings-2025.pdf": _not_read(
-        "a table without an ASC column is refused, not published with the settings it prints"),
 }
 
 #: The ambiguous twins: the one line each stops with (the file name is put in front by the build).
@@ -77,10 +64,6 @@ REFUSED = {
         "a known setting, add it to pipeline/vocab/payment_headers.csv",
 }
 REFUSED_NOT_YET = {
-    "chromium-refused-two-opps-tables-2025.pdf": _not_read(
-        "one table per setting is not read yet, so two tables claiming hospital_outpatient are never compared"),
-    "pdflatex-refused-medicaid-table-2025.pdf": _not_read(
-        "one table per setting is not read yet, so the 'Medicaid Payment' table is never reached"),
 }
 
 READ = sorted(n for n in FIXTURES if n not in REFUSED)

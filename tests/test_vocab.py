@@ -41,9 +41,9 @@ def test_every_concept_normalize_places_a_column_by_is_listed_and_used():
 
 @pytest.mark.parametrize("name, line, message", [
     ("payment_headers.csv", "physican,Physician Payment",
-     "line 39: concept 'physican' is not a payment concept of concepts.csv (title, service, code, descriptor, "
-     "physician, non_facility, facility, opps, asc, apc, payment, rvus)"),
-    ("payment_headers.csv", "asc,", "line 39: wording is empty"),
+     "line 43: concept 'physican' is not a payment concept of concepts.csv (title, service, code, descriptor, "
+     "physician, non_facility, facility, opps, asc, apc, payment, rvus, status_indicator, payment_indicator)"),
+    ("payment_headers.csv", "asc,", "line 43: wording is empty"),
     ("sentinels.csv", "Bundled,bundled",
      "line 11: payment_status 'bundled' is not one of contractor_priced, not_applicable, not_covered, packaged"),
     ("marks.csv", "a,LATIN SMALL LETTER A",
@@ -56,9 +56,9 @@ def test_every_concept_normalize_places_a_column_by_is_listed_and_used():
     ("characters.csv", "FB0G,letters,ff,NOT A CODE POINT", "line 31: code_point 'FB0G' is not a hexadecimal code point"),
     ("running_text.csv", "Continued,extra", "line 17: 1 values expected (wording)"),
     ("diff_checks.csv", "payments,changed,payment_usd,a lot",
-     "line 13: beyond_pct 'a lot' is not a percentage (or blank, for any change)"),
+     "line 14: beyond_pct 'a lot' is not a percentage (or blank, for any change)"),
     ("diff_checks.csv", "payments,moved,payment_usd,",
-     "line 13: change 'moved' is not one of added, removed, changed, vanished"),
+     "line 14: change 'moved' is not one of added, removed, changed, vanished"),
 ])
 def test_a_bad_entry_names_the_file_the_line_and_what_is_wrong(words, name, line, message):
     _append(words / name, line)
@@ -85,9 +85,9 @@ def test_a_bad_entry_stops_the_build_before_any_guide_and_publishes_nothing(word
                                            "--outputs", str(tmp_path / "outputs"), "--quiet"])
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [
-        f"Error: {words / 'payment_headers.csv'}: line 39: concept 'physican' is not a payment concept of "
+        f"Error: {words / 'payment_headers.csv'}: line 43: concept 'physican' is not a payment concept of "
         "concepts.csv (title, service, code, descriptor, physician, non_facility, facility, opps, asc, apc, payment, "
-        "rvus)"]
+        "rvus, status_indicator, payment_indicator)"]
     assert not (tmp_path / "outputs" / "2022").exists()
 
 

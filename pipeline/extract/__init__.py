@@ -34,14 +34,14 @@ from __future__ import annotations
 import gc
 import re
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pdfplumber
 from pdfminer.pdfdocument import PDFPasswordIncorrect
 
 from pipeline import schemas
-from pipeline.model import RawGuide
+from pipeline.model import RawGuide, Stop
 from pipeline.digest import sha256_file as sha256_of
 from pipeline.extract import visible
 from pipeline.extract.first_look import first_look
@@ -99,7 +99,7 @@ def extract(path: Path, password: str | None = None, on_page=None) -> RawGuide:
         cells=schemas.RAW_CELLS.validate(read.cells.frame()),
         lines=schemas.RAW_LINES.validate(read.lines.frame()),
         hidden=schemas.RAW_HIDDEN.validate(read.hidden.frame()),
-        stops=read.stops,
+        stops=tuple(read.stops),
         unmapped=schemas.RAW_UNMAPPED.validate(schemas.coerce(read.unmapped, schemas.RAW_UNMAPPED)),
     )
 
@@ -117,8 +117,8 @@ class _Read:
     lines: schemas.Rows = field(default_factory=lambda: schemas.Rows(schemas.RAW_LINES))
     hidden: schemas.Rows = field(default_factory=lambda: schemas.Rows(schemas.RAW_HIDDEN))
     unmapped: list[dict] = field(default_factory=list)
-    #: Table id -> a stop that holds if normalize reads that table.
-    stops: dict[int, Exception] = field(default_factory=dict)
+    #: Stops that hold if normalize reads the table each names (by table id).
+    stops: list[Stop] = field(default_factory=list)
     tables: int = 0
     chars_seen: int = 0
     #: A table left open at the foot of the last page.
@@ -140,9 +140,8 @@ def _read_page(read: _Read, document, number: int, page) -> None:
             run["reread"] = sight.read((run["x0"], run["top"], run["x1"], run["bottom"]))
         found = page_tables(number, chars, _ruled_tables(page, printed), ruled.band_edges(printed.lines, printed.rects),
                             page.height, read.carry, ruled.fill_boxes(printed.rects))
+        read.stops += [replace(stop, table=read.tables + stop.table) for stop in found.stops]
         for cells in found.tables:
-            if id(cells) in found.stops:
-                read.stops[read.tables] = found.stops[id(cells)]
             read_again(sight, cells)
             for cell in cells:
                 read.cells.add({"page": number, "table": read.tables, **cell})

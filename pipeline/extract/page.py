@@ -26,6 +26,7 @@ from pipeline.extract.tables import unruled
 from pipeline.extract.tables.open_table import OpenTable
 from pipeline.extract.tables.ruled import distinct, grid_cells, is_grid
 from pipeline.extract.tables.unruled import FOOT_SHARE
+from pipeline.model import Stop
 
 
 @dataclass
@@ -36,10 +37,11 @@ class PageLayout:
     tables: list[list[dict]] = field(default_factory=list)
     #: Lines of text outside every table (line, text, sup_mask, size, box).
     lines: list[dict] = field(default_factory=list)
-    #: Stops that hold only if the table is one the guide is read from, by `id()` of its cell list: a ruled
-    #: table whose rows cannot be told apart is an error in a payment table, and nothing in a page of
-    #: something else (normalize decides which table is which, and raises these then).
-    stops: dict[int, Exception] = field(default_factory=dict)
+    #: Stops that hold only if the table is one the guide is read from, each naming the table's place in
+    #: `tables` (`model.Stop`): a ruled table whose rows cannot be told apart is an error in a payment
+    #: table, and nothing in a page of something else (normalize decides which table is which, and
+    #: raises these then).
+    stops: list[Stop] = field(default_factory=list)
     #: The table left open at the foot of the page, if any.
     carry: OpenTable | None = None
 
@@ -62,13 +64,13 @@ def page_tables(page: int, chars: list[dict], ruled: list[list[tuple]], bands: l
               max(b[3] for b in cells)) for cells in grids]
     inside, rest = _split_chars(chars, boxes)
     first = _first_grid(boxes, rest)
+    found: list[tuple[list[dict], LayoutError | None]] = []  # each table with the stop it holds, if any
     for k, cells in enumerate(grids):
         columns = _carried_columns(carry, boxes[k]) if k == first else ()
         try:
-            out.tables.append(grid_cells(cells, inside[k], columns, page))
+            found.append((grid_cells(cells, inside[k], columns, page), None))
         except LayoutError as exc:
-            out.tables.append(grid_cells(cells, inside[k], columns))
-            out.stops[id(out.tables[-1])] = exc
+            found.append((grid_cells(cells, inside[k], columns), exc))
 
     grouped = page_lines(rest)
     # Running heads and feet ("Continued on next page") belong to no cell: tables are found
@@ -79,8 +81,10 @@ def page_tables(page: int, chars: list[dict], ruled: list[list[tuple]], bands: l
                                                     carry if carry is not None and not carry.ruled else None, fills)
     taken = iter(taken_printed)
     used = [False if r else next(taken) for r in running]
-    out.tables += tables
-    out.tables.sort(key=lambda cells: min(c["top"] for c in cells))  # reading order, for continuations
+    found += [(cells, None) for cells in tables]
+    found.sort(key=lambda table: min(c["top"] for c in table[0]))  # reading order, for continuations
+    out.tables = [cells for cells, _ in found]
+    out.stops = [Stop(k, page, exc) for k, (_, exc) in enumerate(found) if exc is not None]
     out.lines = [line_row(n, g) for n, g in enumerate(g for g, taken in zip(grouped, used) if not taken)]
     if boxes and out.carry is None:
         out.carry = _open_grid(grids, boxes, out.lines, tables, height)

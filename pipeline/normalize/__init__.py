@@ -3,11 +3,15 @@
 Tables are recognised by what their headers say (`pipeline.vocab`), never by
 where they sit on the page:
 
-* the **payment table** is the one whose header rows (the rows above the first
+* a **payment table** is one whose header rows (the rows above the first
   CPT code) use payment-header wordings. Each leaf column is placed by the
   concepts of every header cell above it ("Physician Fee Schedule" /
-  "Facility" / "RVUs" -> physician_facility RVUs). A header cell with an
-  unknown wording stops the build, naming the text and page.
+  "Facility" / "RVUs" -> physician_facility RVUs), as the guide's shape
+  declares them (`pipeline.shape`), in any order. A header cell with an
+  unknown wording stops the build, naming the text and page. A guide prints
+  one payment table of every setting, or one per setting (or of some), each
+  with its own header: they are one set of payments joined by code (`join`);
+  two tables printing one setting stop the build, naming both pages.
 * a table on the page after a payment table continues it when its top rows
   repeat that table's header, or when it has no header naming payment columns
   (a page break without a repeated header). A row broken by the page break
@@ -57,9 +61,10 @@ stop then names that (`_real_cause`), not the text it made.
 The steps, in the order the data flows, one module each: `facts` (what the
 document says about itself), `grids` (each extracted table, addressable by
 position, its cells as `Piece`s), `columns` (what each payment column holds),
-`tables` (which table is which), `stitch` (printed rows made whole rows across
-page breaks, and the one-row post-condition), `values` (a whole row's pieces
-parsed into typed values), `provenance` (a row per value) and `sections` (every
+`tables` (which table is which, and the `layout` record of the payment tables),
+`stitch` (printed rows made whole rows across page breaks, and the one-row
+post-condition), `values` (a whole row's pieces parsed into typed values),
+`join` (the payment tables' rows joined by code), `provenance` (a row per value) and `sections` (every
 section the guide announces read whole: the glossary under its heading, as a
 table or as paragraphs, and nothing it prints left out; the manifest's record of
 each). They run table by table: each whole row is parsed as soon as `stitch`
@@ -77,6 +82,8 @@ from pipeline.model import HIDDEN_REASONS, Guide, RawGuide, Used
 from pipeline.normalize import sections, tables, values
 from pipeline.normalize.facts import Facts, document_facts
 from pipeline.normalize.grids import grids
+from pipeline.normalize.join import Joined
+from pipeline.normalize.layout_facts import layout_facts
 from pipeline.normalize.provenance import provenance, used
 from pipeline.normalize.stitch import CodeRow, Stitcher
 from pipeline.text import UNMAPPED, legible, squash, vocabulary
@@ -111,9 +118,13 @@ def _normalize(raw: RawGuide) -> Guide:
         out.footnotes += part.header_footnotes()
         out.used += part.header_cues()
         parts[part.reading.kind].append(part)
+        if part.reading.kind == "payment" and not part.reading.continues:
+            out.joined.table(part.reading.table, part.grid.first_page, part.reading.columns.settings)
         out.add_rows(stitcher.take(part), words)
     _check_is_the_guide(parts["payment"], facts, raw)
     out.add_rows(stitcher.close(), words)
+    out.joined.check()
+    out.used += out.joined.cues
     found = grids(raw.cells)
     read = {part.grid.table for kind in parts.values() for part in kind}
     glossary = sections.read_glossary(headings, parts["terminology"], lines, sorted(map(tables.grid_top, found)),
@@ -130,7 +141,9 @@ def _normalize(raw: RawGuide) -> Guide:
                  document_number=facts.document_number, source_name=raw.source_name, sha256=raw.sha256,
                  page_count=raw.page_count, footnotes=out.footnotes, tables=frames, warnings=warnings,
                  used=_merged(list(facts.cues) + out.used),
-                 sections=sections.read_sections(frames, parts["payment"], glossary, lines))
+                 sections=sections.read_sections(frames, parts["payment"], glossary, lines),
+                 layout={**tables.layout(parts["payment"]),
+                         **layout_facts(out.forms, out.value_footnotes, stitcher.subheadings)})
 
 
 def _check_is_the_guide(payment_parts: list[tables.Part], facts: Facts, raw: RawGuide) -> None:
@@ -176,6 +189,8 @@ class _Published:
         #: What the rows show of the layout (`layout_facts`): each amount's form, the marks split off values.
         self.forms: list[str] = []
         self.value_footnotes: list[dict] = []
+        #: The payment tables joined by code (one table, or one per setting).
+        self.joined = Joined()
 
     def add_rows(self, rows, words: frozenset[str]) -> None:
         """Parse each whole row as it comes (so a row's bad value stops the build before a later row's)."""
@@ -184,7 +199,8 @@ class _Published:
             self.footnotes += read.footnotes
             self.value_footnotes += read.footnotes
             self.forms += read.forms
-            for record in read.records:
+            records = self.joined.add(row, read.records) if isinstance(row, CodeRow) else read.records
+            for record in records:
                 self.rows[record.dataset].append(record.row(self.year))
                 self.rows["provenance"] += provenance(self.year, record)
                 self.used += used(record)

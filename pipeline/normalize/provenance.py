@@ -50,9 +50,6 @@ def used(record: Record) -> list[Used]:
         names = {name: f"{head} {_NAMES[name]}" for name in fields if name in _NAMES}
     else:
         names = {name: f"{fields['cpt_code'].value} {_NAMES[name]}" for name in fields if name in _NAMES}
-    table = _TABLE[record.dataset]
+    table = F.TABLES[record.dataset].printed_in
     return [Used(page, box, what, strict=name not in TEXT_FIELDS, table=table)
             for name, what in names.items() for page, box in fields[name].piece.parts]
-
-
-_TABLE = {"codes": "payment", "payments": "payment", "exclusions": "payment", "terminology": "terminology"}

@@ -51,6 +51,8 @@ class CodeRow:
     notes: tuple[Piece, ...] = ()
     #: The footnote marks printed on its code ("*" of "0600T*", "+" of "+47383").
     marks: tuple[str, ...] = ()
+    #: The printed table it was read from (the id of the table's first part: `tables.Reading.table`).
+    table: int = 0
 
     def at(self, role: Role) -> Piece | None:
         """The piece under the column holding `role`, if there is one."""
@@ -254,12 +256,15 @@ def _check_no_orphan(state: _Open) -> None:
                           f"{squash(first.text)!r}", page=first.page)
 
 
-def _whole(pieces: Pieces, cols: Columns, notes: tuple[Piece, ...], printed: Bounds) -> CodeRow:
-    """The finished code row: its code read (it names the row) and the post-condition checked."""
+def _whole(pieces: Pieces, cols: Columns, notes: tuple[Piece, ...], printed: Bounds,
+           owner: dict[int, int] | None = None) -> CodeRow:
+    """The finished code row: its code read (it names the row) and the post-condition checked.
+    `owner`: the printed table each part's table id belongs to."""
     code_piece = pieces[cols.roles.index((None, "code"))]
     code, marks = read_code(code_piece)
     _check_one_row(code, code_piece.page, pieces, cols, printed)
-    return CodeRow(code, pieces, cols, notes, tuple(marks))
+    part = code_piece.rows[0][1] if code_piece.rows else 0
+    return CodeRow(code, pieces, cols, notes, tuple(marks), (owner or {}).get(part, part))
 
 
 def add_terms(terms: tuple[TermRow, ...], part: Part) -> tuple[TermRow, ...]:
@@ -298,17 +303,26 @@ class Stitcher:
         self.open = _Open()
         #: Each payment table's first and last printed data rows, by table id.
         self.printed: Bounds = {}
+        #: The printed table each payment table part belongs to, by the part's table id.
+        self.owner: dict[int, int] = {}
         self.terms: tuple[TermRow, ...] = ()
         #: The subheading rows met, in printed order: their text and page (no value: the layout's record).
         self.subheadings: list[dict] = []
 
     def take(self, part: Part) -> Iterator[CodeRow]:
-        """The code rows finished by `part`, in printed order (a terminology table finishes none)."""
+        """The code rows finished by `part`, in printed order (a terminology table finishes none).
+
+        A payment table that continues none (another setting's table) first finishes the last row
+        of the table before it: a page break joins rows of one table only."""
         if part.reading.kind != "payment":
             self.terms = add_terms(self.terms, part)
             return
         if not part.reading.continues:
             _check_no_orphan(self.open)
+            if self.open.pending is not None:
+                yield _whole(*self.open.pending, self.printed, self.owner)
+                self.open = _Open()
+        self.owner[part.grid.table] = part.reading.table
         rows = part.grid.printed_rows(part.reading.start)
         if rows:
             self.printed[part.grid.table] = (rows[0], rows[-1])
@@ -324,12 +338,12 @@ class Stitcher:
             else:
                 self.open, done = _step(self.open, r, pieces, part)
             if done is not None:
-                yield _whole(*done, self.printed)
+                yield _whole(*done, self.printed, self.owner)
 
     def close(self) -> Iterator[CodeRow | TermRow]:
         """The rows still open once every table is read: the last code row, then every terminology row."""
         if self.open.pending is not None:
-            yield _whole(*self.open.pending, self.printed)
+            yield _whole(*self.open.pending, self.printed, self.owner)
             self.open = replace(self.open, pending=None)
         _check_no_orphan(self.open)
         yield from self.terms

@@ -1,8 +1,9 @@
 """Step 3 of normalize, tables: which table is which, read from what its headers say.
 
-A table is the payment table, its continuation on the next page, the
-terminology table (or its continuation), or none of these; never by where it
-sits on the page. See the package docstring for the rules. The glossary's heading
+A table is a payment table (one of every setting, or of some: one per setting),
+its continuation on the next page, the terminology table (or its continuation),
+or none of these; never by where it sits on the page. Each care setting is
+printed by one table (`_Claims`), and `layout` records what each table holds. See the package docstring for the rules. The glossary's heading
 (`vocab.glossary_heading`) printed over a table of two columns makes it the
 glossary even without a "Term / Description" header row.
 """
@@ -11,15 +12,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from pipeline import vocab
+from pipeline import shape, vocab
 from pipeline.errors import LayoutError
-from pipeline.model import Used
-from pipeline.normalize.columns import SETTING_OF, Columns, place_columns
-from pipeline.normalize.grids import Grid, grids
+from pipeline.model import Stop, Used
+from pipeline.normalize.columns import Columns, place_columns
+from pipeline.normalize.grids import CPT_CODE, Grid, grids
 from pipeline.text import split_footnotes, squash
 
 #: A line of prose that reads like a row of the payment table: a CPT code, then a dollar amount, a
@@ -124,6 +125,8 @@ class Reading:
     warnings: tuple[dict, ...] = ()
     #: Its columns are named by a header row (False: the glossary printed without one, under its heading).
     headed: bool = True
+    #: Which printed table it is part of: the table id of its first part (a continuation carries it on).
+    table: int = 0
 
 
 @dataclass(frozen=True)
@@ -156,7 +159,7 @@ class Part:
         return out
 
 
-def read(cells: pd.DataFrame, stops: dict, headings: list[Heading] = ()) -> Iterator[Part]:
+def read(cells: pd.DataFrame, stops: tuple[Stop, ...] = (), headings: list[Heading] = ()) -> Iterator[Part]:
     """The payment and terminology tables among `cells`, in table order, each with how to read it.
 
     A table read as neither that follows a payment table on the next page, with CPT code rows,
@@ -167,10 +170,14 @@ def read(cells: pd.DataFrame, stops: dict, headings: list[Heading] = ()) -> Iter
     previous: Reading | None = None
     found = grids(cells)
     over = headings_over(found, list(headings))
+    held = {stop.table: stop for stop in stops}
+    claims = _Claims()
     for grid in found:
         reading = _classify(grid, previous, over.get(grid.table))
-        if reading is not None and grid.table in stops:
-            raise stops[grid.table]
+        if reading is not None and reading.kind == "payment":
+            reading = claims.take(grid, reading, over.get(grid.table))
+        if reading is not None and grid.table in held:
+            raise held[grid.table].error
         if reading is not None:
             yield Part(grid, reading, over.get(grid.table))
         elif previous is not None and previous.kind == "payment" and grid.first_page == previous.page + 1 \
@@ -179,6 +186,75 @@ def read(cells: pd.DataFrame, stops: dict, headings: list[Heading] = ()) -> Iter
                               f"header nor has its {previous.columns.ncols} columns (it has {grid.ncols})",
                               page=grid.first_page)
         previous = reading
+
+
+def printed_codes(grid: Grid, reading: Reading) -> list[str]:
+    """The codes a payment table's part prints in its code column, below its header, in printed order."""
+    column = reading.columns.roles.index((None, "code"))
+    out = []
+    for r in range(reading.start, grid.nrows):
+        cell = grid.at(r, column)
+        if cell is not None and cell["row"] == r and cell["col"] == column:
+            code = squash(split_footnotes(cell["text"], cell["sup_mask"])[0])
+            if CPT_CODE.match(code):
+                out.append(code)
+    return out
+
+
+class _Claims:
+    """The care settings each payment table printed so far, and the codes each printed table holds.
+
+    A guide prints each setting's payments once: in one table of all its settings, or in a table of
+    each (or of some): the payment tables are then one set of payments joined by code (`join`). A second
+    table printing a setting a table before it printed stops the build, naming both pages: which of the
+    two the dataset holds is not known (a national and a rural hospital outpatient table). Only the
+    table itself may print its settings again: a part with its very columns and header and new codes
+    (a header printed again lower on the same page, where a producer split the table). A part taken
+    for the continuation of the table on the page before, by its repeated header, that prints a code
+    that table printed already is a second table too (a real continuation goes on with new rows).
+    """
+
+    def __init__(self) -> None:
+        #: Setting -> the first part of the table that printed it, and the page it starts on.
+        self.settings: dict[str, tuple[Reading, int]] = {}
+        #: Printed table (its first part's id) -> the codes its parts printed so far.
+        self.codes: dict[int, set[str]] = {}
+
+    def take(self, grid: Grid, reading: Reading, heading: Heading | None) -> Reading | None:
+        codes = printed_codes(grid, reading)
+        if reading.continues and set(codes) & self.codes.get(reading.table, set()):
+            reading = _classify(grid, None, heading)
+            if reading is None or reading.kind != "payment":
+                raise LayoutError("a table repeats the header of the payment table on the page before and codes "
+                                  "it printed, but is no payment table of its own", page=grid.first_page)
+            codes = printed_codes(grid, reading)
+        if not reading.continues:
+            twice = [s for s in reading.columns.settings if s in self.settings]
+            if twice:
+                first, page = self.settings[twice[0]]
+                if not (first.columns.roles == reading.columns.roles and _repeats(reading.header, first.header)
+                        and not set(codes) & self.codes.get(first.table, set())):
+                    raise LayoutError(f"a second table prints {' and '.join(twice)} payments (the first is on page "
+                                      f"{page}): which of the two the dataset holds is not known",
+                                      page=grid.first_page)
+                reading = replace(reading, table=first.table)  # the table itself, its header printed again
+            self.settings.update((s, (reading, grid.first_page)) for s in reading.columns.settings
+                                 if s not in self.settings)
+        self.codes.setdefault(reading.table, set()).update(codes)
+        return reading
+
+
+def layout(parts: list[Part]) -> dict:
+    """The layout the payment tables were read in, for the manifest (`Guide.layout`): each printed table
+    (its parts joined) with its pages, the settings it prints and what each column holds, in printed
+    order; and the settings the guide prints, in the shape's order."""
+    tables: dict[int, dict] = {}
+    for part in parts:
+        table = tables.setdefault(part.reading.table, {"pages": [], "settings": list(part.reading.columns.settings),
+                                                       "columns": list(part.reading.columns.words())})
+        table["pages"] = sorted({*table["pages"], *(int(c["page"]) for c in part.grid.cells)})
+    printed = {s for t in tables.values() for s in t["settings"]}
+    return {"tables": list(tables.values()), "settings": [s for s in shape.SETTING_NAMES if s in printed]}
 
 
 def _header_cells(grid: Grid, upto: int) -> list[tuple[dict, str]]:
@@ -238,11 +314,12 @@ def _classify(grid: Grid, previous: Reading | None, heading: Heading | None = No
     continues = previous is not None and grid.first_page == previous.page + 1
     headers = _header_cells(grid, header_rows)
     concepts = [vocab.header_concept("payment", w) for _, w in headers]
-    names_columns = any(c in ("code", "descriptor", *SETTING_OF) for c in concepts)
+    names_columns = any(c in shape.COLUMN_CONCEPTS for c in concepts)
     if continues and previous.kind == "payment" and previous.columns.ncols == grid.ncols:
         repeated = _repeated_rows(grid, previous.header)
         if repeated or not names_columns:
-            return Reading("payment", repeated, True, previous.header, grid.last_page, previous.columns)
+            return Reading("payment", repeated, True, previous.header, grid.last_page, previous.columns,
+                           table=previous.table)
     if grid.ncols == 2 and first_data is None:
         terminology = _terminology(grid, headers, continues and previous.kind == "terminology", previous, heading)
         if terminology is not None:
@@ -255,7 +332,7 @@ def _classify(grid: Grid, previous: Reading | None, heading: Heading | None = No
         return None
     columns, warnings = place_columns(grid, header_rows, headers, concepts)
     return Reading("payment", header_rows, False, _header_texts(grid, header_rows), grid.last_page,
-                   columns, warnings)
+                   columns, warnings, table=grid.table)
 
 
 def _above_subheadings(grid: Grid, first_data: int) -> int:
@@ -281,9 +358,11 @@ def _terminology(grid: Grid, headers, continues: bool, previous: Reading | None,
     top = [(c, w) for c, w in headers if c["row"] == skip]
     known = [vocab.header_concept("terminology", w) for _, w in top]
     if top and all(known):
-        return Reading("terminology", skip + 1, continues and not skip, _header_texts(grid, skip + 1), grid.last_page)
+        return Reading("terminology", skip + 1, continues and not skip, _header_texts(grid, skip + 1), grid.last_page,
+                       table=previous.table if continues and not skip else grid.table)
     if continues and not skip:
-        return Reading("terminology", 0, True, previous.header, grid.last_page, headed=previous.headed)
+        return Reading("terminology", 0, True, previous.header, grid.last_page, headed=previous.headed,
+                       table=previous.table)
     if heading is None and not skip:
         return None
     if any(known):
@@ -291,7 +370,8 @@ def _terminology(grid: Grid, headers, continues: bool, previous: Reading | None,
         raise LayoutError(f"terminology: glossary header {wording!r} is not a known wording; if it is a new wording "
                           "for a known column, add it to pipeline/vocab/terminology_headers.csv",
                           page=int(cell["page"]))
-    return Reading("terminology", skip, False, _header_texts(grid, skip), grid.last_page, headed=False)
+    return Reading("terminology", skip, False, _header_texts(grid, skip), grid.last_page, headed=False,
+                   table=grid.table)
 
 
 def _is_heading_row(grid: Grid, r: int) -> bool:

@@ -19,8 +19,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from pipeline import fields as F
-from pipeline import vocab
+from pipeline import shape, vocab
 from pipeline.errors import LayoutError, ValueNotParsed
 from pipeline.normalize.grids import CPT_CODE, Piece
 from pipeline.normalize.layout_facts import FORMS
@@ -32,6 +31,8 @@ _MONEY = re.compile(r"^\$?\s*(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<cents>\d{2}
 _RVUS = re.compile(r"^\d+(?:\.\d{1,2})?$")
 _INDICATOR = re.compile(r"^(?P<value>.*?)\s*\((?P<ind>[A-Z][A-Z0-9]?)\)$")
 _APC = re.compile(r"^\d{4}$")
+#: A status or payment indicator in a cell of its own ("J1", "A2").
+_INDICATOR_VALUE = re.compile(r"^[A-Z][A-Z0-9]?$")
 _NOTE = re.compile(r"\(\s*Do not report\s+(?P<code>\S+)\s+in conjunction with\s+(?P<codes>[^)]*)\)", re.I)
 #: What is left of a note that did not read whole.
 _NOTE_WORDS = re.compile(r"do\s*not\s*report", re.I)
@@ -215,7 +216,7 @@ def code_values(row: CodeRow, words: frozenset[str]) -> Values:
     records += [Record("exclusions", {"cpt_code": code, "excluded_code": Read(other, where)}, where.page)
                 for other, where in excluded]
     forms: list[str] = []
-    for setting in F.SETTINGS:
+    for setting in row.columns.settings:
         record = _payment(row, code, setting)
         records.append(record)
         footnotes += _payment_marks(row, setting, record)
@@ -233,6 +234,7 @@ def _payment(row: CodeRow, code: Read, setting: str) -> Record:
     status, usd, indicator = _amount(amount, what)
     rvus = _rvus_of(row, setting, amount, what)
     apc, indicator = _apc_of(row, setting, amount, Read(indicator, amount), what)
+    indicator = _indicator_of(row, setting, indicator, what)
     return Record("payments", {"cpt_code": code, "setting": Read(setting, amount),
                                "payment_status": Read(status, amount), "payment_usd": Read(usd, amount),
                                "rvus": rvus, "apc": apc, "indicator": indicator}, amount.page)
@@ -256,7 +258,7 @@ def _rvus_of(row: CodeRow, setting: str, amount: Piece, what: str) -> Read:
     An RVU cell left blank (beside an "NA" payment) prints nothing to point at: its null is read with the
     amount, so every provenance row quotes printed text (a blank `raw_text` is a null in CSV).
     """
-    if setting in F.PHYSICIAN_SETTINGS:
+    if shape.setting(setting).prints("rvus"):
         piece = row.at((setting, "rvus"))
         if piece is not None and piece is not amount and piece.box != amount.box and piece.text.strip():
             return Read(_rvus(piece, f"{what} RVUs"), piece)
@@ -275,6 +277,26 @@ def _apc_of(row: CodeRow, setting: str, amount: Piece, indicator: Read, what: st
         raise ValueNotParsed(f"{what}: status indicator printed twice, {indicator.value} and {printed}",
                              **_at(piece, what))
     return Read(apc, piece), Read(printed, piece)
+
+
+def _indicator_of(row: CodeRow, setting: str, indicator: Read, what: str) -> Read:
+    """The indicator printed in a column of its own ("SI", "Payment Indicator"), else the one read so far
+    (after the APC or the amount). Printed in both, it must be the same; a sentinel ("NA") prints none."""
+    piece = row.at((setting, "indicator"))
+    if piece is None or not piece.text.strip():
+        return indicator  # a blank cell prints nothing to point at: the null is read with the amount
+    words = shape.setting(setting).indicator.words
+    text = _unglued(piece, f"{what} {words}")
+    if vocab.sentinel_status(text):
+        value = None
+    elif _INDICATOR_VALUE.match(text):
+        value = text
+    else:
+        raise ValueNotParsed(f"{what}: {text!r} is not a {words}", **_at(piece, f"{what} {words}"))
+    if indicator.value is not None and indicator.value != value:
+        raise ValueNotParsed(f"{what}: {words} printed twice, {indicator.value} and {value}",
+                             **_at(piece, f"{what} {words}"))
+    return Read(value, piece)
 
 
 def term_values(row: TermRow, words: frozenset[str]) -> Values:

@@ -8,6 +8,9 @@
 * `sections`: each section the guide prints (payments, exclusions, terminology):
   whether it is printed and what announced it, its form, the pages it was found on
   and how many entries were read from it;
+* `layout`: the layout the guide was read in: its payment tables in printed order,
+  each with its pages, the care settings it prints and what each column holds, and
+  the settings the guide prints (a setting not printed has no payment rows);
 * `self_sha256`: the sha256 of the manifest itself as written without this
   last entry, so that an edit of the manifest (a title, a hash) is caught too.
 
@@ -53,6 +56,9 @@ def manifest_for(guide, files: dict[str, bytes], dataset: dict[str, bytes] | Non
         # each section the guide prints: what announced it, in which form, its pages and how many entries
         # were read from it (`pipeline.validate.section_failures` checks them against the tables)
         "sections": {name: section.record() for name, section in guide.sections.items()},
+        # the layout the guide was read in: its payment tables (pages, settings, columns in printed order)
+        # and the settings it prints (`pipeline.validate` checks the payments against them)
+        "layout": guide.layout,
         "footnotes": guide.footnotes,
         # characters on the page a viewer does not paint, dropped before any table was read
         "hidden_characters": {str(page): counts for page, counts in sorted(guide.hidden.items())},

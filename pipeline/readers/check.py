@@ -227,7 +227,10 @@ def _validation_problems(outputs: Path, year: int, tables: dict, manifest: dict)
     if not isinstance(manifest.get("sections"), dict):
         return [Problem(folder / MANIFEST, "has no 'sections' record of what each section of the guide held "
                                            "(published by an older pipeline? rebuild the year)")]
-    failures = find_failures(tables, year, manifest["sections"]).to_dict("records")
+    if not isinstance(manifest.get("layout"), dict):
+        return [Problem(folder / MANIFEST, "has no 'layout' record of the tables and settings the guide was read "
+                                           "in (published by an older pipeline? rebuild the year)")]
+    failures = find_failures(tables, year, manifest["sections"], manifest["layout"]).to_dict("records")
     problems = []
     for f in failures[:FAILURES_SHOWN]:
         where = f"row {f['row']}" if f["row"] is not None else "the table"

@@ -52,16 +52,21 @@ import pandas as pd
 import pyarrow as pa
 
 from pipeline import fields as F
-from pipeline import vocab
+from pipeline import shape, vocab
 from pipeline.errors import GuideError
 from pipeline.publish import publish_diff, year_folders
 from pipeline.readers.check import OutputsInvalid, verified_year
 
-#: The manifest's facts about the document. The rest of the manifest describes
-#: the source file and the pipeline run, which are not the guide's content.
-GUIDE_FACTS = ("title", "effective_date", "document_number")
+#: The manifest's facts about the document that two years are compared on (`pipeline.shape`; the year is
+#: the pair itself). The rest of the manifest describes the source file and the pipeline run, which are
+#: not the guide's content.
+GUIDE_FACTS = tuple(f.name for f in shape.DOCUMENT_FACTS if f.compared)
+#: The layout the guide was read in (the manifest's `layout`), compared as one more fact of the guide, in
+#: words and without pages (`shape.layout_words`): a change of shape is one change row, one line.
+LAYOUT = "layout"
+COMPARED_FACTS = (*GUIDE_FACTS, LAYOUT)
 #: Where a value was printed, not what it says.
-NOT_COMPARED = ("guide_year", "source_page")
+NOT_COMPARED = F.ROW_CONTEXT
 
 
 class YearNotPublished(GuideError):
@@ -169,12 +174,17 @@ def _yearless(value, year: int) -> str | None:
     return None if value is None else str(value).replace(str(year), "{year}")
 
 
+def _fact(manifest: dict, name: str):
+    """A compared fact of a year's manifest: the layout in words (without pages), any other as published."""
+    return shape.layout_words(manifest.get(LAYOUT), pages=False) if name == LAYOUT else manifest.get(name)
+
+
 def compare_guide(old_manifest: dict, new_manifest: dict) -> list[dict]:
-    """Change rows of the document facts; a fact differing only by the guide year has not changed."""
+    """Change rows of the document facts and the layout; a fact differing only by the guide year has not changed."""
     old_year, new_year = old_manifest["guide_year"], new_manifest["guide_year"]
     rows = []
-    for fact in GUIDE_FACTS:
-        o, n = old_manifest.get(fact), new_manifest.get(fact)
+    for fact in COMPARED_FACTS:
+        o, n = _fact(old_manifest, fact), _fact(new_manifest, fact)
         if not same(_yearless(o, old_year), _yearless(n, new_year)):
             rows.append(_change("guide", None, fact, "changed", _text(o), _text(n)))
     return rows
@@ -249,7 +259,7 @@ class Check:
                 return f"field and beyond_pct are for a changed rule; a {self.change} rule names the dataset only"
             return None
         table = F.TABLES.get(self.dataset)
-        compared = list(GUIDE_FACTS) if table is None else _value_columns(table)
+        compared = list(COMPARED_FACTS) if table is None else _value_columns(table)
         if self.field is not None and self.field not in compared:
             return f"field {self.field!r} is not a compared column of {self.dataset} ({', '.join(compared)})"
         if self.beyond_pct is not None and (table is None or self.field is None or not _is_amount(table, self.field)):
@@ -355,6 +365,9 @@ class Diff:
     changes: pd.DataFrame
     old_tables: dict[str, pd.DataFrame]
     new_tables: dict[str, pd.DataFrame]
+    #: Each year's `layout` record (the manifest's), for the line that says how the layout changed.
+    old_layout: dict | None = None
+    new_layout: dict | None = None
 
     @property
     def changed(self) -> bool:
@@ -409,7 +422,8 @@ def diff_years(outputs: Path, old: int | None = None, new: int | None = None) ->
     old, new = choose_years(outputs, old, new)
     old_tables, old_manifest = _read_year(outputs, old)
     new_tables, new_manifest = _read_year(outputs, new)
-    return Diff(old, new, compare(old_tables, new_tables, old_manifest, new_manifest), old_tables, new_tables)
+    return Diff(old, new, compare(old_tables, new_tables, old_manifest, new_manifest), old_tables, new_tables,
+                old_manifest.get(LAYOUT), new_manifest.get(LAYOUT))
 
 
 def payment_history(outputs: Path, diff: Diff) -> dict[int, pd.DataFrame]:
@@ -445,7 +459,31 @@ def summary(diff: Diff) -> list[str]:
         parts = [f"{count} {kind}" for kind, count in kinds.items() if count]
         if parts:
             lines.append(f"  {name}: {', '.join(parts)}")
+    changed = layout_change(diff.old_layout, diff.new_layout)
+    if changed:
+        lines.append(f"  layout changed: {changed}")
     flagged = flags(diff)
     lines.append(f"  check against the PDF: {len(flagged)} change(s), listed first in report.md" if flagged
                  else "  check against the PDF: none")
     return lines
+
+
+def layout_change(old: dict | None, new: dict | None) -> str | None:
+    """How the layout changed from one year to the next, briefly (report.md has both in full); None if not."""
+    if shape.layout_words(old, pages=False) == shape.layout_words(new, pages=False):
+        return None
+    old, new = old or {}, new or {}
+    out = []
+    a, b = len(old.get("tables") or []), len(new.get("tables") or [])
+    if a != b:
+        out.append(f"{a} payment table{'s' if a != 1 else ''} -> {b}")
+    if old.get("settings") != new.get("settings"):
+        out.append(f"settings {', '.join(old.get('settings') or []) or 'none'} -> "
+                   f"{', '.join(new.get('settings') or []) or 'none'}")
+    elif a == b and [t.get("columns") for t in old.get("tables") or []] != [t.get("columns") for t in
+                                                                             new.get("tables") or []]:
+        out.append("columns in another order or of another kind")
+    words = {key: (shape.listed(old.get(key), pages=False), shape.listed(new.get(key), pages=False))
+             for key in dict.fromkeys([*old, *new]) if key not in ("tables", "settings")}
+    out += [f"{key} {a or 'none'} -> {b or 'none'}" for key, (a, b) in words.items() if a != b]
+    return "; ".join(out) or "see report.md"

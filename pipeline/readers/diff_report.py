@@ -23,10 +23,10 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from pipeline import fields as F
+from pipeline import shape
 from pipeline.readers.diff import Diff, Flag, _key_columns, _plain, _rows_by_key, _text, _value_columns, flags
 from pipeline.readers.diff_charts import Point, chart
 
-_TITLES = {"codes": "Codes", "payments": "Payments", "exclusions": "Exclusions", "terminology": "Terms"}
 RULES = "pipeline/vocab/diff_checks.csv"
 
 
@@ -63,8 +63,8 @@ def counts(diff: Diff) -> Section:
     """The change rows per dataset and kind, or the one line saying nothing changed."""
     o, n = diff.old_year, diff.new_year
     if not diff.changed:
-        return Section(None, (f"No changes: codes, payments, exclusions, terms and document facts of {n} are as "
-                              f"in {o}.",), name="counts")
+        tables = ", ".join(F.TABLES[name].title.lower() for name in F.DATASETS)
+        return Section(None, (f"No changes: {tables} and document facts of {n} are as in {o}.",), name="counts")
     return Section(None, columns=("dataset", "added", "removed", "changed"), align="lrrr",
                    rows=tuple((name, *(str(c) for c in kinds.values())) for name, kinds in diff.counts().items()),
                    note=("Counts are rows of `changes.csv`: an added or removed row counts once, a changed row once "
@@ -108,7 +108,7 @@ def details(diff: Diff) -> list[Section]:
             if not keys:
                 continue
             by_key = {"|".join(k): row for k, row in _rows_by_key(tables[name], table).items()}
-            out.append(Section(f"{_TITLES[name]} {kind}", columns=columns, align="l" * len(columns),
+            out.append(Section(f"{table.title} {kind}", columns=columns, align="l" * len(columns),
                                rows=tuple(tuple(_str(by_key[key][c]) for c in columns) for key in keys),
                                name=f"{name}-{kind}"))
     other = [r for r in records if r["change"] == "changed" and r["dataset"] != "payments"]
@@ -212,6 +212,11 @@ def chart_points(history: dict[int, pd.DataFrame], code: str, setting: str) -> l
     return out
 
 
+def _setting_words(name: str) -> str:
+    """A setting as a reader says it (`pipeline.shape`); a name no longer declared, as published."""
+    return shape.setting(name).words if name in shape.SETTING_NAMES else name.replace("_", " ")
+
+
 def _charts(history: dict[int, pd.DataFrame], flagged_keys: set[str]) -> list[str]:
     keys = sorted({(code, setting) for payments in history.values()
                    for code, setting in zip(payments["cpt_code"], payments["setting"])},
@@ -227,7 +232,7 @@ def _charts(history: dict[int, pd.DataFrame], flagged_keys: set[str]) -> list[st
             key = f"{code}|{setting}"
             flagged = ' class="flagged"' if key in flagged_keys else ""
             out += [f'<figure id="{_chart_id(key)}"{flagged} data-code="{code}" data-setting="{setting}">',
-                    f"<figcaption>{code}, {setting.replace('_', ' ')}</figcaption>",
+                    f"<figcaption>{code}, {_setting_words(setting)}</figcaption>",
                     chart(code, setting, chart_points(history, code, setting)).rstrip("\n"),
                     "</figure>"]
         out.append("</div>")

@@ -46,6 +46,7 @@ from PIL import Image, ImageDraw
 
 from pipeline import __version__
 from pipeline import fields as F
+from pipeline import shape
 from pipeline.run.build import find_sources
 from pipeline.errors import GuideError
 from pipeline.model import HIDDEN_REASONS
@@ -63,13 +64,9 @@ from pipeline.validate import find_failures, hidden_counts
 #: stay legible when zoomed and a letter page is 150-300 KB of PNG.
 RESOLUTION = 144
 
-#: Outline colours by dataset; a box that fed several datasets takes the first.
-COLORS = {
-    "codes": (31, 119, 180),
-    "payments": (214, 39, 40),
-    "exclusions": (148, 103, 189),
-    "terminology": (44, 160, 44),
-}
+#: Outline colours by dataset (each table's `color` in the registry, `pipeline.fields`); a box that fed
+#: several datasets takes the first.
+COLORS = {name: F.TABLES[name].color for name in F.DATASETS}
 FOOTNOTE_COLOR = (230, 120, 0)
 CELL_COLOR = (150, 150, 150)  # a cell the extract stage found that fed no value
 #: Text a viewer does not paint: a dashed outline in a colour no dataset has.
@@ -406,6 +403,7 @@ def _facts(manifest: dict) -> str:
         ("document", manifest.get("document_number")), ("source", source["file"]),
         ("sha256", source["sha256"]), ("pages", source["page_count"]),
         ("rows", ", ".join(f"{n} {name}" for name, n in manifest["row_counts"].items())),
+        ("layout", shape.layout_words(manifest.get("layout"))),
         ("pipeline", f"{manifest['pipeline_version']} (schema {manifest['schema_version']}); "
                      f"report by {__version__}"),
     ]

@@ -196,7 +196,7 @@ def validated(raw, guide):
     from pipeline.validate import (check_hidden_text, check_readable, check_second_reading, differing_counts,
                                    hidden_counts, unmapped_counts, validate)
 
-    validate(guide.tables, guide.guide_year, {name: s.record() for name, s in guide.sections.items()})
+    validate(guide.tables, guide.guide_year, {name: s.record() for name, s in guide.sections.items()}, guide.layout)
     check_hidden_text(raw, guide)  # hidden text that reads like a value over or in line with a table read
     check_readable(raw, guide)  # a glyph no font maps, in a value or a cue
     check_second_reading(raw, guide)  # every value and cue read twice, by pdfminer and by PDFium
