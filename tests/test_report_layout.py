@@ -51,6 +51,12 @@ STOPS = {*SECTION_STOPS, *(f"producers/{name}" for name in PRODUCER_STOPS)}
 #: The edition (tests/test_editions.py) whose glossary is printed as "Term: description" paragraphs, cut by a
 #: page break: its values are read from printed lines, not cells.
 EDITIONS = ["editions/chromium-glossary-paragraphs-page-break-2025.pdf"]
+#: Guides with value boxes that have no room even for a number beside them, and how many: the report names
+#: each under its page's picture instead ("no room even for a number"), and the test holds it to that count.
+#: In reportlab's two text columns the gutter is 6 points: a term's box at the top left of a right-column
+#: paragraph shares its left edge with the paragraph, and the gutter is too narrow for a label nearer the term
+#: than the left column's line.
+NO_ROOM = {"reportlab-borderless-glossary-paragraphs-columns-2025.pdf": 5}
 GUIDES = sorted({p.relative_to(FIXTURES).as_posix()
                  for p in [*FIXTURES.glob("*.pdf"), *(FIXTURES / "producers").glob("*.pdf"),
                            *(FIXTURES / "prose").glob("*.pdf")]} - STOPS) + EDITIONS
@@ -229,19 +235,23 @@ def report_2022(tmp_path_factory, outputs_2022) -> tuple[Path, dict]:
     return report, held
 
 
-def _check(browser, report: Path, held: dict) -> None:
+def _check(browser, report: Path, held: dict, no_room: int = 0) -> None:
     laid = browser.evaluate(report, PROBE)
     faults = [f for page in laid["pages"] for f in label_faults(page, held[page["page"]])]
-    assert faults == []
+    unlabelled = [f for f in faults if f.endswith(" has no label")]
+    assert [f for f in faults if f not in unlabelled] == [] and len(unlabelled) == no_room, faults
+    named = re.findall(r"no room even for a number \(hover it for what it fed\): (.*?)\s*<",
+                       report.read_text(encoding="utf-8"))
+    assert sum(len(n.split("; ")) for n in named) == no_room, named
     boxes = sum(len(h["values"]) for h in held.values())
-    assert sum(len(page["tags"]) for page in laid["pages"]) == boxes > 0
+    assert sum(len(page["tags"]) for page in laid["pages"]) == boxes - no_room > 0
     for page in laid["pages"]:
         assert not re.search(r"\bpt\b|\bpoints?\b", page["caption"]), page["caption"]
 
 
 @pytest.mark.parametrize("name", GUIDES)
 def test_every_value_is_labelled_and_no_label_misleads(browser, reports, name):
-    _check(browser, *reports(name))
+    _check(browser, *reports(name), no_room=NO_ROOM.get(name, 0))
 
 
 def test_every_value_of_the_2022_guide_is_labelled_and_no_label_misleads(browser, report_2022):

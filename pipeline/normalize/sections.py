@@ -37,7 +37,7 @@ from pipeline.model import Section
 from pipeline.normalize.grids import Grid, Piece, is_code
 from pipeline.normalize.stitch import TermRow
 from pipeline.normalize.tables import Heading, Part, grid_top
-from pipeline.text import SPACE_GAP_RATIO, code_text, split_footnotes, squash
+from pipeline.text import SPACE_GAP_RATIO, split_footnotes, squash
 
 #: A CPT code anywhere in a text.
 _CODE_TOKEN = re.compile(r"(?<![\w$.,])(\d{5}|\d{4}T)(?![\w])")
@@ -613,17 +613,19 @@ def read_glossary(headings: list[Heading], parts: list[Part], lines: list[dict],
 # ---------------------------------------------------------------- payments and exclusions
 
 def count_codes(parts) -> int:
-    """How many codes the payment tables' code columns print: each printed cell of them below the header,
-    a code printed by several tables (one per setting) once."""
-    seen = set()
+    """How many codes the payment tables' code columns print: each printed cell of them below the header
+    that holds a code. Where the guide prints one table per setting, each prints every code (`join` stops
+    where one does not): the count is the most any one table prints, so a code printed twice in one
+    table is counted twice, and left for validation to name."""
+    seen: dict[int, int] = {}
     for part in parts:
         column = part.reading.columns.roles.index((None, "code"))
         for r in range(part.reading.start, part.grid.nrows):
             cell = part.grid.at(r, column)
             if cell is not None and cell["row"] == r and cell["col"] == column \
                     and is_code(cell["text"], cell["sup_mask"]):
-                seen.add(code_text(cell["text"], cell["sup_mask"]))
-    return len(seen)
+                seen[part.reading.table] = seen.get(part.reading.table, 0) + 1
+    return max(seen.values(), default=0)
 
 
 def check_payment_area(parts, lines: list[dict]) -> None:
