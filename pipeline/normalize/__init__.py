@@ -125,10 +125,9 @@ def _normalize(raw: RawGuide) -> Guide:
     out.add_rows(stitcher.close(), words)
     out.joined.check()
     out.used += out.joined.cues
-    found = grids(raw.cells)
     read = {part.grid.table for kind in parts.values() for part in kind}
-    glossary = sections.read_glossary(headings, parts["terminology"], lines, sorted(map(tables.grid_top, found)),
-                                      [g for g in found if g.table not in read])
+    unread = grids(raw.cells[~raw.cells["table"].isin(read)])  # only these: a thousand-page table's grids twice is memory
+    glossary = sections.read_glossary(headings, parts["terminology"], lines, tables.table_tops(raw.cells), unread)
     out.add_rows(glossary.entries, words)
     frames = out.frames()
     if not len(frames["codes"]):
@@ -182,7 +181,9 @@ class _Published:
 
     def __init__(self, year: int):
         self.year = year
-        self.rows: dict[str, list[dict]] = {name: [] for name in F.TABLES}
+        #: Kept compact (Arrow arrays every few thousand rows, `schemas.Rows`): a thousand-page guide's
+        #: provenance is a million values.
+        self.rows: dict[str, schemas.Rows] = {name: schemas.Rows(schemas.published(name)) for name in F.TABLES}
         self.footnotes: list[dict] = []
         #: Every cell a published value was read from, and every header cell of a table read.
         self.used: list[Used] = []
@@ -201,15 +202,16 @@ class _Published:
             self.forms += read.forms
             records = self.joined.add(row, read.records) if isinstance(row, CodeRow) else read.records
             for record in records:
-                self.rows[record.dataset].append(record.row(self.year))
-                self.rows["provenance"] += provenance(self.year, record)
+                self.rows[record.dataset].add(record.row(self.year))
+                for row in provenance(self.year, record):
+                    self.rows["provenance"].add(row)
                 self.used += used(record)
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """Each published table, as its schema's dtypes, sorted by its `sort_by` columns."""
         out = {}
         for name, table in F.TABLES.items():
-            frame = schemas.coerce(self.rows[name], schemas.published(name))
+            frame = self.rows[name].frame()
             out[name] = frame.sort_values(list(table.sort_by), kind="stable").reset_index(drop=True)
         return out
 

@@ -88,6 +88,15 @@ def grid_top(grid: Grid) -> tuple[int, float]:
     return grid.first_page, min(float(c["top"]) for c in grid.cells if int(c["page"]) == grid.first_page)
 
 
+def table_tops(cells) -> list[tuple[int, float]]:
+    """`grid_top` of every extracted table, from the raw cells without making their grids, in order."""
+    if not len(cells):
+        return []
+    first = cells.groupby("table")["page"].transform("min")
+    starts = cells[cells["page"] == first].groupby("table").agg(page=("page", "min"), top=("top", "min"))
+    return sorted((int(page), float(top)) for page, top in zip(starts["page"], starts["top"]))
+
+
 def headings_over(grids: list[Grid], headings: list[Heading]) -> dict[int, Heading]:
     """The glossary heading printed over each table, by table id: the last heading before it in reading
     order with no table between them, on the table's page or the page before."""
