@@ -21,7 +21,7 @@ from pipeline.errors import LayoutError
 from pipeline.model import Stop, Used
 from pipeline.normalize.columns import Columns, place_columns
 from pipeline.normalize.grids import CPT_CODE, Grid, grids
-from pipeline.text import split_footnotes, squash
+from pipeline.text import code_text, split_footnotes, squash
 
 #: A line of prose that reads like a row of the payment table: a CPT code, then a dollar amount, a
 #: status indicator in brackets or a sentinel wording ("NA").
@@ -204,7 +204,7 @@ def printed_codes(grid: Grid, reading: Reading) -> list[str]:
     for r in range(reading.start, grid.nrows):
         cell = grid.at(r, column)
         if cell is not None and cell["row"] == r and cell["col"] == column:
-            code = squash(split_footnotes(cell["text"], cell["sup_mask"])[0])
+            code = code_text(cell["text"], cell["sup_mask"])
             if CPT_CODE.match(code):
                 out.append(code)
     return out
