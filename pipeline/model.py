@@ -76,7 +76,7 @@ class RawGuide:
         return runs.iloc[0]["font"] if len(runs) else "(unknown)"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Used:
     """A box normalize read something from: a published value's cell, or a cue the reading rests on.
 

@@ -45,6 +45,8 @@ from collections import Counter
 
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow
+import pyarrow.compute as pc
 
 from pipeline import fields as F
 from pipeline import schemas, shape, vocab
@@ -177,7 +179,7 @@ def _cross_table_failures(tables: dict[str, pd.DataFrame], guide_year: int | Non
             out.append(_failure("payments", "setting", i, setting,
                                 f"a setting the guide prints ({', '.join(settings) or 'none'})"))
 
-    for i, row in enumerate(payments.to_dict("records")):
+    for i, row in enumerate(_records(payments)):
         national = row["payment_status"] == "national_rate"
         has_amount = row["payment_usd"] is not None and not pd.isna(row["payment_usd"])
         if national != has_amount:
@@ -188,6 +190,13 @@ def _cross_table_failures(tables: dict[str, pd.DataFrame], guide_year: int | Non
     out += _provenance_failures(tables)
     out += _leftover_failures(tables)
     return out
+
+
+def _records(frame: pd.DataFrame, chunk: int = 4096):
+    """`frame.to_dict("records")`, a chunk of rows at a time: a thousand-page guide's rows as dicts at once are
+    hundreds of megabytes."""
+    for start in range(0, len(frame), chunk):
+        yield from frame.iloc[start:start + chunk].to_dict("records")
 
 
 def _foreign_key_failures(tables: dict[str, pd.DataFrame]) -> list[dict]:
@@ -480,17 +489,29 @@ def _shown(text: str) -> str:
     return squash(normalize(text.replace(PDFIUM_HYPHEN, "-")))
 
 
+#: Joins a provenance row's dataset, key and field into one string (`_provenance_failures`).
+_SEP = "\x1f"
+
+
 def _provenance_failures(tables: dict[str, pd.DataFrame]) -> list[dict]:
-    """Every published value has exactly one provenance row, and no row points nowhere."""
-    expected: set[tuple[str, str, str]] = set()
+    """Every published value has exactly one provenance row, and no row points nowhere.
+
+    Compared as one Arrow string per value ("dataset, key, field", joined by a control character no
+    value holds), not as a set of Python tuples: a thousand-page guide has a million values."""
+    expected = []
     for name in F.DATASETS:
         table = F.TABLES[name]
-        for row in tables[name][list(table.natural_key)].to_dict("records"):
-            expected.update((name, table.row_key(row), col) for col in table.value_columns)
+        for row in _records(tables[name][list(table.natural_key)]):
+            key = table.row_key(row)
+            expected += [_SEP.join((name, key, col)) for col in table.value_columns]
     prov = tables["provenance"]
-    have = set(zip(prov["dataset"], prov["key"], prov["field"]))
+    have = pc.binary_join_element_wise(*(pyarrow.array(prov[c], type=pyarrow.string()) for c in ("dataset", "key", "field")), _SEP)
+    wanted = pyarrow.array(expected, type=pyarrow.string())
+    del expected
+    missing = sorted(set(wanted.filter(pc.invert(pc.is_in(wanted, value_set=have))).to_pylist()))
+    stray = sorted(set(have.filter(pc.invert(pc.is_in(have, value_set=wanted))).to_pylist()))
     out = [_failure("provenance", "field", f"{d}|{k}", f, "every published value has a provenance row")
-           for d, k, f in sorted(expected - have)]
+           for d, k, f in (m.split(_SEP) for m in missing)]
     out += [_failure("provenance", "key", f"{d}|{k}", f, "provenance row names a published value")
-            for d, k, f in sorted(have - expected)]
+            for d, k, f in (m.split(_SEP) for m in stray)]
     return out

@@ -581,7 +581,8 @@ def test_a_note_that_does_not_read_whole_stops_naming_exclusions():
 
 
 def test_a_code_printed_inside_the_payment_table_in_none_of_its_rows_stops():
-    part = _payment_part([["0600T", "Ablation", *AMOUNTS], ["0601T", "Other", *AMOUNTS]])
+    part = tables.kept(_payment_part([["0600T", "Ablation", *AMOUNTS], ["0601T", "Other", *AMOUNTS]]))
+    assert (part.codes, part.pages, part.announced) == (2, (2,), None)  # no header row
     inside = {"page": 2, "line": 0, "text": "0602T continued", "sup_mask": "", "size": 8.0, "x0": 50.0,
               "top": 111.0, "x1": 120.0, "bottom": 118.0}
     sections.check_payment_area([part], [{**inside, "page": 3}])  # another page: nothing inside

@@ -13,6 +13,7 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
+import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
@@ -198,3 +199,20 @@ def test_a_year_without_its_manifest_is_reported_and_refused_by_every_reader(out
     diff = CliRunner().invoke(main, ["diff", "--outputs", str(outputs)])
     assert diff.exit_code == 1
     assert diff.stderr == f"{refused}\n"
+
+
+def test_a_value_without_its_provenance_row_and_a_row_pointing_nowhere_are_named(guide_2022):
+    tables = {k: v.copy() for k, v in guide_2022.tables.items()}
+    prov = tables["provenance"]
+    gone = (prov["dataset"] == "payments") & (prov["key"] == "0600T|hospital_outpatient") \
+        & (prov["field"] == "payment_usd")
+    assert gone.sum() == 1
+    stray = prov[(prov["dataset"] == "codes") & (prov["field"] == "descriptor")].head(1).copy()
+    stray["key"] = pd.Series(["0602T"], dtype=prov["key"].dtype, index=stray.index)
+    tables["provenance"] = pd.concat([prov[~gone], stray], ignore_index=True)
+    failures = find_failures(tables, 2022)
+    assert [(r["table"], r["column"], r["row"], r["value"], r["check"]) for r in failures.to_dict("records")] == [
+        ("provenance", "field", "payments|0600T|hospital_outpatient", "payment_usd",
+         "every published value has a provenance row"),
+        ("provenance", "key", "codes|0602T", "descriptor", "provenance row names a published value"),
+    ]

@@ -111,41 +111,43 @@ def _normalize(raw: RawGuide) -> Guide:
     lines = tables.document_lines(raw.lines)
     headings = tables.glossary_headings(lines)
     out = _Published(facts.guide_year or 0)
-    out.used += [heading.cue() for heading in headings]
+    out.use([heading.cue() for heading in headings])
     stitcher = Stitcher()
-    parts: dict[str, list[tables.Part]] = {"payment": [], "terminology": []}
+    # the payment tables' parts are kept as `tables.Kept` once their rows are read (their cells let go);
+    # the glossary's whole, for `sections`
+    parts: dict[str, list] = {"payment": [], "terminology": []}
     for part in tables.read(raw.cells, raw.stops, headings):
         out.footnotes += part.header_footnotes()
-        out.used += part.header_cues()
-        parts[part.reading.kind].append(part)
+        out.use(part.header_cues())
         if part.reading.kind == "payment" and not part.reading.continues:
             out.joined.table(part.reading.table, part.grid.first_page, part.reading.columns.settings)
         out.add_rows(stitcher.take(part), words)
+        parts[part.reading.kind].append(tables.kept(part) if part.reading.kind == "payment" else part)
     _check_is_the_guide(parts["payment"], facts, raw)
     out.add_rows(stitcher.close(), words)
     out.joined.check()
-    out.used += out.joined.cues
-    read = {part.grid.table for kind in parts.values() for part in kind}
+    out.use(out.joined.cues)
+    read = {part.table for part in parts["payment"]} | {part.grid.table for part in parts["terminology"]}
     unread = grids(raw.cells[~raw.cells["table"].isin(read)])  # only these: a thousand-page table's grids twice is memory
     glossary = sections.read_glossary(headings, parts["terminology"], lines, tables.table_tops(raw.cells), unread)
     out.add_rows(glossary.entries, words)
     frames = out.frames()
     if not len(frames["codes"]):
         raise LayoutError("the payment table has a header but no row with a CPT code",
-                          page=parts["payment"][0].grid.first_page)
+                          page=parts["payment"][0].first_page)
     warnings: list[dict] = []
     for part in parts["payment"]:
         warnings += [w for w in part.reading.warnings if w not in warnings]
     return Guide(guide_year=facts.guide_year, effective_date=facts.effective_date, title=facts.title,
                  document_number=facts.document_number, source_name=raw.source_name, sha256=raw.sha256,
                  page_count=raw.page_count, footnotes=out.footnotes, tables=frames, warnings=warnings,
-                 used=_merged(list(facts.cues) + out.used),
+                 used=_merged([*facts.cues, *out.used.values()]),
                  sections=sections.read_sections(frames, parts["payment"], glossary, lines),
                  layout={**tables.layout(parts["payment"]),
                          **layout_facts(out.forms, out.value_footnotes, stitcher.subheadings)})
 
 
-def _check_is_the_guide(payment_parts: list[tables.Part], facts: Facts, raw: RawGuide) -> None:
+def _check_is_the_guide(payment_parts: list[tables.Kept], facts: Facts, raw: RawGuide) -> None:
     """Once every table is read: a payment table was found, and the document prints its year.
 
     A document with no payment table passed extract's first look (it prints "CPT", codes and Medicare
@@ -186,7 +188,8 @@ class _Published:
         self.rows: dict[str, schemas.Rows] = {name: schemas.Rows(schemas.published(name)) for name in F.TABLES}
         self.footnotes: list[dict] = []
         #: Every cell a published value was read from, and every header cell of a table read.
-        self.used: list[Used] = []
+        #: (one `Used` per box, merged as it comes: `_merged`; a box feeds several fields, an amount three)
+        self.used: dict[tuple, Used] = {}
         #: What the rows show of the layout (`layout_facts`): each amount's form, the marks split off values.
         self.forms: list[str] = []
         self.value_footnotes: list[dict] = []
@@ -205,7 +208,11 @@ class _Published:
                 self.rows[record.dataset].add(record.row(self.year))
                 for row in provenance(self.year, record):
                     self.rows["provenance"].add(row)
-                self.used += used(record)
+                self.use(used(record))
+
+    def use(self, found: list[Used]) -> None:
+        """Record the boxes `found` were read from, merged with those recorded before (`_merged`)."""
+        _merge_into(self.used, found)
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """Each published table, as its schema's dtypes, sorted by its `sort_by` columns."""
@@ -219,15 +226,21 @@ class _Published:
 def _merged(found: list[Used]) -> tuple[Used, ...]:
     """One `Used` per box, named as first read, strict if any value read from it is."""
     out: dict[tuple, Used] = {}
+    _merge_into(out, found)
+    return tuple(out.values())
+
+
+def _merge_into(out: dict[tuple, Used], found) -> None:
+    """`_merged`, into `out` (by page and box), so that merging as the boxes come gives what merging all at once
+    does."""
     for u in found:
         key = (u.page, u.box)
-        if key in out:
-            first = out[key]
+        first = out.get(key)
+        if first is None:
+            out[key] = u
+        elif (u.strict and not first.strict) or (u.table and not first.table) or (u.value and not first.value):
             out[key] = Used(first.page, first.box, first.what, first.strict or u.strict, first.table or u.table,
                             first.value or u.value)
-        else:
-            out[key] = u
-    return tuple(out.values())
 
 
 def _real_cause(raw: RawGuide, exc: GuideError) -> GuideError | None:

@@ -11,6 +11,7 @@ the code this way; `read_code` reads it strictly, for publishing.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -134,7 +135,14 @@ def read_code(code: Piece) -> tuple[str, list[str]]:
 
 def grids(cells: pd.DataFrame) -> list[Grid]:
     """Every table extract found, in table order."""
-    return [_grid(int(table), group.to_dict("records")) for table, group in cells.groupby("table", sort=True)]
+    return list(iter_grids(cells))
+
+
+def iter_grids(cells: pd.DataFrame) -> Iterator[Grid]:
+    """Every table extract found, in table order, one at a time: a thousand-page guide's grids are not all
+    held at once."""
+    for table, group in cells.groupby("table", sort=True):
+        yield _grid(int(table), group.to_dict("records"))
 
 
 def _grid(table: int, cells: list[dict]) -> Grid:

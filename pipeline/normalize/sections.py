@@ -36,7 +36,7 @@ from pipeline.errors import LayoutError
 from pipeline.model import Section
 from pipeline.normalize.grids import Grid, Piece, is_code
 from pipeline.normalize.stitch import TermRow
-from pipeline.normalize.tables import Heading, Part, grid_top
+from pipeline.normalize.tables import Heading, Kept, Part, grid_top
 from pipeline.text import SPACE_GAP_RATIO, split_footnotes, squash
 
 #: A CPT code anywhere in a text.
@@ -612,33 +612,24 @@ def read_glossary(headings: list[Heading], parts: list[Part], lines: list[dict],
 
 # ---------------------------------------------------------------- payments and exclusions
 
-def count_codes(parts) -> int:
+def count_codes(parts: list[Kept]) -> int:
     """How many codes the payment tables' code columns print: each printed cell of them below the header
-    that holds a code. Where the guide prints one table per setting, each prints every code (`join` stops
-    where one does not): the count is the most any one table prints, so a code printed twice in one
-    table is counted twice, and left for validation to name."""
+    that holds a code (`tables.kept`). Where the guide prints one table per setting, each prints every
+    code (`join` stops where one does not): the count is the most any one table prints, so a code printed
+    twice in one table is counted twice, and left for validation to name."""
     seen: dict[int, int] = {}
     for part in parts:
-        column = part.reading.columns.roles.index((None, "code"))
-        for r in range(part.reading.start, part.grid.nrows):
-            cell = part.grid.at(r, column)
-            if cell is not None and cell["row"] == r and cell["col"] == column \
-                    and is_code(cell["text"], cell["sup_mask"]):
-                seen[part.reading.table] = seen.get(part.reading.table, 0) + 1
+        seen[part.reading.table] = seen.get(part.reading.table, 0) + part.codes
     return max(seen.values(), default=0)
 
 
-def check_payment_area(parts, lines: list[dict]) -> None:
+def check_payment_area(parts: list[Kept], lines: list[dict]) -> None:
     """A line printed inside the payment table's box on a page, outside its cells, holding a CPT code:
     a row of the table in none of its rows."""
     boxes: dict[int, list[tuple[float, float, float, float]]] = {}
     for part in parts:
-        by_page: dict[int, list[dict]] = {}
-        for c in part.grid.cells:
-            by_page.setdefault(int(c["page"]), []).append(c)
-        for page, cells in by_page.items():
-            boxes.setdefault(page, []).append((min(c["x0"] for c in cells), min(c["top"] for c in cells),
-                                               max(c["x1"] for c in cells), max(c["bottom"] for c in cells)))
+        for page, box in part.boxes.items():
+            boxes.setdefault(page, []).append(box)
     for ln in lines:
         for x0, top, x1, bottom in boxes.get(int(ln["page"]), []):
             middle = (float(ln["top"]) + float(ln["bottom"])) / 2
@@ -669,7 +660,7 @@ def check_notes_outside(lines: list[dict], exclusions: set[tuple[str, str]]) -> 
 
 # ---------------------------------------------------------------- the record
 
-def read_sections(frames: dict[str, pd.DataFrame], payment_parts: list[Part], glossary: Glossary,
+def read_sections(frames: dict[str, pd.DataFrame], payment_parts: list[Kept], glossary: Glossary,
                   lines: list[dict]) -> dict[str, Section]:
     """Each section as read (the manifest's record), once nothing it prints was left out.
 
@@ -681,7 +672,7 @@ def read_sections(frames: dict[str, pd.DataFrame], payment_parts: list[Part], gl
     seen = count_codes(payment_parts)
     if seen != len(frames["codes"]):
         raise LayoutError(f"payments: the payment table's code column prints {seen} codes, {len(frames['codes'])} "
-                          "were read", page=payment_parts[0].grid.first_page)
+                          "were read", page=payment_parts[0].first_page)
     check_payment_area(payment_parts, lines)
     exclusions = frames["exclusions"]
     check_notes_outside(lines, set(zip(exclusions["cpt_code"], exclusions["excluded_code"])))
@@ -690,7 +681,7 @@ def read_sections(frames: dict[str, pd.DataFrame], payment_parts: list[Part], gl
     def pages(*datasets: str) -> list[int]:
         return [int(p) for p in prov.loc[prov["dataset"].isin(datasets), "page"]]
 
-    title = _announced(payment_parts[0])
+    title = payment_parts[0].announced
     terms = len(frames["terminology"])
     if glossary.printed is not None and not terms:
         raise _stop(f"the glossary ({glossary.printed!r}) is printed, but no entry of it was read", glossary.page)
@@ -700,13 +691,6 @@ def read_sections(frames: dict[str, pd.DataFrame], payment_parts: list[Part], gl
                                           "notes"),
             "terminology": record(pages("terminology"), terms, glossary.printed, glossary.form)}
 
-
-
-def _announced(part: Part) -> str | None:
-    """The first header cell a table prints, footnote marks aside: what announces it."""
-    header = sorted((c for c in part.grid.cells if c["row"] < part.reading.start and c["text"].strip()),
-                    key=lambda c: (c["row"], c["col"]))
-    return squash(split_footnotes(header[0]["text"], header[0]["sup_mask"], glued=True)[0]) if header else None
 
 
 def record(pages, entries: int, printed: str | None, form: str | None) -> Section:

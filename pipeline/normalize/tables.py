@@ -20,7 +20,7 @@ from pipeline import shape, vocab
 from pipeline.errors import LayoutError
 from pipeline.model import Stop, Used
 from pipeline.normalize.columns import Columns, place_columns
-from pipeline.normalize.grids import CPT_CODE, Grid, grids
+from pipeline.normalize.grids import CPT_CODE, Grid, is_code, iter_grids
 from pipeline.text import code_text, split_footnotes, squash
 
 #: A line of prose that reads like a row of the payment table: a CPT code, then a dollar amount, a
@@ -88,32 +88,35 @@ def grid_top(grid: Grid) -> tuple[int, float]:
     return grid.first_page, min(float(c["top"]) for c in grid.cells if int(c["page"]) == grid.first_page)
 
 
-def table_tops(cells) -> list[tuple[int, float]]:
-    """`grid_top` of every extracted table, from the raw cells without making their grids, in order."""
+def table_starts(cells) -> dict[int, tuple[int, float]]:
+    """`grid_top` of every extracted table, by table id, from the raw cells without making their grids."""
     if not len(cells):
-        return []
+        return {}
     first = cells.groupby("table")["page"].transform("min")
     starts = cells[cells["page"] == first].groupby("table").agg(page=("page", "min"), top=("top", "min"))
-    return sorted((int(page), float(top)) for page, top in zip(starts["page"], starts["top"]))
+    return {int(table): (int(page), float(top)) for table, page, top in zip(starts.index, starts["page"], starts["top"])}
 
 
-def headings_over(grids: list[Grid], headings: list[Heading]) -> dict[int, Heading]:
+def table_tops(cells) -> list[tuple[int, float]]:
+    """`grid_top` of every extracted table, in reading order."""
+    return sorted(table_starts(cells).values())
+
+
+def headings_over(starts: dict[int, tuple[int, float]], headings: list[Heading]) -> dict[int, Heading]:
     """The glossary heading printed over each table, by table id: the last heading before it in reading
-    order with no table between them, on the table's page or the page before."""
-    events = sorted([(h.at, 0, k) for k, h in enumerate(headings)] + [(grid_top(g), 1, k) for k, g in enumerate(grids)])
+    order with no table between them, on the table's page or the page before. `starts`: where each
+    table starts (`table_starts`)."""
+    events = sorted([(h.at, 0, k) for k, h in enumerate(headings)] + [(at, 1, t) for t, at in starts.items()])
     out: dict[int, Heading] = {}
     last: Heading | None = None
     for _, kind, k in events:
         if kind == 0:
             last = headings[k]
             continue
-        grid = grids[k]
-        if last is not None and grid.first_page - last.page <= 1:
-            out[grid.table] = last
+        if last is not None and starts[k][0] - last.page <= 1:
+            out[k] = last
         last = None
     return out
-
-
 
 
 @dataclass(frozen=True)
@@ -168,6 +171,47 @@ class Part:
         return out
 
 
+@dataclass(frozen=True)
+class Kept:
+    """What is kept of a payment table's part once its rows are read, for the checks of the whole guide
+    (`sections`, `layout`): its cells are let go, so a thousand-page table is not held twice."""
+
+    reading: Reading
+    #: The id of the table extract found (`Grid.table`; `reading.table` is the printed table it is part of).
+    table: int
+    first_page: int
+    #: The pages its cells are printed on, and its box on each.
+    boxes: dict[int, tuple[float, float, float, float]]
+    #: How many cells of its code column, below its header, print a CPT code.
+    codes: int
+    #: Its first header cell's wording, footnote marks aside (what announces the table), if it has a header.
+    announced: str | None
+
+    @property
+    def pages(self) -> tuple[int, ...]:
+        return tuple(sorted(self.boxes))
+
+
+def kept(part: "Part") -> Kept:
+    """`Kept` of a payment table's part."""
+    grid, reading = part.grid, part.reading
+    by_page: dict[int, list[dict]] = {}
+    for c in grid.cells:
+        by_page.setdefault(int(c["page"]), []).append(c)
+    boxes = {page: (min(c["x0"] for c in cells), min(c["top"] for c in cells),
+                    max(c["x1"] for c in cells), max(c["bottom"] for c in cells)) for page, cells in by_page.items()}
+    column = reading.columns.roles.index((None, "code"))
+    codes = 0
+    for r in range(reading.start, grid.nrows):
+        cell = grid.at(r, column)
+        if cell is not None and cell["row"] == r and cell["col"] == column and is_code(cell["text"], cell["sup_mask"]):
+            codes += 1
+    header = sorted((c for c in grid.cells if c["row"] < reading.start and c["text"].strip()),
+                    key=lambda c: (c["row"], c["col"]))
+    announced = squash(split_footnotes(header[0]["text"], header[0]["sup_mask"], glued=True)[0]) if header else None
+    return Kept(reading, grid.table, grid.first_page, boxes, codes, announced)
+
+
 def read(cells: pd.DataFrame, stops: tuple[Stop, ...] = (), headings: list[Heading] = ()) -> Iterator[Part]:
     """The payment and terminology tables among `cells`, in table order, each with how to read it.
 
@@ -177,11 +221,10 @@ def read(cells: pd.DataFrame, stops: tuple[Stop, ...] = (), headings: list[Headi
     that cannot be the glossary.
     """
     previous: Reading | None = None
-    found = grids(cells)
-    over = headings_over(found, list(headings))
+    over = headings_over(table_starts(cells), list(headings))
     held = {stop.table: stop for stop in stops}
     claims = _Claims()
-    for grid in found:
+    for grid in iter_grids(cells):
         reading = _classify(grid, previous, over.get(grid.table))
         if reading is not None and reading.kind == "payment":
             reading = claims.take(grid, reading, over.get(grid.table))
@@ -253,7 +296,7 @@ class _Claims:
         return reading
 
 
-def layout(parts: list[Part]) -> dict:
+def layout(parts: list[Kept]) -> dict:
     """The layout the payment tables were read in, for the manifest (`Guide.layout`): each printed table
     (its parts joined) with its pages, the settings it prints and what each column holds, in printed
     order; and the settings the guide prints, in the shape's order."""
@@ -261,7 +304,7 @@ def layout(parts: list[Part]) -> dict:
     for part in parts:
         table = tables.setdefault(part.reading.table, {"pages": [], "settings": list(part.reading.columns.settings),
                                                        "columns": list(part.reading.columns.words())})
-        table["pages"] = sorted({*table["pages"], *(int(c["page"]) for c in part.grid.cells)})
+        table["pages"] = sorted({*table["pages"], *part.pages})
     printed = {s for t in tables.values() for s in t["settings"]}
     return {"tables": list(tables.values()), "settings": [s for s in shape.SETTING_NAMES if s in printed]}
 
