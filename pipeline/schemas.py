@@ -17,6 +17,7 @@ from functools import cache
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow
+import pyarrow.compute as pc
 
 from pipeline import fields as F
 
@@ -127,15 +128,30 @@ class Rows:
                                  for values, dtype in zip(columns, self._dtypes)])
             self._pending = []
 
-    def frame(self) -> pd.DataFrame:
-        """The frame of every row added, as `coerce` makes it."""
+    def frame(self, sort_by: tuple[str, ...] = ()) -> pd.DataFrame:
+        """The frame of every row added, as `coerce` makes it; with `sort_by`, its rows in that order, as
+        `frame.sort_values(list(sort_by), kind="stable").reset_index(drop=True)` orders them (Arrow's
+        stable sort: strings by code point, nulls last). The chunks are let go column by column, so a
+        frame is never held three times over (chunks, joined, sorted)."""
         self._flush()
         if not self._chunks:
             return coerce([], self.schema)
-        return pd.DataFrame({
-            name: pd.array(pyarrow.chunked_array([chunk[k] for chunk in self._chunks]).combine_chunks(), dtype=dtype)
-            for k, (name, dtype) in enumerate(zip(self._names, self._dtypes))
-        }, index=pd.RangeIndex(self._count))
+        chunks, self._chunks = self._chunks, []
+        order = None
+        if sort_by:
+            keys = pyarrow.table({c: pyarrow.chunked_array([chunk[self._names.index(c)] for chunk in chunks])
+                                  for c in sort_by})
+            order = pc.sort_indices(keys, sort_keys=[(c, "ascending") for c in sort_by])  # nulls last, the default
+            del keys
+        out = {}
+        for k, (name, dtype) in enumerate(zip(self._names, self._dtypes)):
+            column = pyarrow.chunked_array([chunk[k] for chunk in chunks])
+            for chunk in chunks:
+                chunk[k] = None
+            if order is not None:
+                column = column.take(order)
+            out[name] = pd.array(column.combine_chunks(), dtype=dtype)
+        return pd.DataFrame(out, index=pd.RangeIndex(self._count))
 
 
 def coerce(rows: list[dict], schema: pa.DataFrameSchema) -> pd.DataFrame:

@@ -66,3 +66,40 @@ def test_rows_make_the_frame_coerce_makes():
     assert list(frame.dtypes) == list(expected.dtypes)
     assert frame.to_dict("records") == expected.to_dict("records")
     assert schemas.Rows(schemas.RAW_LINES).frame().equals(schemas.coerce([], schemas.RAW_LINES))
+
+
+@pytest.mark.parametrize("name", ["payments", "terminology", "provenance"])
+def test_rows_sorted_in_arrow_are_in_the_order_pandas_sorts_them(name):
+    """normalize's frames are sorted by Arrow as the chunks are let go (`Rows.frame(sort_by=...)`): the
+    same rows, in the order `sort_values(kind="stable")` gives, over chunks, with ties, nulls and letters
+    beyond ASCII."""
+    from decimal import Decimal
+
+    from pipeline import fields as F
+
+    rng = random.Random(24)
+    words = ["ASC", "APC", "Ablation", "ablation", "Éclair", "Zebra", "zebra", "0600T", "0601T", "", "Ω", "a b"]
+    schema, table = schemas.published(name), F.TABLES[name]
+    rows = []
+    for i in range(2 * schemas.Rows.CHUNK + 11):
+        row = {"guide_year": 2025, "source_page": rng.randint(1, 9), "page": rng.randint(1, 9)}
+        for column, check in schema.columns.items():
+            if column in row:
+                continue
+            kind = str(check.dtype)
+            if "decimal" in kind:
+                row[column] = None if rng.random() < 0.2 else Decimal(rng.randint(0, 99999)) / 100
+            elif "double" in kind:
+                row[column] = rng.random() * 600
+            elif "int" in kind:
+                row[column] = rng.randint(1, 9)
+            else:
+                row[column] = None if check.nullable and rng.random() < 0.2 else rng.choice(words)
+        rows.append(row)
+    kept = schemas.Rows(schema)
+    for row in rows:
+        kept.add(row)
+    expected = schemas.coerce(rows, schema).sort_values(list(table.sort_by), kind="stable").reset_index(drop=True)
+    frame = kept.frame(sort_by=tuple(table.sort_by))
+    assert frame.equals(expected)
+    assert frame.to_dict("records") == expected.to_dict("records")

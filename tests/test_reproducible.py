@@ -63,3 +63,19 @@ def test_reconstruction_script_reproduces_the_committed_source():
                           capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.splitlines()[-1] == "reconstruction is up to date"
+
+
+def test_a_csv_written_a_chunk_of_rows_at_a_time_is_the_csv_of_all_rows_at_once(monkeypatch, outputs_2022):
+    """`csv_bytes` makes Python values of a chunk of rows at a time (a thousand-page guide's provenance at
+    once is hundreds of megabytes): chunks of 7 rows, one row, or all make the same bytes, the committed CSV's."""
+    from pipeline import publish
+    from pipeline.publish import read_tables
+
+    tables = read_tables(outputs_2022 / "2022")
+    for name in ("provenance", "payments"):
+        whole = publish.csv_bytes(tables[name])
+        assert whole == (outputs_2022 / "2022" / f"{name}.csv").read_bytes()
+        for chunk in (7, 1):
+            monkeypatch.setattr(publish, "CSV_CHUNK", chunk)
+            assert publish.csv_bytes(tables[name]) == whole
+        monkeypatch.undo()

@@ -218,8 +218,7 @@ class _Published:
         """Each published table, as its schema's dtypes, sorted by its `sort_by` columns."""
         out = {}
         for name, table in F.TABLES.items():
-            frame = self.rows[name].frame()
-            out[name] = frame.sort_values(list(table.sort_by), kind="stable").reset_index(drop=True)
+            out[name] = self.rows[name].frame(sort_by=tuple(table.sort_by))
         return out
 
 
