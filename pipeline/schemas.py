@@ -12,6 +12,7 @@ stays a decimal from normalize to Parquet and is never a float on the way.
 
 from __future__ import annotations
 
+from collections import namedtuple
 from functools import cache
 
 import pandas as pd
@@ -152,6 +153,19 @@ class Rows:
                 column = column.take(order)
             out[name] = pd.array(column.combine_chunks(), dtype=dtype)
         return pd.DataFrame(out, index=pd.RangeIndex(self._count))
+
+
+@cache
+def _row_type(columns: tuple[str, ...]):
+    return namedtuple("Row", columns)
+
+
+def tuples(frame: pd.DataFrame, columns: list[str]):
+    """`frame[columns].itertuples(index=False)` for a frame of non-null columns (the raw frames), made
+    from each column's Python values at once: iterating Arrow-backed rows one scalar at a time is the
+    slow part of a pass over every cell of a thousand-page guide."""
+    row = _row_type(tuple(columns))
+    return map(row._make, zip(*(frame[c].tolist() for c in columns)))
 
 
 def coerce(rows: list[dict], schema: pa.DataFrameSchema) -> pd.DataFrame:

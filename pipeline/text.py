@@ -16,6 +16,7 @@ extract only at the end of a line, where it joins the word (`squash`,
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -77,6 +78,8 @@ def split_marks(text: str, sup_mask: str) -> tuple[str, list[str]]:
     character printed full size that a value may print (a digit, a letter), stays: "473831" is then
     no code, and the value's own reading stops on it.
     """
+    if "^" not in sup_mask and not any(ch in text for ch in vocab.marks()):
+        return text, []  # nothing raised, no mark symbol: most cells, read as they are
     mask = sup_mask.ljust(len(text))
     kept: list[tuple[int, str]] = []
     found: list[tuple[int, str]] = []
@@ -106,6 +109,8 @@ def glued_raised_digits(text: str, sup_mask: str) -> tuple[str, str] | None:
     "$9,096.4" and a raised "6", "47383" and a raised "1": a digit printed small or a footnote mark?
     Nothing on the page says which, so a value printed so is not read at all.
     """
+    if "^" not in sup_mask:
+        return None
     mask = sup_mask.ljust(len(text))
     for k, (ch, m) in enumerate(zip(text, mask)):
         if m == "^" and ch.isdigit() and k and text[k - 1].isdigit() and mask[k - 1] != "^":
@@ -120,7 +125,12 @@ def glued_raised_digits(text: str, sup_mask: str) -> tuple[str, str] | None:
 
 def _mark_runs() -> re.Pattern:
     """A run of mark symbols (`vocab.marks`) at the start or the end of a word."""
-    symbols = re.escape(vocab.marks())
+    return _runs_of(vocab.marks())
+
+
+@functools.lru_cache(maxsize=8)
+def _runs_of(marks: str) -> re.Pattern:
+    symbols = re.escape(marks)
     if not symbols:
         return re.compile(r"(?!)")
     return re.compile(rf"(?<!\S)[{symbols}]+|[{symbols}]+(?!\S)")

@@ -294,8 +294,15 @@ def _key(page, x0, top, x1, bottom) -> tuple:
     return int(page), round(float(x0), 2), round(float(top), 2), round(float(x1), 2), round(float(bottom), 2)
 
 
+#: The last guide's `_used` (its `used` tuple, and the map): the three checks of one guide ask for it in turn.
+_LAST_USED: list = [None, None]
+
+
 def _used(guide) -> dict[tuple, object]:
-    return {_key(u.page, *u.box): u for u in guide.used}
+    """The boxes the guide read from, by `_key`."""
+    if _LAST_USED[0] is not guide.used:
+        _LAST_USED[:] = [guide.used, {_key(u.page, *u.box): u for u in guide.used}]
+    return _LAST_USED[1]
 
 
 def _read_tables(guide) -> dict[tuple[int, str], tuple[float, float, float, float]]:
@@ -372,7 +379,7 @@ def check_readable(raw, guide) -> None:
 
     used = _used(guide)
     for frame in (raw.cells, raw.lines):
-        for row in frame[["page", "text", "reread", "x0", "top", "x1", "bottom"]].itertuples(index=False):
+        for row in schemas.tuples(frame, ["page", "text", "reread", "x0", "top", "x1", "bottom"]):
             if UNMAPPED not in row.text:
                 continue
             u = used.get(_key(row.page, row.x0, row.top, row.x1, row.bottom))
@@ -436,7 +443,7 @@ def differing_readings(raw, guide=None) -> list[dict]:
     used = _used(guide) if guide is not None else {}
     out = []
     for frame in (raw.cells, raw.lines):
-        for row in frame[["page", "text", "sup_mask", "reread", "x0", "top", "x1", "bottom"]].itertuples(index=False):
+        for row in schemas.tuples(frame, ["page", "text", "sup_mask", "reread", "x0", "top", "x1", "bottom"]):
             if not row.text.strip() or _key(row.page, row.x0, row.top, row.x1, row.bottom) in used:
                 continue
             if not same_text(row.text, row.sup_mask, row.reread):
@@ -464,7 +471,7 @@ def check_second_reading(raw, guide) -> None:
     used = _used(guide)
     facts: dict[tuple[int, str], list[str]] = {}
     for frame in (raw.cells, raw.lines):
-        for row in frame[["page", "text", "sup_mask", "reread", "x0", "top", "x1", "bottom"]].itertuples(index=False):
+        for row in schemas.tuples(frame, ["page", "text", "sup_mask", "reread", "x0", "top", "x1", "bottom"]):
             u = used.get(_key(row.page, row.x0, row.top, row.x1, row.bottom))
             if u is None:
                 continue

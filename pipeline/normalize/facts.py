@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from pipeline import vocab
+from pipeline import schemas, vocab
 from pipeline.errors import YearConflict
 from pipeline.model import RawGuide, Used
 from pipeline.text import SOFT_HYPHEN, squash
@@ -79,7 +79,7 @@ def _prose(raw: RawGuide) -> list[_Page]:
     """
     parts: dict[int, list[tuple[str, tuple]]] = {}
     for frame in (raw.lines, raw.cells):
-        for row in frame[["page", "text", "x0", "top", "x1", "bottom"]].itertuples(index=False):
+        for row in schemas.tuples(frame, ["page", "text", "x0", "top", "x1", "bottom"]):
             parts.setdefault(int(row.page), []).append(
                 (row.text, (float(row.x0), float(row.top), float(row.x1), float(row.bottom))))
     out = []
