@@ -87,6 +87,18 @@ def make_guide(rows: int, year: int = 2024, seed: int = 7):
 # ---------------------------------------------------------------- child-process measurements
 
 def _peak_mb() -> float:
+    """This process's peak resident memory since it was started, in MB.
+
+    Linux's VmHWM, which belongs to the process's own address space: `ru_maxrss` is carried over from
+    the parent at fork and kept through exec, so a child of the bench (which has just rendered a
+    thousand-page guide) would report the parent's size at the fork as its own peak."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -539,7 +551,8 @@ def report(results, jobs1, jobs2, noop, small, year) -> str:
         "reads the small 2022 guide once (the build's fork server likewise imports and warms the pipeline once",
         "per build), so every side is timed warm. Times are the fastest of the runs, the sides run in turn",
         "so that a machine whose speed drifts moves all alike (Camelot, much the slowest, runs once); peak memory",
-        "is the child process's maximum resident set size, the warm-up included. pdfplumber alone is",
+        "is the child process's own peak resident set (Linux's VmHWM; `ru_maxrss` would count the bench's",
+        "size at the fork), the warm-up included. pdfplumber alone is",
         "`find_tables()` and `extract_words()` on every page; PDFium alone loads every page and reads its text;",
         "Camelot is `read_pdf(flavor=\"lattice\")` on every page (the `bench` extra). `checks` is the hidden-text",
         "check and the comparison of the two readings (`pipeline.validate`); the PDFium part of extract (what a",
