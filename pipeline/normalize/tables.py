@@ -20,7 +20,7 @@ from pipeline import shape, vocab
 from pipeline.errors import LayoutError
 from pipeline.model import Stop, Used
 from pipeline.normalize.columns import Columns, place_columns
-from pipeline.normalize.grids import CPT_CODE, Grid, is_code, iter_grids
+from pipeline.normalize.grids import CPT_CODE, Grid, iter_grids
 from pipeline.text import code_text, split_footnotes, squash
 
 #: A line of prose that reads like a row of the payment table: a CPT code, then a dollar amount, a
@@ -200,12 +200,7 @@ def kept(part: "Part") -> Kept:
         by_page.setdefault(int(c["page"]), []).append(c)
     boxes = {page: (min(c["x0"] for c in cells), min(c["top"] for c in cells),
                     max(c["x1"] for c in cells), max(c["bottom"] for c in cells)) for page, cells in by_page.items()}
-    column = reading.columns.roles.index((None, "code"))
-    codes = 0
-    for r in range(reading.start, grid.nrows):
-        cell = grid.at(r, column)
-        if cell is not None and cell["row"] == r and cell["col"] == column and is_code(cell["text"], cell["sup_mask"]):
-            codes += 1
+    codes = len(printed_codes(grid, reading))
     header = sorted((c for c in grid.cells if c["row"] < reading.start and c["text"].strip()),
                     key=lambda c: (c["row"], c["col"]))
     announced = squash(split_footnotes(header[0]["text"], header[0]["sup_mask"], glued=True)[0]) if header else None
