@@ -34,7 +34,7 @@ import pandas as pd
 from pipeline import vocab
 from pipeline.errors import LayoutError
 from pipeline.model import Section
-from pipeline.normalize.grids import Grid, Piece, is_code
+from pipeline.normalize.grids import Grid, Piece
 from pipeline.normalize.stitch import TermRow
 from pipeline.normalize.tables import Heading, Kept, Part, grid_top
 from pipeline.text import SPACE_GAP_RATIO, split_footnotes, squash
