@@ -47,7 +47,7 @@ from pipeline.extract import visible
 from pipeline.extract.first_look import first_look
 from pipeline.extract.lines import line_row, page_lines
 from pipeline.extract.page import page_tables
-from pipeline.extract.parse import read_page
+from pipeline.extract.parse import NO_UNICODE, read_page
 from pipeline.extract.reread import read_again
 from pipeline.extract.tables import ruled
 from pipeline.extract.tables.open_table import OpenTable
@@ -61,8 +61,6 @@ from pipeline.text import UNMAPPED, squash
 #: 200-inch page, whose picture would take gigabytes; it is refused before rendering.
 MAX_PIXELS = 40_000_000
 
-#: pdfminer's text for a glyph its font gives no Unicode for.
-_NO_UNICODE = re.compile(r"^\(cid:\d+\)$")
 _SUBSET_TAG = re.compile(r"^[A-Z]{6}\+")
 
 
@@ -129,13 +127,13 @@ def _read_page(read: _Read, document, number: int, page) -> None:
     """One page: what a viewer paints of it, its tables and lines, each box read a second time."""
     printed = read_page(page)
     chars = printed.chars
-    read.chars_seen += sum(1 for c in chars if not c["text"].isspace())
+    read.chars_seen += printed.glyphs
     with visible.PageSight(document, number, page) as sight:
         chars, hidden = sight.split(chars)
         if hidden and sight.scanned_under_ocr(chars, hidden):
             raise ScannedUnderOcr("the page is a scanned picture under a layer of invisible text "
                                   "(OCR); only text printed as text is read, and no OCR is trusted", page=number)
-        chars, unmapped = _check_readable(number, chars)
+        chars, unmapped = _check_readable(number, chars) if printed.unmapped else (chars, [])
         for run in unmapped:
             run["reread"] = sight.read((run["x0"], run["top"], run["x1"], run["bottom"]))
         found = page_tables(number, chars, _ruled_tables(page, printed), ruled.band_edges(printed.lines, printed.rects),
@@ -187,7 +185,7 @@ def _check_readable(number: int, chars: list[dict]) -> tuple[list[dict], list[di
     """
     out, unmapped = [], {}
     for c in chars:
-        if _NO_UNICODE.match(c["text"]) or c["text"] == UNMAPPED:
+        if NO_UNICODE.match(c["text"]) or c["text"] == UNMAPPED:
             c = {**c, "text": UNMAPPED}
             font = _SUBSET_TAG.sub("", str(c.get("fontname") or "(unnamed)"))
             unmapped.setdefault(font, []).append(c)

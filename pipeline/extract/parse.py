@@ -16,6 +16,7 @@ them.
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -27,11 +28,16 @@ from pdfminer.pdftypes import PDFStream, resolve1
 from pdfplumber.page import fix_fontname_bytes
 from pdfplumber.utils.exceptions import PdfminerException
 
+from pipeline.text import UNMAPPED
+
 #: What the pipeline reads of a char, with pdfplumber's meaning: its text, its box in
 #: pdfplumber's page coordinates (top measured down from the top of the page), its font
 #: size, its text matrix (whose last two terms are the glyph's origin, matched against
 #: PDFium's in `pipeline.extract.visible`) and its font's name.
 CHAR_KEYS = ("text", "x0", "x1", "top", "bottom", "size", "matrix", "fontname")
+
+#: pdfminer's text for a glyph its font gives no Unicode for.
+NO_UNICODE = re.compile(r"^\(cid:\d+\)$")
 
 
 @dataclass
@@ -43,6 +49,10 @@ class PageObjects:
     rects: list[dict] = field(default_factory=list)
     curves: list[dict] = field(default_factory=list)
     images: list[dict] = field(default_factory=list)
+    #: How many of its chars print something (not white space), and how many its font gives no Unicode
+    #: for (counted as drawn, once per glyph of a font: extract need not pass over the chars for either).
+    glyphs: int = 0
+    unmapped: int = 0
 
 
 @contextmanager
@@ -80,7 +90,7 @@ def read_page(page) -> PageObjects:
             interpreter.process_page(page.page_obj)
         except Exception as exc:  # as pdfplumber's `page.layout` wraps it
             raise PdfminerException(exc) from exc
-    out = PageObjects(chars=device.chars)
+    out = PageObjects(chars=device.chars, glyphs=device.glyphs, unmapped=device.unmapped)
     kinds = {"line": out.lines, "rect": out.rects, "curve": out.curves, "image": out.images}
     for obj in page.iter_layout_objects(device.shapes._objs):
         kept = kinds.get(obj["object_type"])
@@ -104,6 +114,7 @@ class _Device(PDFLayoutAnalyzer):
     def __init__(self, page):
         super().__init__(page.pdf.rsrcmgr, pageno=page.page_number, laparams=None)
         self.chars: list[dict] = []
+        self.glyphs = self.unmapped = 0
         self.shapes = None
         #: (font, cid) -> `_glyph`: a page draws a few dozen glyphs thousands of times.
         self._glyphs: dict[tuple, tuple] = {}
@@ -114,11 +125,63 @@ class _Device(PDFLayoutAnalyzer):
         self.shapes = self.cur_item
         super().end_page(page)
 
+    def render_string_horizontal(self, seq, matrix, pos, font, fontsize, scaling, charspace, wordspace, rise,
+                                 dxscale, ncs, graphicstate):
+        """pdfminer's `PDFTextDevice.render_string_horizontal` with `render_char` inlined for a horizontal
+        font: the same loop and the same float arithmetic, without a call and a translated matrix tuple
+        per char made twice. A vertical font's chars (rare) go through `render_char`."""
+        if font.is_vertical():
+            return super().render_string_horizontal(seq, matrix, pos, font, fontsize, scaling, charspace,
+                                                    wordspace, rise, dxscale, ncs, graphicstate)
+        (x, y) = pos
+        a, b, c, d, e, f = matrix
+        glyphs, chars, height, mb_x0, mb_top = self._glyphs, self.chars, self._height, self._mb_x0, self._mb_top
+        needcharspace = False
+        for obj in seq:
+            if isinstance(obj, (int, float)):
+                x -= obj * dxscale
+                needcharspace = True
+            elif isinstance(obj, bytes):
+                for cid in font.decode(obj):
+                    if needcharspace:
+                        x += charspace
+                    glyph = glyphs.get((font, cid))
+                    if glyph is None:
+                        glyph = glyphs[(font, cid)] = self._glyph(font, cid)
+                    text, textwidth, _, descent, fontname, printing, unmapped = glyph
+                    # pdfminer's translate_matrix, then LTChar's box (apply_matrix_rect over
+                    # (0, descent + rise, adv, descent + rise + fontsize)), term for term: the same floats
+                    e1, f1 = x * a + y * c + e, x * b + y * d + f
+                    adv = textwidth * fontsize * scaling
+                    low = descent * fontsize + rise
+                    high = descent * fontsize + rise + fontsize
+                    left1, bottom1 = a * 0 + c * low + e1, b * 0 + d * low + f1
+                    right1, bottom2 = a * adv + c * low + e1, b * adv + d * low + f1
+                    right2, top1 = a * adv + c * high + e1, b * adv + d * high + f1
+                    left2, top2 = a * 0 + c * high + e1, b * 0 + d * high + f1
+                    x0, y0 = min(left1, left2, right1, right2), min(bottom1, bottom2, top1, top2)
+                    x1, y1 = max(left1, left2, right1, right2), max(bottom1, bottom2, top1, top2)
+                    if mb_x0 != 0:
+                        x0, x1 = x0 + mb_x0, x1 + mb_x0
+                    chars.append({"text": text, "x0": x0, "x1": x1, "top": (height - y1) + mb_top,
+                                  "bottom": (height - y0) + mb_top, "size": y1 - y0, "matrix": (a, b, c, d, e1, f1),
+                                  "fontname": fontname})
+                    self.glyphs += printing
+                    self.unmapped += unmapped
+                    x += adv
+                    if cid == 32 and wordspace:
+                        x += wordspace
+                    needcharspace = True
+            else:
+                super().render_string_horizontal([obj], matrix, (x, y), font, fontsize, scaling, charspace,
+                                                 wordspace, rise, dxscale, ncs, graphicstate)  # pdfminer's warning
+        return (x, y)
+
     def render_char(self, matrix, font, fontsize, scaling, rise, cid, ncs, graphicstate) -> float:
         glyph = self._glyphs.get((font, cid))
         if glyph is None:
             glyph = self._glyphs[(font, cid)] = self._glyph(font, cid)
-        text, textwidth, vertical, descent, fontname = glyph
+        text, textwidth, vertical, descent, fontname, printing, unmapped = glyph
         if vertical:
             item = LTChar(matrix, font, fontsize, scaling, rise, text, textwidth, font.char_disp(cid), ncs,
                           graphicstate)
@@ -142,11 +205,14 @@ class _Device(PDFLayoutAnalyzer):
         self.chars.append({"text": text, "x0": x0, "x1": x1, "top": (self._height - y1) + self._mb_top,
                            "bottom": (self._height - y0) + self._mb_top, "size": size, "matrix": matrix,
                            "fontname": fontname})
+        self.glyphs += printing
+        self.unmapped += unmapped
         return adv
 
     def _glyph(self, font, cid: int) -> tuple:
         """What `render_char` needs of a font's glyph, as `LTChar` and pdfplumber read it: its text, width,
-        whether the font is vertical, the font's descent per point of size, and the font's name."""
+        whether the font is vertical, the font's descent per point of size, and the font's name; and
+        whether it prints something (1: not white space) and has no Unicode (1), to count."""
         try:
             text = font.to_unichr(cid)
             assert isinstance(text, str), str(type(text))
@@ -155,4 +221,5 @@ class _Device(PDFLayoutAnalyzer):
         fontname = font.fontname
         if isinstance(fontname, bytes):
             fontname = fix_fontname_bytes(fontname)
-        return text, font.char_width(cid), font.is_vertical(), font.get_descent(), fontname
+        return (text, font.char_width(cid), font.is_vertical(), font.get_descent(), fontname,
+                int(not text.isspace()), int(bool(NO_UNICODE.match(text)) or text == UNMAPPED))
