@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from pipeline import fields as F
+from pipeline import schemas
 from pipeline.errors import ValueNotParsed
 from pipeline.text import code_text, glued_raised_digits, split_marks, squash
 
@@ -142,7 +143,7 @@ def iter_grids(cells: pd.DataFrame) -> Iterator[Grid]:
     """Every table extract found, in table order, one at a time: a thousand-page guide's grids are not all
     held at once."""
     for table, group in cells.groupby("table", sort=True):
-        yield _grid(int(table), group.to_dict("records"))
+        yield _grid(int(table), schemas.records(group))
 
 
 def _grid(table: int, cells: list[dict]) -> Grid:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from pipeline import shape, vocab
+from pipeline import schemas, shape, vocab
 from pipeline.errors import LayoutError
 from pipeline.model import Stop, Used
 from pipeline.normalize.columns import Columns, place_columns
@@ -73,7 +73,7 @@ class Heading:
 
 def document_lines(lines: pd.DataFrame) -> list[dict]:
     """The lines outside every table, in reading order (page, then top to bottom)."""
-    return lines.sort_values(["page", "line"], kind="stable").to_dict("records")
+    return schemas.records(lines.sort_values(["page", "line"], kind="stable"))
 
 
 def glossary_headings(lines: list[dict]) -> list[Heading]:

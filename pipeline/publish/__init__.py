@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline import fields as F
+from pipeline import schemas
 from pipeline.contract import YEAR_PACKAGE, check_contract, year_datapackage_bytes
 from pipeline.publish.commit import (STAGING, Stage, clear_staging, fsync_dir, pending_journals,  # noqa: F401
                                      replace_file, step, write_file, write_folder)
@@ -42,8 +43,11 @@ def _csv_value(value) -> str:
 CSV_CHUNK = 8192
 
 
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """UTF-8 CSV: header row, plain decimal strings, empty for null, "\\n" line ends."""
+def csv_bytes(frame: pd.DataFrame) -> memoryview:
+    """UTF-8 CSV: header row, plain decimal strings, empty for null, "\\n" line ends.
+
+    The bytes are a read-only view of the buffer they were written into, not a copy of it: a
+    thousand-page guide's provenance CSV is some forty megabytes, held until its year is written."""
     buf = io.BytesIO()
     text = io.TextIOWrapper(buf, encoding="utf-8", newline="")
     writer = csv.writer(text, lineterminator="\n")
@@ -53,16 +57,11 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     # Python values all at once is a few hundred megabytes.
     for start in range(0, len(frame), CSV_CHUNK):
         part = frame.iloc[start:start + CSV_CHUNK]
-        columns = [_python_values(part[name]) for name in frame.columns]
+        columns = [schemas.pylist(part[name]) for name in frame.columns]
         writer.writerows([_csv_value(v) for v in row] for row in zip(*columns))
     text.flush()
-    return buf.getvalue()
-
-
-def _python_values(column: pd.Series) -> list:
-    if isinstance(column.dtype, pd.ArrowDtype):
-        return pa.array(column.array).to_pylist()
-    return column.tolist()
+    text.detach()  # the wrapper would close the buffer when it is collected
+    return buf.getbuffer().toreadonly()
 
 
 def _arrow(table: F.Table, frame: pd.DataFrame) -> pa.Table:
