@@ -10,6 +10,8 @@ internals, only into these.
 
 from __future__ import annotations
 
+import struct
+from array import array
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -97,6 +99,76 @@ class Used:
     value: str | None = None
 
 
+class UsedBoxes:
+    """Every box normalize read from, one `Used` per box, kept compact: a thousand-page guide reads some
+    hundred thousand boxes, and a `Used` each (with its box's tuple and floats) held to the end of the
+    build was some fifty megabytes.
+
+    `add` merges a box read again into the one first read (by page and box): it keeps the name it was
+    first read under, and is strict, of a table or holding a fact if any reading of it is. Iterating
+    gives a `Used` per box, made as it is asked for, in the order the boxes were first read.
+    """
+
+    __slots__ = ("_at", "_pages", "_boxes", "_what", "_strict", "_table", "_value")
+
+    def __init__(self, found=()):
+        self._at: dict[bytes, int] = {}  # the packed page and box (`_packed`) -> position
+        self._pages = array("i")
+        self._boxes = array("d")  # four per box
+        self._what: list[str] = []
+        self._strict = bytearray()
+        self._table: list[str | None] = []
+        self._value: list[str | None] = []
+        self.add(found)
+
+    def add(self, found) -> None:
+        """Record each `Used` of `found`, merged with a box recorded before."""
+        for u in found:
+            key = _packed(u.page, u.box)
+            i = self._at.get(key)
+            if i is None:
+                self._at[key] = len(self._what)
+                self._pages.append(u.page)
+                self._boxes.extend(u.box)
+                self._what.append(u.what)
+                self._strict.append(bool(u.strict))
+                self._table.append(u.table)
+                self._value.append(u.value)
+                continue
+            self._strict[i] = self._strict[i] or bool(u.strict)
+            self._table[i] = self._table[i] or u.table
+            self._value[i] = self._value[i] or u.value
+
+    def __len__(self) -> int:
+        return len(self._what)
+
+    def __getitem__(self, i: int) -> Used:
+        return Used(self._pages[i], tuple(self._boxes[4 * i:4 * i + 4]), self._what[i], bool(self._strict[i]),
+                    self._table[i], self._value[i])
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def boxes(self):
+        """(page, box) of each box, in order, without making its `Used`."""
+        b = self._boxes
+        return ((page, (b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3])) for i, page in enumerate(self._pages))
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, UsedBoxes) and list(self) == list(other)
+
+    def __repr__(self) -> str:
+        return f"UsedBoxes({len(self)} boxes)"
+
+
+def _packed(page: int, box) -> bytes:
+    x0, top, x1, bottom = box
+    return _BOX.pack(page, x0 + 0.0, top + 0.0, x1 + 0.0, bottom + 0.0)  # + 0.0: -0.0 is 0.0, as in a tuple
+
+
+_BOX = struct.Struct("<i4d")
+
+
 @dataclass(frozen=True)
 class Section:
     """One section of the guide as read: what announced it, where, and how many entries came from it.
@@ -134,8 +206,8 @@ class Guide:
     hidden: dict[int, dict[str, int]] = field(default_factory=dict)
     #: What was read but not needed, said once: {page, wording, message} (an unknown group header).
     warnings: list[dict] = field(default_factory=list)
-    #: Every box a published value or a cue was read from (`Used`), in reading order.
-    used: tuple[Used, ...] = ()
+    #: Every box a published value or a cue was read from (a `Used` each), in reading order.
+    used: UsedBoxes = field(default_factory=UsedBoxes)
     #: Outside the published data and its cues, by page: glyphs no font maps to Unicode, and
     #: lines or cells the two engines read differently (the manifest's record; the report shows where).
     unmapped: dict[int, int] = field(default_factory=dict)

@@ -40,6 +40,7 @@ record of what was found outside the published data.
 from __future__ import annotations
 
 import re
+import struct
 import unicodedata
 from collections import Counter
 
@@ -294,14 +295,38 @@ def _key(page, x0, top, x1, bottom) -> tuple:
     return int(page), round(float(x0), 2), round(float(top), 2), round(float(x1), 2), round(float(bottom), 2)
 
 
-#: The last guide's `_used` (its `used` tuple, and the map): the three checks of one guide ask for it in turn.
+#: The last guide's `_used` (its `used`, and the map): the three checks of one guide ask for it in turn.
 _LAST_USED: list = [None, None]
 
 
-def _used(guide) -> dict[tuple, object]:
+class _UsedAt:
+    """The boxes a guide read from (`Guide.used`), found by `_key`: a position each, its `Used` made when
+    asked for (a thousand-page guide's hundred thousand `Used` are not held twice)."""
+
+    def __init__(self, used):
+        self._used = used
+        self._at = {_packed(_key(page, *box)): i for i, (page, box) in enumerate(used.boxes())}
+
+    def get(self, key: tuple):
+        i = self._at.get(_packed(key))
+        return None if i is None else self._used[i]
+
+    def __contains__(self, key: tuple) -> bool:
+        return _packed(key) in self._at
+
+
+def _packed(key: tuple) -> bytes:
+    page, x0, top, x1, bottom = key
+    return _KEY.pack(page, x0 + 0.0, top + 0.0, x1 + 0.0, bottom + 0.0)  # + 0.0: -0.0 is 0.0, as in a tuple
+
+
+_KEY = struct.Struct("<i4d")
+
+
+def _used(guide) -> _UsedAt:
     """The boxes the guide read from, by `_key`."""
     if _LAST_USED[0] is not guide.used:
-        _LAST_USED[:] = [guide.used, {_key(u.page, *u.box): u for u in guide.used}]
+        _LAST_USED[:] = [guide.used, _UsedAt(guide.used)]
     return _LAST_USED[1]
 
 
@@ -500,25 +525,46 @@ def _shown(text: str) -> str:
 _SEP = "\x1f"
 
 
+def _row_keys(name: str, frame: pd.DataFrame) -> pyarrow.Array:
+    """Each row's key as its provenance rows name it (`Table.row_key`), as Arrow strings: made by Arrow from
+    string key columns, through `row_key` row by row otherwise."""
+    table = F.TABLES[name]
+    keys = [_flat(pyarrow.array(frame[c].array)) if isinstance(frame[c].dtype, pd.ArrowDtype) else None
+            for c in table.natural_key]
+    if all(k is not None and pyarrow.types.is_string(k.type) and not k.null_count for k in keys):
+        return keys[0] if len(keys) == 1 else pc.binary_join_element_wise(*keys, "|")
+    return pyarrow.array([table.row_key(row) for row in _records(frame[list(table.natural_key)])],
+                         type=pyarrow.string())
+
+
+def _flat(values) -> pyarrow.Array:
+    return values.combine_chunks() if isinstance(values, pyarrow.ChunkedArray) else values
+
+
 def _provenance_failures(tables: dict[str, pd.DataFrame]) -> list[dict]:
     """Every published value has exactly one provenance row, and no row points nowhere.
 
-    Compared as one Arrow string per value ("dataset, key, field", joined by a control character no
-    value holds), not as a set of Python tuples: a thousand-page guide has a million values."""
-    expected = []
-    for name in F.DATASETS:
-        table = F.TABLES[name]
-        for row in _records(tables[name][list(table.natural_key)]):
-            key = table.row_key(row)
-            expected += [_SEP.join((name, key, col)) for col in table.value_columns]
+    Compared a dataset and field at a time, as Arrow strings (the rows' keys against the provenance rows'
+    keys of that field), not as one set of a million Python tuples: a thousand-page guide has a million
+    values. Each failure is named by dataset, key and field, in the order of those joined by `_SEP`."""
     prov = tables["provenance"]
-    have = pc.binary_join_element_wise(*(pyarrow.array(prov[c], type=pyarrow.string()) for c in ("dataset", "key", "field")), _SEP)
-    wanted = pyarrow.array(expected, type=pyarrow.string())
-    del expected
-    missing = sorted(set(wanted.filter(pc.invert(pc.is_in(wanted, value_set=have))).to_pylist()))
-    stray = sorted(set(have.filter(pc.invert(pc.is_in(have, value_set=wanted))).to_pylist()))
+    dataset, key, field = (_flat(pyarrow.array(prov[c].array, type=pyarrow.string())) for c in ("dataset", "key", "field"))
+    missing, stray = set(), set()
+    known = pyarrow.array([False] * len(prov), type=pyarrow.bool_())
+    for name in F.DATASETS:
+        columns = F.TABLES[name].value_columns
+        keys = _row_keys(name, tables[name])
+        in_dataset = pc.equal(dataset, name)
+        known = pc.or_(known, pc.and_(in_dataset, pc.is_in(field, value_set=pyarrow.array(columns, pyarrow.string()))))
+        for column in columns:
+            held = key.filter(pc.and_(in_dataset, pc.equal(field, column)))
+            missing.update((name, k, column) for k in keys.filter(pc.invert(pc.is_in(keys, value_set=held))).to_pylist())
+            stray.update((name, k, column) for k in held.filter(pc.invert(pc.is_in(held, value_set=keys))).to_pylist())
+    unknown = pc.invert(pc.fill_null(known, False))
+    stray.update(zip(*(a.filter(unknown).to_pylist() for a in (dataset, key, field))))
+    missing, stray = (sorted(found, key=_SEP.join) for found in (missing, stray))
     out = [_failure("provenance", "field", f"{d}|{k}", f, "every published value has a provenance row")
-           for d, k, f in (m.split(_SEP) for m in missing)]
+           for d, k, f in missing]
     out += [_failure("provenance", "key", f"{d}|{k}", f, "provenance row names a published value")
-            for d, k, f in (m.split(_SEP) for m in stray)]
+            for d, k, f in stray]
     return out

@@ -78,7 +78,7 @@ import pandas as pd
 from pipeline import fields as F
 from pipeline import schemas
 from pipeline.errors import GuideError, HiddenText, LayoutError, NotThisGuide, UnreadableText, ValueNotParsed
-from pipeline.model import HIDDEN_REASONS, Guide, RawGuide, Used
+from pipeline.model import HIDDEN_REASONS, Guide, RawGuide, Used, UsedBoxes
 from pipeline.normalize import sections, tables, values
 from pipeline.normalize.facts import Facts, document_facts
 from pipeline.normalize.grids import grids
@@ -111,6 +111,7 @@ def _normalize(raw: RawGuide) -> Guide:
     lines = tables.document_lines(raw.lines)
     headings = tables.glossary_headings(lines)
     out = _Published(facts.guide_year or 0)
+    out.use(facts.cues)  # the boxes read from, in reading order: the facts' first
     out.use([heading.cue() for heading in headings])
     stitcher = Stitcher()
     # the payment tables' parts are kept as `tables.Kept` once their rows are read (their cells let go);
@@ -141,7 +142,7 @@ def _normalize(raw: RawGuide) -> Guide:
     return Guide(guide_year=facts.guide_year, effective_date=facts.effective_date, title=facts.title,
                  document_number=facts.document_number, source_name=raw.source_name, sha256=raw.sha256,
                  page_count=raw.page_count, footnotes=out.footnotes, tables=frames, warnings=warnings,
-                 used=_merged([*facts.cues, *out.used.values()]),
+                 used=out.used,
                  sections=sections.read_sections(frames, parts["payment"], glossary, lines),
                  layout={**tables.layout(parts["payment"]),
                          **layout_facts(out.forms, out.value_footnotes, stitcher.subheadings)})
@@ -188,8 +189,8 @@ class _Published:
         self.rows: dict[str, schemas.Rows] = {name: schemas.Rows(schemas.published(name)) for name in F.TABLES}
         self.footnotes: list[dict] = []
         #: Every cell a published value was read from, and every header cell of a table read.
-        #: (one `Used` per box, merged as it comes: `_merged`; a box feeds several fields, an amount three)
-        self.used: dict[tuple, Used] = {}
+        #: (one per box, merged as it comes; a box feeds several fields, an amount three)
+        self.used = UsedBoxes()
         #: What the rows show of the layout (`layout_facts`): each amount's form, the marks split off values.
         self.forms: list[str] = []
         self.value_footnotes: list[dict] = []
@@ -211,8 +212,8 @@ class _Published:
                 self.use(used(record))
 
     def use(self, found: list[Used]) -> None:
-        """Record the boxes `found` were read from, merged with those recorded before (`_merged`)."""
-        _merge_into(self.used, found)
+        """Record the boxes `found` were read from, merged with those recorded before (`UsedBoxes.add`)."""
+        self.used.add(found)
 
     def frames(self) -> dict[str, pd.DataFrame]:
         """Each published table, as its schema's dtypes, sorted by its `sort_by` columns."""
@@ -220,26 +221,6 @@ class _Published:
         for name, table in F.TABLES.items():
             out[name] = self.rows[name].frame(sort_by=tuple(table.sort_by))
         return out
-
-
-def _merged(found: list[Used]) -> tuple[Used, ...]:
-    """One `Used` per box, named as first read, strict if any value read from it is."""
-    out: dict[tuple, Used] = {}
-    _merge_into(out, found)
-    return tuple(out.values())
-
-
-def _merge_into(out: dict[tuple, Used], found) -> None:
-    """`_merged`, into `out` (by page and box), so that merging as the boxes come gives what merging all at once
-    does."""
-    for u in found:
-        key = (u.page, u.box)
-        first = out.get(key)
-        if first is None:
-            out[key] = u
-        elif (u.strict and not first.strict) or (u.table and not first.table) or (u.value and not first.value):
-            out[key] = Used(first.page, first.box, first.what, first.strict or u.strict, first.table or u.table,
-                            first.value or u.value)
 
 
 def _real_cause(raw: RawGuide, exc: GuideError) -> GuideError | None:

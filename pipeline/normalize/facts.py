@@ -8,8 +8,12 @@ stops the build and what could not is only counted.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
 
 from pipeline import schemas, vocab
 from pipeline.errors import YearConflict
@@ -51,78 +55,99 @@ class _Page:
 
 def document_facts(raw: RawGuide) -> Facts:
     """The guide's facts. Two payment years, or an effective date in another year, stop the build."""
-    prose = _prose(raw)
-    years, cues = _years(prose)
-    effective = _effective(prose)
-    if len(years) > 1:
-        found = ", ".join(f"{y} (page {p})" for y, p in sorted(years.items()))
-        raise YearConflict(f"the document names more than one payment year: {found}")
-    # No year at all is reported by normalize() after the tables: a PDF with
-    # no payment table is "not this guide" first, whatever else it lacks.
-    year = next(iter(years)) if years else effective[0].year if effective else None
-    if effective and effective[0].year != year:
-        raise YearConflict(f"payments are for {year} but page {effective[1]} says they are effective as of "
-                           f"{effective[0].isoformat()}", page=effective[1])
-    number = _first(prose, "document_number")
-    for found, fact in ((effective and effective[2], "effective_date"), (number, "document_number")):
-        if found:
-            cues += found[1].cues(found[0], _FACT_LINE[fact])
-    title, title_cues = _title(raw)
-    return Facts(year, effective[0] if effective else None, number[0].group("number") if number else None,
-                 title, tuple(cues + title_cues))
-
-
-def _prose(raw: RawGuide) -> list[_Page]:
-    """Each page's text, lines then cells, as one squashed string, in page order.
-
-    A line ending in a soft hyphen joins the next without a space, as the whole page's text would.
-    """
-    parts: dict[int, list[tuple[str, tuple]]] = {}
-    for frame in (raw.lines, raw.cells):
-        for row in schemas.tuples(frame, ["page", "text", "x0", "top", "x1", "bottom"]):
-            parts.setdefault(int(row.page), []).append(
-                (row.text, (float(row.x0), float(row.top), float(row.x1), float(row.bottom))))
-    out = []
-    for page, texts in sorted(parts.items()):
-        text, spans, joined = "", [], True
-        for raw_text, box in texts:
-            part = squash(as_read(raw_text))
-            if not part:
-                continue
-            if text and not joined:
-                text += " "
-            spans.append((len(text), len(text) + len(part), box))
-            text += part
-            joined = raw_text.rstrip().endswith(SOFT_HYPHEN)
-        out.append(_Page(page, text, tuple(spans)))
-    return out
-
-
-def _years(prose: list[_Page]) -> tuple[dict[int, int], list[Used]]:
-    """Every payment year printed, with the first page printing it; and the lines each was read from."""
-    years: dict[int, int] = {}
+    years: dict[int, int] = {}  # every payment year printed, with the first page printing it
     cues: list[Used] = []
-    for page in prose:
+    effective = number = None  # the first printing of each: (match, page)
+    for page in _prose(raw):
         for pattern in vocab.fact_patterns("guide_year"):
             for m in pattern.finditer(page.text):
                 years.setdefault(int(m.group("year")), page.page)
                 cues += page.cues(m, _FACT_LINE["guide_year"])
-    return years, cues
+        effective = effective or _first(page, "effective_date")
+        number = number or _first(page, "document_number")
+    if len(years) > 1:
+        found = ", ".join(f"{y} (page {p})" for y, p in sorted(years.items()))
+        raise YearConflict(f"the document names more than one payment year: {found}")
+    effective_date = datetime.strptime(effective[0].group("date"), "%B %d, %Y").date() if effective else None
+    # No year at all is reported by normalize() after the tables: a PDF with
+    # no payment table is "not this guide" first, whatever else it lacks.
+    year = next(iter(years)) if years else effective_date.year if effective_date else None
+    if effective_date and effective_date.year != year:
+        raise YearConflict(f"payments are for {year} but page {effective[1].page} says they are effective as of "
+                           f"{effective_date.isoformat()}", page=effective[1].page)
+    for found, fact in ((effective, "effective_date"), (number, "document_number")):
+        if found:
+            cues += found[1].cues(found[0], _FACT_LINE[fact])
+    title, title_cues = _title(raw)
+    return Facts(year, effective_date, number[0].group("number") if number else None, title,
+                 tuple(cues + title_cues))
 
 
-def _effective(prose: list[_Page]) -> tuple[date, int, tuple[re.Match, _Page]] | None:
-    """The first "effective as of <date>", its page, and where it was read."""
-    found = _first(prose, "effective_date")
-    return (datetime.strptime(found[0].group("date"), "%B %d, %Y").date(), found[1].page, found) if found else None
+#: Pages read into `_prose` at once: its text and boxes for a few pages at a time, not a whole long guide's.
+PROSE_PAGES = 32
 
 
-def _first(prose: list[_Page], fact: str) -> tuple[re.Match, _Page] | None:
-    """The first printing of `fact` and its page."""
-    for page in prose:
-        m = next((m for p in vocab.fact_patterns(fact) for m in p.finditer(page.text)), None)
-        if m:
-            return m, page
-    return None
+def _prose(raw: RawGuide) -> Iterator[_Page]:
+    """Each page's text, lines then cells, as one squashed string, in page order.
+
+    A line ending in a soft hyphen joins the next without a space, as the whole page's text would.
+    """
+    lines, cells = _by_page(raw.lines), _by_page(raw.cells)
+    pages = sorted(set(lines.pages) | set(cells.pages))
+    for at in range(0, len(pages), PROSE_PAGES):
+        first, last = pages[at], pages[min(at + PROSE_PAGES, len(pages)) - 1]
+        parts: dict[int, list[tuple[str, tuple]]] = {}
+        for frame in (lines, cells):
+            for row in schemas.tuples(frame.between(first, last), ["page", "text", "x0", "top", "x1", "bottom"]):
+                parts.setdefault(int(row.page), []).append(
+                    (row.text, (float(row.x0), float(row.top), float(row.x1), float(row.bottom))))
+        for page, texts in sorted(parts.items()):
+            yield _page(page, texts)
+
+
+def _page(page: int, texts: list[tuple[str, tuple]]) -> _Page:
+    text, spans, joined = "", [], True
+    for raw_text, box in texts:
+        part = squash(as_read(raw_text))
+        if not part:
+            continue
+        if text and not joined:
+            text += " "
+        spans.append((len(text), len(text) + len(part), box))
+        text += part
+        joined = raw_text.rstrip().endswith(SOFT_HYPHEN)
+    return _Page(page, text, tuple(spans))
+
+
+@dataclass(frozen=True)
+class _ByPage:
+    """A raw frame in page order (stable: rows of a page as they were), and its distinct pages."""
+
+    frame: pd.DataFrame
+    numbers: np.ndarray
+
+    @property
+    def pages(self) -> list[int]:
+        return np.unique(self.numbers).tolist()
+
+    def between(self, first: int, last: int) -> pd.DataFrame:
+        """Its rows of pages `first` to `last`."""
+        return self.frame.iloc[np.searchsorted(self.numbers, first, "left"):
+                               np.searchsorted(self.numbers, last, "right")]
+
+
+def _by_page(frame: pd.DataFrame) -> _ByPage:
+    numbers = frame["page"].to_numpy(dtype=np.int64)
+    if len(numbers) and (np.diff(numbers) < 0).any():  # extract writes pages in order; a frame made otherwise
+        order = np.argsort(numbers, kind="stable")
+        frame, numbers = frame.iloc[order], numbers[order]
+    return _ByPage(frame, numbers)
+
+
+def _first(page: _Page, fact: str) -> tuple[re.Match, _Page] | None:
+    """The first printing of `fact` on `page`."""
+    m = next((m for p in vocab.fact_patterns(fact) for m in p.finditer(page.text)), None)
+    return (m, page) if m else None
 
 
 def _title(raw: RawGuide) -> tuple[str | None, list[Used]]:

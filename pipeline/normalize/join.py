@@ -29,9 +29,12 @@ from pipeline.normalize.values import Record
 
 @dataclass(frozen=True)
 class _Code:
-    """What the first table that printed a code said of it: its row of `codes`, its exclusions, where."""
+    """What the first table that printed a code said of it: its descriptor and page, its exclusions, where.
 
-    record: Record
+    Not its record: a thousand-page table's codes would hold every code cell's pieces to the end."""
+
+    descriptor: str
+    page: int
     excluded: frozenset[str]
     #: The table its exclusions were read from (None: no table printed a note for it yet).
     noted_in: int | None
@@ -67,17 +70,17 @@ class Joined:
         excluded = frozenset(r.fields["excluded_code"].value for r in records if r.dataset == "exclusions")
         first = self.codes.get(row.code)
         if first is None:
-            self.codes[row.code] = _Code(code_record, excluded, row.table if excluded else None, row.table)
+            self.codes[row.code] = _Code(code_record.fields["descriptor"].value, code_record.source_page, excluded,
+                                         row.table if excluded else None, row.table)
             return records
         self.cues += used(code_record)
-        before = first.record.fields["descriptor"].value
-        if code_record.fields["descriptor"].value != before:
+        if code_record.fields["descriptor"].value != first.descriptor:
             raise LayoutError(f"{row.code}: the descriptor printed on page {page} is not the one printed on page "
-                              f"{first.record.source_page}: which of the two the dataset holds is not known",
+                              f"{first.page}: which of the two the dataset holds is not known",
                               page=page)
         out = [r for r in records if r.dataset == "payments"]
         if excluded and first.noted_in is None:
-            self.codes[row.code] = _Code(first.record, excluded, row.table, first.table)
+            self.codes[row.code] = _Code(first.descriptor, first.page, excluded, row.table, first.table)
             out = [r for r in records if r.dataset == "exclusions"] + out
         elif excluded:
             if excluded != first.excluded:
