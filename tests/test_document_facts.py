@@ -46,3 +46,28 @@ def test_effective_date_of_another_year_is_a_conflict(raw_2022):
     with pytest.raises(YearConflict) as exc:
         normalize(replace(raw_2022, lines=lines))
     assert str(exc.value) == "page 3: payments are for 2022 but page 3 says they are effective as of 2023-01-01"
+
+
+@pytest.mark.parametrize("pages", [1, 2, 3])
+def test_facts_read_a_few_pages_at_a_time_are_the_facts_read_at_once(monkeypatch, raw_2022, pages):
+    """`document_facts` reads the text `PROSE_PAGES` pages at a time (a thousand-page guide's text is not held
+    at once): whatever the count, the same facts, from the same lines and cells, in the same order."""
+    from pipeline.normalize import facts
+
+    whole = facts.document_facts(raw_2022)
+    assert whole.guide_year == 2022 and whole.effective_date.isoformat() == "2022-01-01" and whole.cues
+    monkeypatch.setattr(facts, "PROSE_PAGES", pages)
+    assert facts.document_facts(raw_2022) == whole
+
+
+def test_facts_read_pages_in_page_order_whatever_the_frames_order(raw_2022):
+    """A raw frame not in page order (one made otherwise than by extract) is read in page order, rows of a
+    page as they were."""
+    from pipeline.normalize import facts
+
+    whole = facts.document_facts(raw_2022)
+    backwards = {name: getattr(raw_2022, name).sort_values("page", ascending=False, kind="stable")
+                 for name in ("cells", "lines")}
+    shuffled = replace(raw_2022, **backwards)
+    assert (shuffled.lines["page"].diff().dropna() < 0).any()
+    assert facts.document_facts(shuffled) == whole

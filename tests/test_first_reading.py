@@ -18,7 +18,8 @@ import pytest
 from pdfminer.pdftypes import resolve1
 
 from pipeline import schemas
-from pipeline.extract.parse import CHAR_KEYS, read_page
+from pipeline.extract.parse import CHAR_KEYS, NO_UNICODE, read_page
+from pipeline.text import UNMAPPED
 from tools.testkit.paths import FIXTURES, ROOT
 
 PDFS = sorted(p for p in (*FIXTURES.rglob("*.pdf"), *(ROOT / "sources").rglob("*.pdf")))
@@ -31,6 +32,10 @@ def test_chars_and_shapes_are_pdfplumbers(pdf):
             read = read_page(mine)
             assert [{k: c[k] for k in CHAR_KEYS} for c in read.chars] == \
                    [{k: c[k] for k in CHAR_KEYS} for c in page.chars]
+            # counted as drawn: the chars that print something, and those no font maps to Unicode
+            assert read.glyphs == sum(not c["text"].isspace() for c in page.chars)
+            assert read.unmapped == sum(bool(NO_UNICODE.match(c["text"])) or c["text"] == UNMAPPED
+                                        for c in page.chars)
             for kind in ("lines", "rects", "curves", "images"):
                 # pdfplumber's own dicts, less the marked-content keys its device adds (and a picture's
                 # stream, an object of each opened document)
@@ -103,3 +108,35 @@ def test_rows_sorted_in_arrow_are_in_the_order_pandas_sorts_them(name):
     frame = kept.frame(sort_by=tuple(table.sort_by))
     assert frame.equals(expected)
     assert frame.to_dict("records") == expected.to_dict("records")
+
+
+def test_rows_take_what_arrow_will_not_as_pandas_does():
+    """`Rows` makes each chunk with Arrow directly; a value Arrow will not take as it is (pandas' NA, a
+    number printed as text) goes through pandas, so the frame is still the one `coerce` makes."""
+    import pandas as pd
+
+    rows = [{"page": 1, "line": 0, "text": pd.NA, "sup_mask": "", "size": "7.5", "x0": 1, "top": 2.0, "x1": 3.0,
+             "bottom": 4.0, "reread": "x"}]
+    kept = schemas.Rows(schemas.RAW_LINES)
+    kept.add(rows[0])
+    frame, expected = kept.frame(), schemas.coerce(rows, schemas.RAW_LINES)
+    assert frame.equals(expected)
+    assert frame["size"].tolist() == [7.5] and frame["text"].isna().tolist() == [True]
+
+
+def test_records_and_tuples_are_pandas_rows_over_chunks(monkeypatch):
+    """`schemas.records` and `schemas.tuples` make the raw frames' rows from whole columns, a chunk at a
+    time: the same rows, values and types as pandas' `to_dict("records")` and `itertuples`."""
+    from pipeline.extract import extract
+    from tools.testkit.paths import SOURCE_2022
+
+    monkeypatch.setattr(schemas, "TUPLES_CHUNK", 7)
+    raw = extract(SOURCE_2022)
+    for frame in (raw.cells, raw.lines):
+        expected = frame.to_dict("records")
+        assert schemas.records(frame) == expected
+        assert [type(v) for v in schemas.records(frame)[0].values()] == [type(v) for v in expected[0].values()]
+        columns = ["page", "text", "x0", "bottom"]
+        assert [tuple(r) for r in schemas.tuples(frame, columns)] == \
+               [tuple(r) for r in frame[columns].itertuples(index=False)]
+        assert len(frame) > 7

@@ -151,3 +151,23 @@ def test_the_fields_helpers_name_value_columns_and_natural_keys():
     assert F.TABLES["exclusions"].value_columns == ["cpt_code", "excluded_code"]
     assert F.TABLES["payments"].natural_key == ("cpt_code", "setting")
     assert F.TABLES["terminology"].natural_key == ("term",)
+
+
+def test_the_boxes_read_are_merged_as_they_come_and_kept_compact():
+    """`UsedBoxes`: one `Used` per page and box, named as first read; strict, of a table or holding a fact if
+    any reading of it is; in the order first read; the same after a trip through pickle (a guide comes back
+    from its parsing child so)."""
+    import pickle
+
+    from pipeline.model import Used, UsedBoxes
+
+    box, other = (10.0, 20.0, 30.5, 40.25), (10.0, 20.0, 30.5, 40.26)
+    used = UsedBoxes([Used(3, box, "47382 descriptor")])
+    used.add([Used(4, box, "on another page"), Used(3, other, "another box", strict=True),
+              Used(3, box, "47382 payment", strict=True, table="payment"),
+              Used(3, (-0.0, 20.0, 30.5, 40.25), "at -0.0"), Used(3, (0.0, 20.0, 30.5, 40.25), "at 0.0", value="2022")])
+    expected = [Used(3, box, "47382 descriptor", True, "payment", None), Used(4, box, "on another page"),
+                Used(3, other, "another box", True), Used(3, (-0.0, 20.0, 30.5, 40.25), "at -0.0", False, None, "2022")]
+    assert list(used) == expected and len(used) == 4 and used[2] == expected[2]
+    assert list(used.boxes()) == [(u.page, u.box) for u in expected]
+    assert pickle.loads(pickle.dumps(used)) == used
