@@ -108,6 +108,12 @@ def test_rows_sorted_in_arrow_are_in_the_order_pandas_sorts_them(name):
     frame = kept.frame(sort_by=tuple(table.sort_by))
     assert frame.equals(expected)
     assert frame.to_dict("records") == expected.to_dict("records")
+    # made in the chunks the rows were kept in, so that the sorted column reuses the memory they let go
+    import pyarrow
+
+    for column in frame.columns:
+        sizes = [len(c) for c in pyarrow.array(frame[column].array).chunks]
+        assert sizes == [schemas.Rows.CHUNK] * 2 + [11]
 
 
 def test_rows_take_what_arrow_will_not_as_pandas_does():
