@@ -32,7 +32,6 @@ so the bump cannot be skipped by regenerating either.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections.abc import Mapping
@@ -43,6 +42,7 @@ import pyarrow as pa
 from pipeline import fields as F
 from pipeline import sql
 from pipeline import vocab
+from pipeline.digest import sha256_bytes
 from pipeline.errors import ContractChanged
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -158,7 +158,7 @@ def _resource(table: F.Table, data: bytes | None = None) -> dict:
     out: dict = {"name": table.name, "path": f"{table.name}.csv", "profile": "tabular-data-resource"}
     if data is not None:
         out["bytes"] = len(data)
-        out["hash"] = "sha256:" + hashlib.sha256(data).hexdigest()
+        out["hash"] = "sha256:" + sha256_bytes(data)
     out.update(description=table.description, format="csv", mediatype="text/csv", encoding="utf-8",
                schema=table_schema(table))
     return out

@@ -13,3 +13,10 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def sha256_bytes(data) -> str:
+    """Hex sha256 of `data`: bytes, or a file made a chunk at a time (`pipeline.publish.ChunkedFile`)."""
+    if hasattr(data, "sha256"):
+        return data.sha256()
+    return hashlib.sha256(data).hexdigest()

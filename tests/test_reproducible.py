@@ -79,3 +79,27 @@ def test_a_csv_written_a_chunk_of_rows_at_a_time_is_the_csv_of_all_rows_at_once(
             monkeypatch.setattr(publish, "CSV_CHUNK", chunk)
             assert publish.csv_bytes(tables[name]) == whole
         monkeypatch.undo()
+
+
+def test_a_csv_published_a_chunk_at_a_time_is_written_hashed_and_sized_as_its_bytes(monkeypatch, tmp_path,
+                                                                                     outputs_2022):
+    """A year's CSVs are `ChunkedFile`s: never held whole, made again for each use. Their size and sha256
+    (the manifest's, the data package's) and the file the stage writes are those of the CSV's bytes."""
+    import hashlib
+    from functools import partial
+
+    from pipeline import publish
+    from pipeline.publish import read_tables
+    from pipeline.publish.commit import write_file
+    from pipeline.publish.manifest import sha256
+
+    monkeypatch.setattr(publish, "CSV_CHUNK", 10)
+    frame = read_tables(outputs_2022 / "2022")["provenance"]
+    data = (outputs_2022 / "2022" / "provenance.csv").read_bytes()
+    made = publish.ChunkedFile(partial(publish.csv_chunks, frame))
+    assert len(made) == len(data) and sha256(made) == hashlib.sha256(data).hexdigest() == sha256(data)
+    assert len(list(made.chunks())) == -(-len(frame) // 10) and bytes(made) == data
+    write_file(tmp_path / "provenance.csv", made)
+    assert (tmp_path / "provenance.csv").read_bytes() == data
+    empty = publish.ChunkedFile(partial(publish.csv_chunks, frame.iloc[:0]))
+    assert bytes(empty) == data.split(b"\n", 1)[0] + b"\n"

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import os
 import re
 import shutil
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from decimal import Decimal
 from pathlib import Path
 
@@ -43,25 +46,58 @@ def _csv_value(value) -> str:
 CSV_CHUNK = 8192
 
 
-def csv_bytes(frame: pd.DataFrame) -> memoryview:
-    """UTF-8 CSV: header row, plain decimal strings, empty for null, "\\n" line ends.
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """UTF-8 CSV: header row, plain decimal strings, empty for null, "\\n" line ends."""
+    return b"".join(csv_chunks(frame))
 
-    The bytes are a read-only view of the buffer they were written into, not a copy of it: a
-    thousand-page guide's provenance CSV is some forty megabytes, held until its year is written."""
-    buf = io.BytesIO()
-    text = io.TextIOWrapper(buf, encoding="utf-8", newline="")
+
+def csv_chunks(frame: pd.DataFrame) -> Iterator[bytes]:
+    """`csv_bytes` a chunk of rows at a time (`CSV_CHUNK`).
+
+    Columns are made Python values a chunk of rows at a time: iterating Arrow-backed rows one scalar at a
+    time cost more than the rest of publish together, and a thousand-page guide's provenance made Python
+    values all at once is a few hundred megabytes."""
+    text = io.StringIO(newline="")
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(frame.columns)
-    # Columns to Python values a chunk of rows at a time: iterating Arrow-backed rows one scalar at a
-    # time cost more than the rest of publish together, and a thousand-page guide's provenance made
-    # Python values all at once is a few hundred megabytes.
     for start in range(0, len(frame), CSV_CHUNK):
         part = frame.iloc[start:start + CSV_CHUNK]
         columns = [schemas.pylist(part[name]) for name in frame.columns]
         writer.writerows([_csv_value(v) for v in row] for row in zip(*columns))
-    text.flush()
-    text.detach()  # the wrapper would close the buffer when it is collected
-    return buf.getbuffer().toreadonly()
+        yield text.getvalue().encode("utf-8")
+        text.seek(0)
+        text.truncate()
+    if text.tell():
+        yield text.getvalue().encode("utf-8")
+
+
+class ChunkedFile:
+    """A file's bytes made a chunk at a time each time they are asked for (`chunks`), never held whole: a
+    thousand-page guide's provenance CSV is some forty megabytes. The manifest and the data package take
+    its size and sha256 (one pass, kept); the stage writes it (a second pass). The same source gives the
+    same bytes each time: the file is made from the guide's frame, which nothing changes."""
+
+    def __init__(self, chunks: Callable[[], Iterable[bytes]]):
+        self.chunks = chunks
+        self._measured: tuple[int, str] | None = None
+
+    def _measure(self) -> tuple[int, str]:
+        if self._measured is None:
+            digest, size = hashlib.sha256(), 0
+            for chunk in self.chunks():
+                digest.update(chunk)
+                size += len(chunk)
+            self._measured = (size, digest.hexdigest())
+        return self._measured
+
+    def __len__(self) -> int:
+        return self._measure()[0]
+
+    def sha256(self) -> str:
+        return self._measure()[1]
+
+    def __bytes__(self) -> bytes:
+        return b"".join(self.chunks())
 
 
 def _arrow(table: F.Table, frame: pd.DataFrame) -> pa.Table:
@@ -127,7 +163,7 @@ def render_files(guide, dataset: dict[str, bytes], arrows: dict[str, pa.Table]) 
     """
     files: dict[str, bytes] = {}
     for name in F.TABLES:
-        files[f"{name}.csv"] = csv_bytes(guide.tables[name])
+        files[f"{name}.csv"] = ChunkedFile(partial(csv_chunks, guide.tables[name]))
         files[f"{name}.parquet"] = _parquet(F.TABLES[name], arrows[name])
     files[YEAR_PACKAGE] = year_datapackage_bytes(guide.guide_year, files)  # the CSVs' data package
     files[MANIFEST] = manifest_bytes(manifest_for(guide, files, dataset))

@@ -76,10 +76,12 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_file(path: Path, data: bytes) -> None:
-    """Write `data` to a new file at `path` and flush it to disk."""
+def write_file(path: Path, data) -> None:
+    """Write `data` (bytes, or a file made a chunk at a time: `pipeline.publish.ChunkedFile`) to a new file at
+    `path` and flush it to disk."""
     with open(path, "wb") as fh:
-        fh.write(data)
+        for chunk in data.chunks() if hasattr(data, "chunks") else (data,):
+            fh.write(chunk)
         fh.flush()
         os.fsync(fh.fileno())
 

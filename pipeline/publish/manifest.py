@@ -24,18 +24,18 @@ a year adds it to that dict, and the manifest covers it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 from pipeline import __version__
+from pipeline.digest import sha256_bytes
 from pipeline import fields as F
 from pipeline.paths import MANIFEST  # noqa: F401  (re-exported)
 
 SELF_SHA256 = "self_sha256"
 
 
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+def sha256(data) -> str:
+    return sha256_bytes(data)
 
 
 def manifest_for(guide, files: dict[str, bytes], dataset: dict[str, bytes] | None = None) -> dict:
