@@ -42,6 +42,21 @@ def _csv_value(value) -> str:
     return str(value)
 
 
+def _csv_column(column: pd.Series) -> list:
+    """A column's values as `csv.writer` writes each as `_csv_value` does: the writer writes None as ""
+    and any other value as its str, so only a decimal (plain digits, never an exponent) and a float NaN
+    (empty) are made otherwise, and only in a column of their type."""
+    values = schemas.pylist(column)
+    kind = column.dtype.pyarrow_dtype if isinstance(column.dtype, pd.ArrowDtype) else None
+    if kind is None:
+        return [_csv_value(v) for v in values]
+    if pa.types.is_decimal(kind):
+        return [None if v is None else format(v, "f") for v in values]
+    if pa.types.is_floating(kind):
+        return [None if v is None or v != v else v for v in values]
+    return values
+
+
 #: Rows made Python values at once when a CSV is written (`csv_bytes`).
 CSV_CHUNK = 8192
 
@@ -62,8 +77,7 @@ def csv_chunks(frame: pd.DataFrame) -> Iterator[bytes]:
     writer.writerow(frame.columns)
     for start in range(0, len(frame), CSV_CHUNK):
         part = frame.iloc[start:start + CSV_CHUNK]
-        columns = [schemas.pylist(part[name]) for name in frame.columns]
-        writer.writerows([_csv_value(v) for v in row] for row in zip(*columns))
+        writer.writerows(zip(*(_csv_column(part[name]) for name in frame.columns)))
         yield text.getvalue().encode("utf-8")
         text.seek(0)
         text.truncate()
@@ -73,21 +87,30 @@ def csv_chunks(frame: pd.DataFrame) -> Iterator[bytes]:
 
 class ChunkedFile:
     """A file's bytes made a chunk at a time each time they are asked for (`chunks`), never held whole: a
-    thousand-page guide's provenance CSV is some forty megabytes. The manifest and the data package take
-    its size and sha256 (one pass, kept); the stage writes it (a second pass). The same source gives the
-    same bytes each time: the file is made from the guide's frame, which nothing changes."""
+    thousand-page guide's provenance CSV is some forty megabytes. Its size and sha256 are taken as it is
+    first made (written by the stage, or measured when asked for before), and kept. The same source
+    gives the same bytes each time: a year's files are made from its guide, which nothing changes."""
 
-    def __init__(self, chunks: Callable[[], Iterable[bytes]]):
-        self.chunks = chunks
+    def __init__(self, make: Callable[[], Iterable[bytes]]):
+        self._make = make
         self._measured: tuple[int, str] | None = None
+
+    def chunks(self) -> Iterator[bytes]:
+        """The file's bytes, a chunk at a time; measured on the way the first time."""
+        if self._measured is not None:
+            yield from self._make()
+            return
+        digest, size = hashlib.sha256(), 0
+        for chunk in self._make():
+            digest.update(chunk)
+            size += len(chunk)
+            yield chunk
+        self._measured = (size, digest.hexdigest())
 
     def _measure(self) -> tuple[int, str]:
         if self._measured is None:
-            digest, size = hashlib.sha256(), 0
-            for chunk in self.chunks():
-                digest.update(chunk)
-                size += len(chunk)
-            self._measured = (size, digest.hexdigest())
+            for _ in self.chunks():
+                pass
         return self._measured
 
     def __len__(self) -> int:
@@ -154,19 +177,24 @@ def encoded(guide) -> dict[str, pa.Table]:
     return arrows
 
 
-def render_files(guide, dataset: dict[str, bytes], arrows: dict[str, pa.Table]) -> dict[str, bytes]:
-    """Every file of one guide's year folder, by file name, as bytes; the manifest last.
+def render_files(guide, dataset: dict[str, bytes], arrows: dict[str, pa.Table]) -> dict[str, bytes | ChunkedFile]:
+    """Every file of one guide's year folder, by file name, as bytes (or made as written: `ChunkedFile`);
+    the manifest last.
 
     The manifest covers these files and `dataset` (the year's partitions,
     `render_partitions`), so a module that adds a file to the year adds it to
     `files` before the manifest is made. `arrows` are the guide's `encoded` tables.
     """
-    files: dict[str, bytes] = {}
+    files: dict[str, bytes | ChunkedFile] = {}
     for name in F.TABLES:
         files[f"{name}.csv"] = ChunkedFile(partial(csv_chunks, guide.tables[name]))
         files[f"{name}.parquet"] = _parquet(F.TABLES[name], arrows[name])
-    files[YEAR_PACKAGE] = year_datapackage_bytes(guide.guide_year, files)  # the CSVs' data package
-    files[MANIFEST] = manifest_bytes(manifest_for(guide, files, dataset))
+    # The data package and the manifest hold the CSVs' sizes and hashes: made when they are written, after
+    # the CSVs (measured as the stage writes them, so that a CSV is made once, not once more to be hashed).
+    csvs = dict(files)
+    files[YEAR_PACKAGE] = ChunkedFile(lambda: [year_datapackage_bytes(guide.guide_year, csvs)])
+    year = dict(files)
+    files[MANIFEST] = ChunkedFile(lambda: [manifest_bytes(manifest_for(guide, year, dataset))])
     return files
 
 
