@@ -123,6 +123,8 @@ class UsedBoxes:
 
     def add(self, found) -> None:
         """Record each `Used` of `found`, merged with a box recorded before."""
+        if self._at is None:
+            self._at = {_packed(page, box): i for i, (page, box) in enumerate(self.boxes())}
         for u in found:
             key = _packed(u.page, u.box)
             i = self._at.get(key)
@@ -138,6 +140,12 @@ class UsedBoxes:
             self._strict[i] = self._strict[i] or bool(u.strict)
             self._table[i] = self._table[i] or u.table
             self._value[i] = self._value[i] or u.value
+
+    def done(self) -> "UsedBoxes":
+        """Let go of the index merging needs once every box is recorded (some fifteen megabytes at a thousand
+        pages; the checks find boxes by their own key). It is made again if more boxes come."""
+        self._at = None
+        return self
 
     def __len__(self) -> int:
         return len(self._what)

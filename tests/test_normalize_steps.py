@@ -171,3 +171,6 @@ def test_the_boxes_read_are_merged_as_they_come_and_kept_compact():
     assert list(used) == expected and len(used) == 4 and used[2] == expected[2]
     assert list(used.boxes()) == [(u.page, u.box) for u in expected]
     assert pickle.loads(pickle.dumps(used)) == used
+    # the merging index let go once every box is recorded, and made again if more come
+    used.done().add([Used(4, box, "again", strict=True), Used(5, box, "new")])
+    assert list(used) == [*expected[:1], Used(4, box, "on another page", True), *expected[2:], Used(5, box, "new")]

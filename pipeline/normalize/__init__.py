@@ -142,7 +142,7 @@ def _normalize(raw: RawGuide) -> Guide:
     return Guide(guide_year=facts.guide_year, effective_date=facts.effective_date, title=facts.title,
                  document_number=facts.document_number, source_name=raw.source_name, sha256=raw.sha256,
                  page_count=raw.page_count, footnotes=out.footnotes, tables=frames, warnings=warnings,
-                 used=out.used,
+                 used=out.used.done(),
                  sections=sections.read_sections(frames, parts["payment"], glossary, lines),
                  layout={**tables.layout(parts["payment"]),
                          **layout_facts(out.forms, out.value_footnotes, stitcher.subheadings)})
