@@ -111,18 +111,19 @@ def page_lines(chars: list[dict]) -> list[list[dict]]:
 
 def line_text(line: list[dict]) -> tuple[str, str]:
     """Text of one line and its superscript mask ("^" under raised small chars)."""
-    text, mask, _ = _read_line(line)
+    text, mask, _ = _read_line(line, words=False)
     return text, mask
 
 
-def _read_line(line: list[dict]) -> tuple[str, str, list[float]]:
-    """`line_text`'s text and mask, and the box of each of its words (the runs of chars between the
-    spaces it puts in), flattened: x0, top, x1, bottom of each."""
+def _read_line(line: list[dict], words: bool = True) -> tuple[str, str, list[float]]:
+    """`line_text`'s text and mask, and (with `words`) the box of each of its words (the runs of chars
+    between the spaces it puts in), flattened: x0, top, x1, bottom of each. A cell's text needs no word
+    boxes: they are made only for the lines outside the tables (`line_row`)."""
     main_size = max(c["size"] for c in line)
     baseline = max(c["bottom"] for c in line if c["size"] == main_size)
     small, raised = SUPERSCRIPT_SIZE_RATIO * main_size, baseline - 0.5
     text, mask = [], []
-    words: list[float] = []
+    boxes: list[float] = []
     word = [line[0]["x0"], line[0]["top"], line[0]["x1"], line[0]["bottom"]]
     prev = None
     last = len(line) - 1
@@ -136,19 +137,22 @@ def _read_line(line: list[dict]) -> tuple[str, str, list[float]]:
             if not read:
                 if prev is not None:
                     prev = c  # the word goes on past it: no space for the room it took
-                _widen(word, c)
+                if words:
+                    _widen(word, c)
                 continue
         size = c["size"]
         if prev is not None and c["x0"] - prev["x1"] > SPACE_GAP_RATIO * min(size, prev["size"]):
             text.append(" ")
             mask.append(" ")
-            words += word
-            word = [c["x0"], c["top"], c["x1"], c["bottom"]]
+            if words:
+                boxes += word
+                word = [c["x0"], c["top"], c["x1"], c["bottom"]]
         text.append(read)
         mask.append(("^" if size < small and c["bottom"] < raised else " ") * len(read))
-        _widen(word, c)
+        if words:
+            _widen(word, c)
         prev = c
-    return "".join(text), "".join(mask), words + word
+    return "".join(text), "".join(mask), boxes + word if words else []
 
 
 def _widen(box: list, c: dict) -> None:
