@@ -137,7 +137,7 @@ class Rows:
 
     def add(self, row: dict) -> None:
         """One row; a column it does not name is null."""
-        self._pending.append(tuple(row.get(name) for name in self._names))
+        self._pending.append(tuple(map(row.get, self._names)))
         self._count += 1
         if len(self._pending) >= self.CHUNK:
             self._flush()
@@ -174,9 +174,11 @@ class Rows:
             for chunk in chunks:
                 chunk[k] = None
             if order is not None:
-                column = pyarrow.chunked_array([piece for at in range(0, len(order), self.CHUNK)
-                                                for piece in column.take(order[at:at + self.CHUNK]).chunks],
-                                               type=dtype.pyarrow_dtype)
+                whole = column.combine_chunks()  # taken from a chunk at a time, Arrow would join them for each take
+                del column
+                column = pyarrow.chunked_array([whole.take(order[at:at + self.CHUNK])
+                                                for at in range(0, len(order), self.CHUNK)], type=dtype.pyarrow_dtype)
+                del whole
             out[name] = pd.array(column, dtype=dtype)
         return pd.DataFrame(out, index=pd.RangeIndex(self._count))
 

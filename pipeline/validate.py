@@ -537,6 +537,11 @@ def _row_keys(name: str, frame: pd.DataFrame) -> pyarrow.Array:
                          type=pyarrow.string())
 
 
+def _not_in(values: pyarrow.Array, others: pyarrow.Array) -> list:
+    """The values of `values` that `others` does not hold, as Python values."""
+    return values.filter(pc.invert(pc.is_in(values, value_set=others))).to_pylist()
+
+
 def _flat(values) -> pyarrow.Array:
     return values.combine_chunks() if isinstance(values, pyarrow.ChunkedArray) else values
 
@@ -548,7 +553,8 @@ def _provenance_failures(tables: dict[str, pd.DataFrame]) -> list[dict]:
     keys of that field), not as one set of a million Python tuples: a thousand-page guide has a million
     values. Each failure is named by dataset, key and field, in the order of those joined by `_SEP`."""
     prov = tables["provenance"]
-    dataset, key, field = (_flat(pyarrow.array(prov[c].array, type=pyarrow.string())) for c in ("dataset", "key", "field"))
+    dataset, key, field = (_flat(pyarrow.array(prov[c].array, type=pyarrow.string()))
+                           for c in ("dataset", "key", "field"))
     missing, stray = set(), set()
     known = pyarrow.array([False] * len(prov), type=pyarrow.bool_())
     for name in F.DATASETS:
@@ -558,8 +564,8 @@ def _provenance_failures(tables: dict[str, pd.DataFrame]) -> list[dict]:
         known = pc.or_(known, pc.and_(in_dataset, pc.is_in(field, value_set=pyarrow.array(columns, pyarrow.string()))))
         for column in columns:
             held = key.filter(pc.and_(in_dataset, pc.equal(field, column)))
-            missing.update((name, k, column) for k in keys.filter(pc.invert(pc.is_in(keys, value_set=held))).to_pylist())
-            stray.update((name, k, column) for k in held.filter(pc.invert(pc.is_in(held, value_set=keys))).to_pylist())
+            missing.update((name, k, column) for k in _not_in(keys, held))
+            stray.update((name, k, column) for k in _not_in(held, keys))
     unknown = pc.invert(pc.fill_null(known, False))
     stray.update(zip(*(a.filter(unknown).to_pylist() for a in (dataset, key, field))))
     missing, stray = (sorted(found, key=_SEP.join) for found in (missing, stray))

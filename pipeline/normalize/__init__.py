@@ -106,7 +106,7 @@ def normalize(raw: RawGuide) -> Guide:
 
 def _normalize(raw: RawGuide) -> Guide:
     facts = document_facts(raw)
-    words = vocabulary(list(raw.lines["text"]) + list(raw.cells["text"]))
+    words = vocabulary(schemas.pylist(raw.lines["text"]) + schemas.pylist(raw.cells["text"]))
     tables.check_no_stray_rows(raw.lines)
     lines = tables.document_lines(raw.lines)
     headings = tables.glossary_headings(lines)

@@ -48,24 +48,25 @@ class Joined:
         self.codes: dict[str, _Code] = {}
         #: Printed table -> (its first page, the settings it prints).
         self.tables: dict[int, tuple[int, tuple[str, ...]]] = {}
-        #: Printed table -> the codes it printed, in printed order.
-        self.printed: dict[int, list[str]] = {}
+        #: Printed table -> the codes it printed, in printed order (a dict for its keys: a thousand-page
+        #: table's eleven thousand codes are looked up as each is read, and once more at the end).
+        self.printed: dict[int, dict[str, None]] = {}
         #: The cells of codes and descriptors printed again: cues of the reading.
         self.cues: list[Used] = []
 
     def table(self, table: int, page: int, settings: tuple[str, ...]) -> None:
         """A printed payment table starts, on `page`, printing `settings`."""
         self.tables.setdefault(table, (page, settings))
-        self.printed.setdefault(table, [])
+        self.printed.setdefault(table, {})
 
     def add(self, row: CodeRow, records: list[Record]) -> list[Record]:
         """The records of one code row that the dataset publishes: all of them for a code seen first, its
         payments (and exclusions a table before did not print) for a code another table printed."""
-        codes = self.printed.setdefault(row.table, [])
+        codes = self.printed.setdefault(row.table, {})
         page = records[0].source_page
         if row.code in codes:
             return records  # its key printed twice: validation lists every row of it
-        codes.append(row.code)
+        codes[row.code] = None
         code_record = next(r for r in records if r.dataset == "codes")
         excluded = frozenset(r.fields["excluded_code"].value for r in records if r.dataset == "exclusions")
         first = self.codes.get(row.code)

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from pipeline import vocab
+from pipeline import schemas, vocab
 from pipeline.errors import LayoutError
 from pipeline.model import Section
 from pipeline.normalize.grids import Grid, Piece
@@ -675,11 +675,11 @@ def read_sections(frames: dict[str, pd.DataFrame], payment_parts: list[Kept], gl
                           "were read", page=payment_parts[0].first_page)
     check_payment_area(payment_parts, lines)
     exclusions = frames["exclusions"]
-    check_notes_outside(lines, set(zip(exclusions["cpt_code"], exclusions["excluded_code"])))
+    check_notes_outside(lines, set(zip(*(schemas.pylist(exclusions[c]) for c in ("cpt_code", "excluded_code")))))
     prov = frames["provenance"]
 
     def pages(*datasets: str) -> list[int]:
-        return [int(p) for p in prov.loc[prov["dataset"].isin(datasets), "page"]]
+        return [int(p) for p in schemas.pylist(prov.loc[prov["dataset"].isin(datasets), "page"])]
 
     title = payment_parts[0].announced
     terms = len(frames["terminology"])
