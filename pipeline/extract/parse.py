@@ -178,36 +178,22 @@ class _Device(PDFLayoutAnalyzer):
         return (x, y)
 
     def render_char(self, matrix, font, fontsize, scaling, rise, cid, ncs, graphicstate) -> float:
+        """A char drawn through pdfminer's own loop: a vertical font's (rare; a horizontal font's are drawn
+        in `render_string_horizontal`), built as an `LTChar` and read from it."""
         glyph = self._glyphs.get((font, cid))
         if glyph is None:
             glyph = self._glyphs[(font, cid)] = self._glyph(font, cid)
-        text, textwidth, vertical, descent, fontname, printing, unmapped = glyph
-        if vertical:
-            item = LTChar(matrix, font, fontsize, scaling, rise, text, textwidth, font.char_disp(cid), ncs,
-                          graphicstate)
-            adv, (x0, y0, x1, y1), size = item.adv, item.bbox, item.size
-        else:
-            adv = textwidth * fontsize * scaling
-            descent = descent * fontsize
-            # pdfminer's apply_matrix_rect over (0, descent + rise, adv, descent + rise + fontsize), inlined
-            # term for term (the same floats): the four corners through the matrix, then their extent.
-            low, high = descent + rise, descent + rise + fontsize
-            a, b, c, d, e, f = matrix
-            left1, bottom1 = a * 0 + c * low + e, b * 0 + d * low + f
-            right1, bottom2 = a * adv + c * low + e, b * adv + d * low + f
-            right2, top1 = a * adv + c * high + e, b * adv + d * high + f
-            left2, top2 = a * 0 + c * high + e, b * 0 + d * high + f
-            x0, y0 = min(left1, left2, right1, right2), min(bottom1, bottom2, top1, top2)
-            x1, y1 = max(left1, left2, right1, right2), max(bottom1, bottom2, top1, top2)
-            size = y1 - y0
+        text, textwidth, _, _, fontname, printing, unmapped = glyph
+        item = LTChar(matrix, font, fontsize, scaling, rise, text, textwidth, font.char_disp(cid), ncs, graphicstate)
+        x0, y0, x1, y1 = item.bbox
         if self._mb_x0 != 0:
             x0, x1 = x0 + self._mb_x0, x1 + self._mb_x0
         self.chars.append({"text": text, "x0": x0, "x1": x1, "top": (self._height - y1) + self._mb_top,
-                           "bottom": (self._height - y0) + self._mb_top, "size": size, "matrix": matrix,
+                           "bottom": (self._height - y0) + self._mb_top, "size": item.size, "matrix": matrix,
                            "fontname": fontname})
         self.glyphs += printing
         self.unmapped += unmapped
-        return adv
+        return item.adv
 
     def _glyph(self, font, cid: int) -> tuple:
         """What `render_char` needs of a font's glyph, as `LTChar` and pdfplumber read it: its text, width,
