@@ -13,6 +13,7 @@ stays a decimal from normalize to Parquet and is never a float on the way.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections import namedtuple
 from functools import cache
 
@@ -25,19 +26,19 @@ from pipeline import fields as F
 
 
 def _memory_pool_that_gives_back() -> None:
-    """Arrow's allocations from jemalloc where Arrow is built with it (Linux and macOS wheels).
+    """Arrow's allocations from the system allocator (the C library's malloc), as Python's own are.
 
-    The default, mimalloc, keeps the memory a frame let go for later use and gives little of it back:
-    sorting a thousand-page guide's provenance (a million values) into one array let go of the same
-    data in small chunks, which stayed held beside it. Measured on a guide of 1,007 pages, the build's
-    peak was 410 MB on mimalloc and 365 MB on jemalloc, outputs the same. Arrow's own setting,
-    ARROW_DEFAULT_MEMORY_POOL, is left to rule where it is set."""
+    Arrow's default, mimalloc, keeps the memory a frame let go for later use and gives little of it back:
+    sorting a thousand-page guide's provenance (a million values) into new arrays let go of the same
+    data in small chunks, which stayed held beside it. Measured on a guide of 1,007 pages, whole build in
+    one process: peak 410 MB on mimalloc, 365 MB on jemalloc; and once the published rows were kept on
+    disk past their first chunks (`Rows`), 320 MB on jemalloc and 298 MB on the system allocator, where
+    what Arrow lets go serves the next of Python's larger allocations, and the reverse. Same speed, outputs
+    the same.
+    Arrow's own setting, ARROW_DEFAULT_MEMORY_POOL, is left to rule where it is set."""
     if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
         return
-    try:
-        pyarrow.set_memory_pool(pyarrow.jemalloc_memory_pool())
-    except (NotImplementedError, pyarrow.ArrowNotImplementedError):
-        pass
+    pyarrow.set_memory_pool(pyarrow.system_memory_pool())
 
 
 _memory_pool_that_gives_back()
@@ -62,17 +63,41 @@ def _column(f: F.Field) -> pa.Column:
 
 
 @cache
-def published(name: str) -> pa.DataFrameSchema:
-    """The strict pandera schema of published table `name`."""
+def published(name: str, unique: bool = True) -> pa.DataFrameSchema:
+    """The strict pandera schema of published table `name`; with `unique=False`, without its check that no
+    primary key repeats (for a frame `keys_ascend` has shown holds none)."""
     table = F.TABLES[name]
     return pa.DataFrameSchema(
         {f.name: _column(f) for f in table.fields},
         name=name,
         strict=True,
         ordered=True,
-        unique=list(table.primary_key),
+        unique=list(table.primary_key) if unique else None,
         report_duplicates="all",
     )
+
+
+def keys_ascend(frame: pd.DataFrame, columns) -> bool:
+    """Is each row's key (its values of `columns`, in that order) greater than the row's before, as Arrow
+    compares them? Then no key repeats: shown by comparing each row with the next, in Arrow, a few bits a
+    row. pandera's check of the same (`unique`) hashes every key, some forty megabytes over a thousand-page
+    guide's provenance; it is left for a frame this cannot clear (a key out of order, repeated, or null,
+    or a column missing), where it finds and names what repeats.
+
+    A published frame comes sorted by its `sort_by` columns, which with the one guide year are its key."""
+    if len(frame) < 2:
+        return True
+    if any(c not in frame.columns for c in columns):
+        return False
+    later = None  # per row but the last: is the next row's key greater, on this column and those after it
+    for c in reversed(list(columns)):
+        values = pyarrow.chunked_array(pyarrow.array(frame[c].array))
+        if values.null_count:
+            return False
+        this, after = values[:-1], values[1:]
+        less = pc.less(this, after)
+        later = less if later is None else pc.or_(less, pc.and_(pc.equal(this, after), later))
+    return pc.all(later, skip_nulls=False).as_py() is True
 
 
 def _raw(name: str, columns: dict[str, pyarrow.DataType]) -> pa.DataFrameSchema:
@@ -120,9 +145,18 @@ class Rows:
     document. So every `CHUNK` rows are turned into Arrow arrays, as `coerce`
     turns them (a few bytes a value), and `frame()` joins the chunks: the same
     frame `coerce` makes of the same rows, for a memory that stays flat.
+
+    The first `HELD` chunks are kept in memory; the chunks after them go to a
+    temporary file as Arrow IPC record batches (`_Spill`), read back a column
+    at a time when the frame is made. A small guide's rows never touch the disk;
+    a thousand-page guide's published rows (some forty megabytes, most of them
+    provenance) are not held while the rest of it is read, nor beside their own
+    sorted copy while the frame is made.
     """
 
     CHUNK = 2048
+    #: Chunks kept in memory before the rest are written to a temporary file (16,384 rows).
+    HELD = 8
 
     def __init__(self, schema: pa.DataFrameSchema):
         self.schema = schema
@@ -130,6 +164,8 @@ class Rows:
         self._dtypes = [col.dtype.type for col in schema.columns.values()]
         self._pending: list[tuple] = []
         self._chunks: list[list] = []  # per chunk, one Arrow array per column
+        #: the chunks after the first HELD, once there are more (False: no temporary file could be written)
+        self._spill: _Spill | None | bool = None
         self._count = 0
 
     def __len__(self) -> int:
@@ -145,8 +181,27 @@ class Rows:
     def _flush(self) -> None:
         if self._pending:
             columns = zip(*self._pending)
-            self._chunks.append([_arrow_array(list(values), dtype) for values, dtype in zip(columns, self._dtypes)])
+            chunk = [_arrow_array(list(values), dtype) for values, dtype in zip(columns, self._dtypes)]
             self._pending = []
+            if len(self._chunks) >= self.HELD and self._spill is not False:
+                try:
+                    if self._spill is None:
+                        self._spill = _Spill(pyarrow.schema([(n, d.pyarrow_dtype)
+                                                             for n, d in zip(self._names, self._dtypes)]))
+                    self._spill.write(chunk)
+                    return
+                except OSError:  # no room for a temporary file: the rows are held, as a small guide's are
+                    self._held_again()
+            self._chunks.append(chunk)
+
+    def _held_again(self) -> None:
+        """The chunks written so far read back into memory, and no more written."""
+        spill, self._spill = self._spill, False
+        if spill is not None:
+            try:
+                self._chunks += [list(chunk) for chunk in zip(*(spill.read(k) for k in range(len(self._names))))]
+            finally:
+                spill.close()
 
     def frame(self, sort_by: tuple[str, ...] = ()) -> pd.DataFrame:
         """The frame of every row added, as `coerce` makes it; with `sort_by`, its rows in that order, as
@@ -162,25 +217,80 @@ class Rows:
         if not self._chunks:
             return coerce([], self.schema)
         chunks, self._chunks = self._chunks, []
+        spill, self._spill = self._spill or None, None
+        try:
+            return self._frame(chunks, spill, sort_by)
+        finally:
+            if spill is not None:
+                spill.close()
+
+    def _frame(self, chunks: list[list], spill: _Spill | None, sort_by: tuple[str, ...]) -> pd.DataFrame:
+        def column(k: int, let_go: bool) -> pyarrow.ChunkedArray:
+            arrays = [chunk[k] for chunk in chunks]
+            if let_go:
+                for chunk in chunks:
+                    chunk[k] = None
+            if spill is not None:
+                arrays += spill.read(k)
+            return pyarrow.chunked_array(arrays, type=self._dtypes[k].pyarrow_dtype)
+
         order = None
         if sort_by:
-            keys = pyarrow.table({c: pyarrow.chunked_array([chunk[self._names.index(c)] for chunk in chunks])
-                                  for c in sort_by})
+            keys = pyarrow.table({c: column(self._names.index(c), let_go=False) for c in sort_by})
             order = pc.sort_indices(keys, sort_keys=[(c, "ascending") for c in sort_by])  # nulls last, the default
             del keys
         out = {}
         for k, (name, dtype) in enumerate(zip(self._names, self._dtypes)):
-            column = pyarrow.chunked_array([chunk[k] for chunk in chunks], type=dtype.pyarrow_dtype)
-            for chunk in chunks:
-                chunk[k] = None
+            values = column(k, let_go=True)
             if order is not None:
-                whole = column.combine_chunks()  # taken from a chunk at a time, Arrow would join them for each take
-                del column
-                column = pyarrow.chunked_array([whole.take(order[at:at + self.CHUNK])
+                whole = values.combine_chunks()  # taken from a chunk at a time, Arrow would join them for each take
+                del values
+                values = pyarrow.chunked_array([whole.take(order[at:at + self.CHUNK])
                                                 for at in range(0, len(order), self.CHUNK)], type=dtype.pyarrow_dtype)
                 del whole
-            out[name] = pd.array(column, dtype=dtype)
+            out[name] = pd.array(values, dtype=dtype)
         return pd.DataFrame(out, index=pd.RangeIndex(self._count))
+
+
+class _Spill:
+    """Chunks of rows written to an unnamed temporary file, each column of each chunk as its own Arrow
+    IPC stream, read back a column at a time (`read`: one array per chunk, as written, and nothing of
+    the other columns). The file has no name to leave behind: the system deletes it when it is closed,
+    or when the process ends, however it ends."""
+
+    def __init__(self, schema: pyarrow.Schema):
+        self._fields = [pyarrow.schema([f]) for f in schema]
+        self._file = tempfile.TemporaryFile(prefix="pipeline-rows-")
+        self._at: list[list[tuple[int, int]]] = [[] for _ in self._fields]  # per column: (offset, size) a chunk
+
+    def write(self, chunk: list) -> None:
+        """One chunk's arrays; all of it written, or none of it counted (an error leaves the file as it was
+        read: each column's chunks before it)."""
+        at = self._file.seek(0, os.SEEK_END)
+        written = []
+        for array, schema in zip(chunk, self._fields):
+            sink = pyarrow.BufferOutputStream()
+            with pyarrow.ipc.new_stream(sink, schema) as writer:
+                writer.write_batch(pyarrow.record_batch([array], schema=schema))
+            data = sink.getvalue()
+            self._file.write(data)
+            written.append((at, data.size))
+            at += data.size
+        self._file.flush()
+        for k, place in enumerate(written):
+            self._at[k].append(place)
+
+    def read(self, k: int) -> list:
+        """Column `k` of every chunk written, in order."""
+        out = []
+        for offset, size in self._at[k]:
+            self._file.seek(offset)
+            with pyarrow.ipc.open_stream(self._file.read(size)) as reader:
+                out.append(reader.read_next_batch().column(0))
+        return out
+
+    def close(self) -> None:
+        self._file.close()
 
 
 def _arrow_array(values: list, dtype: pd.ArrowDtype):

@@ -57,7 +57,40 @@ def test_a_pages_decoded_content_is_let_go_and_read_again_the_same():
         assert len(first) == 2165
 
 
-def test_rows_make_the_frame_coerce_makes():
+@pytest.fixture(params=["held", "spilled", "no temporary file", "disk full"])
+def held(request, monkeypatch):
+    """`Rows` with every chunk in memory; with all but the first written to a temporary file (the files
+    each test made are checked closed, i.e. gone, once its frames are made); with no temporary file to be
+    had; and with the disk full after one chunk (those written are read back, the rest held)."""
+    import errno
+    import tempfile
+
+    if request.param == "held":
+        yield
+        return
+    monkeypatch.setattr(schemas.Rows, "HELD", 1)
+    made, temporary, write = [], tempfile.TemporaryFile, schemas._Spill.write
+
+    def temporary_file(*args, **kwargs):
+        if request.param == "no temporary file":
+            raise FileNotFoundError(errno.ENOENT, "No usable temporary directory found")
+        made.append(temporary(*args, **kwargs))
+        return made[-1]
+
+    def write_one(spill, chunk):
+        if spill._at[0]:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        write(spill, chunk)
+
+    monkeypatch.setattr(schemas.tempfile, "TemporaryFile", temporary_file)
+    if request.param == "disk full":
+        monkeypatch.setattr(schemas._Spill, "write", write_one)
+    yield
+    assert all(f.closed for f in made)
+    assert bool(made) == (request.param != "no temporary file")
+
+
+def test_rows_make_the_frame_coerce_makes(held):
     rng = random.Random(25)
     rows = [{"page": i // 40 + 1, "line": i % 40, "text": f"line {i}", "sup_mask": " " * 6, "size": rng.random(),
              "x0": rng.random() * 600, "top": rng.random() * 800, "x1": 612.5, "bottom": -0.0, "reread": f"line {i}"}
@@ -71,10 +104,14 @@ def test_rows_make_the_frame_coerce_makes():
     assert list(frame.dtypes) == list(expected.dtypes)
     assert frame.to_dict("records") == expected.to_dict("records")
     assert schemas.Rows(schemas.RAW_LINES).frame().equals(schemas.coerce([], schemas.RAW_LINES))
+    # in the chunks the rows were kept in, whether held or read back
+    import pyarrow
+
+    assert [len(c) for c in pyarrow.array(frame["text"].array).chunks] == [schemas.Rows.CHUNK] * 2 + [7]
 
 
 @pytest.mark.parametrize("name", ["payments", "terminology", "provenance"])
-def test_rows_sorted_in_arrow_are_in_the_order_pandas_sorts_them(name):
+def test_rows_sorted_in_arrow_are_in_the_order_pandas_sorts_them(name, held):
     """normalize's frames are sorted by Arrow as the chunks are let go (`Rows.frame(sort_by=...)`): the
     same rows, in the order `sort_values(kind="stable")` gives, over chunks, with ties, nulls and letters
     beyond ASCII."""

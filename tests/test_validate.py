@@ -45,6 +45,34 @@ def test_valid_guide_passes(guide_2022):
     assert len(find_failures(guide_2022.tables, 2022)) == 0
 
 
+def test_a_repeated_key_is_found_in_order_or_not(guide_2022):
+    """That no primary key repeats is shown by the rows' order where it can be (`schemas.keys_ascend`, each
+    key greater than the one before, a few bits a row), and checked by pandera otherwise: a repeat, next
+    to its twin or far from it, is found and named as pandera names it."""
+    from pipeline import fields as F
+    from pipeline.schemas import keys_ascend
+
+    for name, frame in guide_2022.tables.items():
+        assert keys_ascend(frame, F.TABLES[name].primary_key), name
+    prov = guide_2022.tables["provenance"]
+    key = F.TABLES["provenance"].primary_key
+    assert not keys_ascend(prov.iloc[::-1], key)  # out of order: left to pandera
+    assert not keys_ascend(prov.drop(columns="field"), key)
+    nulls = prov.copy()
+    nulls.loc[3, "key"] = None
+    assert not keys_ascend(nulls, key)
+    assert keys_ascend(prov.head(1), key) and keys_ascend(prov.head(0), key)
+    twice = pd.concat([prov.head(3), prov.iloc[[2]], prov.iloc[3:]], ignore_index=True)  # next to its twin
+    assert not keys_ascend(twice, key)
+    apart = pd.concat([prov, prov.iloc[[0]]], ignore_index=True)  # far from it
+    for repeated in (twice, apart):
+        tables = {**guide_2022.tables, "provenance": repeated}
+        failures = find_failures(tables, 2022)
+        assert set(failures["check"]) == {"multiple_fields_uniqueness"}
+        assert len(failures) == 2 * len(key)  # the key's columns, in both rows
+    assert find_failures(guide_2022.tables, 2022).empty
+
+
 def test_all_failures_reported_at_once(guide_2022):
     with pytest.raises(ValidationFailed) as exc:
         validate(broken_copy(guide_2022), 2022)
