@@ -12,4 +12,12 @@ over them. `pipeline.fields` defines every published column once.
 See docs/architecture.md.
 """
 
+import os
+
 __version__ = "0.1.0"
+
+#: Arrow allocates from the C library's malloc, as Python does (why: `schemas._memory_pool_that_gives_back`).
+#: Arrow reads this once, when it is first imported, and its own code (Parquet, IPC, the kernels) asks for
+#: that pool whatever pyarrow is told later; so it is set here, before any stage imports pyarrow. A value
+#: the user set rules.
+os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")

@@ -32,13 +32,16 @@ def _memory_pool_that_gives_back() -> None:
     sorting a thousand-page guide's provenance (a million values) into new arrays let go of the same
     data in small chunks, which stayed held beside it. Measured on a guide of 1,007 pages, whole build in
     one process: peak 410 MB on mimalloc, 365 MB on jemalloc; and once the published rows were kept on
-    disk past their first chunks (`Rows`), 320 MB on jemalloc and 298 MB on the system allocator, where
+    disk past their first chunks (`Rows`), 320 MB on jemalloc and 297 MB on the system allocator, where
     what Arrow lets go serves the next of Python's larger allocations, and the reverse. Same speed, outputs
-    the same.
-    Arrow's own setting, ARROW_DEFAULT_MEMORY_POOL, is left to rule where it is set."""
-    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
-        return
-    pyarrow.set_memory_pool(pyarrow.system_memory_pool())
+    the same; 326 MB if only pyarrow's own calls are told (the Parquet writer and Arrow's other C++ code
+    ask for the pool Arrow chose when it was imported).
+
+    So the package sets Arrow's own setting, ARROW_DEFAULT_MEMORY_POOL, before pyarrow is imported
+    (`pipeline/__init__.py`); where pyarrow was imported first, its calls are told here. A pool the user
+    named in that setting rules."""
+    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL", "system") == "system":
+        pyarrow.set_memory_pool(pyarrow.system_memory_pool())
 
 
 _memory_pool_that_gives_back()
