@@ -85,12 +85,12 @@ def keys_ascend(frame: pd.DataFrame, columns) -> bool:
     compares them? Then no key repeats: shown by comparing each row with the next, in Arrow, a few bits a
     row. pandera's check of the same (`unique`) hashes every key, some forty megabytes over a thousand-page
     guide's provenance; it is left for a frame this cannot clear (a key out of order, repeated, or null,
-    or a column missing), where it finds and names what repeats.
+    a column missing or not held by Arrow), where it finds and names what repeats.
 
     A published frame comes sorted by its `sort_by` columns, which with the one guide year are its key."""
     if len(frame) < 2:
         return True
-    if any(c not in frame.columns for c in columns):
+    if any(c not in frame.columns or not isinstance(frame[c].dtype, pd.ArrowDtype) for c in columns):
         return False
     later = None  # per row but the last: is the next row's key greater, on this column and those after it
     for c in reversed(list(columns)):

@@ -58,6 +58,7 @@ def test_a_repeated_key_is_found_in_order_or_not(guide_2022):
     key = F.TABLES["provenance"].primary_key
     assert not keys_ascend(prov.iloc[::-1], key)  # out of order: left to pandera
     assert not keys_ascend(prov.drop(columns="field"), key)
+    assert not keys_ascend(prov.astype({"key": object}), key)  # a column not held by Arrow: left to pandera
     nulls = prov.copy()
     nulls.loc[3, "key"] = None
     assert not keys_ascend(nulls, key)
