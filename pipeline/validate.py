@@ -43,6 +43,7 @@ import re
 import struct
 import unicodedata
 from collections import Counter
+from contextlib import contextmanager
 
 import pandas as pd
 import pandera.pandas as pa
@@ -297,8 +298,8 @@ def _key(page, x0, top, x1, bottom) -> tuple:
     return int(page), round(float(x0), 2), round(float(top), 2), round(float(x1), 2), round(float(bottom), 2)
 
 
-#: The last guide's `_used` (its `used`, and the map): the three checks of one guide ask for it in turn.
-_LAST_USED: list = [None, None]
+#: The maps `boxes_read` holds open: (the guide's `used`, its `_UsedAt`), innermost last.
+_OPEN: list[tuple] = []
 
 
 class _UsedAt:
@@ -325,11 +326,24 @@ def _packed(key: tuple) -> bytes:
 _KEY = struct.Struct("<i4d")
 
 
+@contextmanager
+def boxes_read(guide):
+    """Inside it, the checks and counts of `guide` share one map of the boxes it read from, made on entry
+    and let go on exit. Outside one, each makes its own. (A thousand-page guide's map is some fifteen
+    megabytes: held to the end of the build, it was part of the build's peak memory.)"""
+    _OPEN.append((guide.used, _UsedAt(guide.used)))
+    try:
+        yield
+    finally:
+        _OPEN.pop()
+
+
 def _used(guide) -> _UsedAt:
-    """The boxes the guide read from, by `_key`."""
-    if _LAST_USED[0] is not guide.used:
-        _LAST_USED[:] = [guide.used, _UsedAt(guide.used)]
-    return _LAST_USED[1]
+    """The boxes the guide read from, by `_key`: the map `boxes_read` holds open for it, or a new one."""
+    for used, at in reversed(_OPEN):
+        if used is guide.used:
+            return at
+    return _UsedAt(guide.used)
 
 
 def _read_tables(guide) -> dict[tuple[int, str], tuple[float, float, float, float]]:

@@ -74,6 +74,19 @@ def test_a_repeated_key_is_found_in_order_or_not(guide_2022):
     assert find_failures(guide_2022.tables, 2022).empty
 
 
+def test_the_checks_share_one_map_of_the_boxes_read_while_it_is_open_and_none_after(guide_2022):
+    """`boxes_read` makes the map of the boxes a guide read from once for its checks and counts, and lets it
+    go on exit (a thousand-page guide's is some fifteen megabytes; it was held to the end of the build)."""
+    from pipeline import validate as V
+
+    with V.boxes_read(guide_2022):
+        inside = V._used(guide_2022)
+        assert V._used(guide_2022) is inside
+        assert all(inside.get(V._key(u.page, *u.box)) == u for u in guide_2022.used)
+    assert V._OPEN == []
+    assert V._used(guide_2022) is not inside and V._used(guide_2022) is not V._used(guide_2022)
+
+
 def test_all_failures_reported_at_once(guide_2022):
     with pytest.raises(ValidationFailed) as exc:
         validate(broken_copy(guide_2022), 2022)

@@ -208,8 +208,8 @@ def child_pipeline(pdf_path: str) -> dict:
     from pipeline.extract import extract
     from pipeline.normalize import normalize
     from pipeline.publish import publish
-    from pipeline.validate import (check_hidden_text, check_readable, check_second_reading, differing_counts,
-                                   hidden_counts, unmapped_counts, validate)
+    from pipeline.validate import (boxes_read, check_hidden_text, check_readable, check_second_reading,
+                                   differing_counts, hidden_counts, unmapped_counts, validate)
     import pipeline.run._preload  # noqa: F401  (what the build's fork server imports once)
 
     guide = normalize(extract(WARM_UP))
@@ -226,10 +226,11 @@ def child_pipeline(pdf_path: str) -> dict:
     validate(guide.tables, guide.guide_year)
     times["validate"] = time.perf_counter() - t
     t = time.perf_counter()
-    check_hidden_text(raw, guide)
-    check_readable(raw, guide)
-    check_second_reading(raw, guide)
-    hidden_counts(raw), unmapped_counts(raw), differing_counts(raw, guide)
+    with boxes_read(guide):  # as `pipeline.run.build.validated` runs them
+        check_hidden_text(raw, guide)
+        check_readable(raw, guide)
+        check_second_reading(raw, guide)
+        hidden_counts(raw), unmapped_counts(raw), differing_counts(raw, guide)
     times["checks"] = time.perf_counter() - t
     t = time.perf_counter()
     with tempfile.TemporaryDirectory() as out:

@@ -193,15 +193,16 @@ def validated(raw, guide):
     and nothing found in the PDF would change a published value or a cue; else the `GuideError` that says which."""
     from dataclasses import replace
 
-    from pipeline.validate import (check_hidden_text, check_readable, check_second_reading, differing_counts,
-                                   hidden_counts, unmapped_counts, validate)
+    from pipeline.validate import (boxes_read, check_hidden_text, check_readable, check_second_reading,
+                                   differing_counts, hidden_counts, unmapped_counts, validate)
 
     validate(guide.tables, guide.guide_year, {name: s.record() for name, s in guide.sections.items()}, guide.layout)
-    check_hidden_text(raw, guide)  # hidden text that reads like a value over or in line with a table read
-    check_readable(raw, guide)  # a glyph no font maps, in a value or a cue
-    check_second_reading(raw, guide)  # every value and cue read twice, by pdfminer and by PDFium
-    return replace(guide, hidden=hidden_counts(raw), unmapped=unmapped_counts(raw),
-                   differing=differing_counts(raw, guide))
+    with boxes_read(guide):  # one map of the boxes read from, for the checks and counts below
+        check_hidden_text(raw, guide)  # hidden text that reads like a value over or in line with a table read
+        check_readable(raw, guide)  # a glyph no font maps, in a value or a cue
+        check_second_reading(raw, guide)  # every value and cue read twice, by pdfminer and by PDFium
+        return replace(guide, hidden=hidden_counts(raw), unmapped=unmapped_counts(raw),
+                       differing=differing_counts(raw, guide))
 
 
 def _parse_in_child(path: Path, passwords=(), on_page=None):
