@@ -69,6 +69,25 @@ def test_a_build_on_a_terminal_names_the_guide_and_its_pages_then_erases_the_lin
     assert stdout.splitlines()[-1] == "1 built, 0 failed"
 
 
+def test_the_guide_being_read_is_named_when_a_file_before_it_was_refused_or_read_once_for_two(tmp_path):
+    """A parser's progress names its own file: not the file at its place in the list of sources, which
+    holds those refused before the parsers start and each copy of a file read once for all its copies."""
+    import shutil
+
+    from pipeline.run.build import build
+
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    (sources / "a-notes.pdf").write_text("not a PDF")  # refused before the parsers start
+    for name in ("b-guide.pdf", "c-copy.pdf"):  # the same bytes: read once, as b-guide.pdf
+        shutil.copyfile(SOURCE_2022, sources / name)
+    shutil.copyfile(LONG, sources / "d-long.pdf")
+    seen = []
+    build(sources, tmp_path / "outputs", jobs=1, on_progress=seen.append)
+    names = {reading.name for progress in seen for reading in progress.reading}
+    assert names == {"b-guide.pdf", "d-long.pdf"}
+
+
 def test_the_first_frame_is_drawn_before_the_heavy_imports(tmp_path):
     """What was imported when the first frame was written: none of the heavy libraries yet."""
     probe = (

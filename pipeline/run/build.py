@@ -434,7 +434,7 @@ def _parse_all(paths, sources, outputs, passwords, fail_fast, jobs, limits, debu
     def report() -> None:
         if on_progress:
             share = sum(d / t for d, t in (pages[i] for i in running if i in pages) if t)
-            reading = tuple(Reading(paths[i].name, *pages.get(i, (0, None))) for i in sorted(running))
+            reading = tuple(Reading(distinct[i].name, *pages.get(i, (0, None))) for i in sorted(running))
             on_progress(Progress(len(outcomes), len(paths), sum(d for d, _ in pages.values()),
                                  sum(t for _, t in pages.values()), len(running),
                                  (len(outcomes) + share) / len(paths), reading))
