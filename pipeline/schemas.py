@@ -265,6 +265,7 @@ class _Spill:
         self._fields = [pyarrow.schema([f]) for f in schema]
         self._file = tempfile.TemporaryFile(prefix="pipeline-rows-")
         self._at: list[list[tuple[int, int]]] = [[] for _ in self._fields]  # per column: (offset, size) a chunk
+        self._cap = _memory_cap()
 
     def write(self, chunk: list) -> None:
         """One chunk's arrays; all of it written, or none of it counted (an error leaves the file as it was
@@ -282,6 +283,11 @@ class _Spill:
         self._file.flush()
         for k, place in enumerate(written):
             self._at[k].append(place)
+        if self._cap is not None and at > self._cap:
+            # the rows count against the limit on the process's memory as if they were held in it: a
+            # document that makes rows without end fills neither the memory nor the disk
+            raise MemoryError(f"the rows written to a temporary file passed {self._cap >> 20} MiB, the limit "
+                              "on this process's memory")
 
     def read(self, k: int) -> list:
         """Column `k` of every chunk written, in order."""
@@ -294,6 +300,17 @@ class _Spill:
 
     def close(self) -> None:
         self._file.close()
+
+
+def _memory_cap() -> int | None:
+    """The limit on this process's address space in bytes (the build's `--memory-limit`, set by its sandbox
+    on each child), or None."""
+    try:
+        import resource
+    except ImportError:  # not a Unix system
+        return None
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    return None if soft == resource.RLIM_INFINITY else soft
 
 
 def _arrow_array(values: list, dtype: pd.ArrowDtype):

@@ -153,6 +153,33 @@ def test_rows_sorted_in_arrow_are_in_the_order_pandas_sorts_them(name, held):
         assert sizes == [schemas.Rows.CHUNK] * 2 + [11]
 
 
+def test_rows_written_to_disk_count_against_the_memory_limit(monkeypatch):
+    """Rows past the first chunks go to a temporary file, which passes for memory: past the process's
+    memory limit (the build's --memory-limit) it stops with the `MemoryError` the sandbox reports as that
+    limit, and the file is closed by the system."""
+    monkeypatch.setattr(schemas.Rows, "HELD", 1)
+    monkeypatch.setattr(schemas, "_memory_cap", lambda: 1_000_000)
+    kept = schemas.Rows(schemas.RAW_LINES)
+    row = {"page": 1, "line": 0, "text": "x" * 40, "sup_mask": "", "size": 7.5, "x0": 1.0, "top": 2.0, "x1": 3.0,
+           "bottom": 4.0, "reread": "x" * 40}
+    with pytest.raises(MemoryError, match="the limit on this process.s memory"):
+        for _ in range(20 * schemas.Rows.CHUNK):
+            kept.add(row)
+    assert 2 * schemas.Rows.CHUNK < len(kept) < 20 * schemas.Rows.CHUNK
+    monkeypatch.setattr(schemas, "_memory_cap", lambda: None)
+    kept = schemas.Rows(schemas.RAW_LINES)
+    for _ in range(20 * schemas.Rows.CHUNK):
+        kept.add(row)
+    assert len(kept.frame()) == 20 * schemas.Rows.CHUNK
+
+
+def test_the_memory_cap_is_the_address_space_limit():
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    assert schemas._memory_cap() == (None if soft == resource.RLIM_INFINITY else soft)
+
+
 def test_rows_take_what_arrow_will_not_as_pandas_does():
     """`Rows` makes each chunk with Arrow directly; a value Arrow will not take as it is (pandas' NA, a
     number printed as text) goes through pandas, so the frame is still the one `coerce` makes."""
