@@ -268,8 +268,8 @@ class _Spill:
         self._cap = _memory_cap()
 
     def write(self, chunk: list) -> None:
-        """One chunk's arrays; all of it written, or none of it counted (an error leaves the file as it was
-        read: each column's chunks before it)."""
+        """One chunk's arrays, counted once all of them are written: an error part way leaves the chunks
+        before it as they were, to be read back."""
         at = self._file.seek(0, os.SEEK_END)
         written = []
         for array, schema in zip(chunk, self._fields):
