@@ -101,66 +101,152 @@ class Used:
 
 class UsedBoxes:
     """Every box normalize read from, one `Used` per box, kept compact: a thousand-page guide reads some
-    hundred thousand boxes, and a `Used` each (with its box's tuple and floats) held to the end of the
-    build was some fifty megabytes.
+    hundred thousand boxes, some four hundred thousand times. A `Used` each (its box's tuple and floats,
+    its name) held to the end of the build was some fifty megabytes, and an index of every box to merge
+    them by some fifteen more. Here a box is a page and four floats in arrays, its name UTF-8 in one
+    buffer, its kind of table a byte: some eight megabytes.
 
     `add` merges a box read again into the one first read (by page and box): it keeps the name it was
     first read under, and is strict, of a table or holding a fact if any reading of it is. Iterating
     gives a `Used` per box, made as it is asked for, in the order the boxes were first read.
+
+    A box is nearly always read again within the few readings after its first (an amount feeds three
+    fields), so `add` merges against the last `RECENT` boxes only and appends the rest; the few boxes
+    read again later (a table's header cell on each page, a code printed twice) are merged, with the
+    same outcome, when the boxes are next looked at (`_merge`, sorting by page and box).
     """
 
-    __slots__ = ("_at", "_pages", "_boxes", "_what", "_strict", "_table", "_value")
+    __slots__ = ("_pages", "_boxes", "_what", "_what_end", "_strict", "_table", "_tables", "_value",
+                 "_kept", "_recent", "_merged")
+
+    #: How many of the last boxes recorded `add` merges against as they come.
+    RECENT = 64
 
     def __init__(self, found=()):
-        self._at: dict[bytes, int] = {}  # the packed page and box (`_packed`) -> position
         self._pages = array("i")
         self._boxes = array("d")  # four per box
-        self._what: list[str] = []
+        self._what = bytearray()  # each name's UTF-8, one after the other
+        self._what_end = array("q")  # where each name ends in `_what`
         self._strict = bytearray()
-        self._table: list[str | None] = []
-        self._value: list[str | None] = []
+        self._table = bytearray()  # an index into `_tables`; 0 is None
+        self._tables: list[str | None] = [None]
+        self._value: dict[int, str] = {}  # by position: the few boxes holding a fact
+        #: the positions of the boxes, once a box recorded again is passed over (`_merge`); None: every one
+        self._kept: array | None = None
+        self._recent: dict[bytes, int] = {}  # the packed page and box (`_packed`) -> position
+        self._merged = True
         self.add(found)
 
     def add(self, found) -> None:
         """Record each `Used` of `found`, merged with a box recorded before."""
-        if self._at is None:
-            self._at = {_packed(page, box): i for i, (page, box) in enumerate(self.boxes())}
+        recent = self._recent
         for u in found:
             key = _packed(u.page, u.box)
-            i = self._at.get(key)
+            i = recent.get(key)
             if i is None:
-                self._at[key] = len(self._what)
+                if len(recent) >= self.RECENT:
+                    recent.clear()
+                if len(recent) < self._boxes_kept():
+                    self._merged = False  # it may be a box read before, no longer among the recent
+                recent[key] = len(self._strict)
+                if self._kept is not None:
+                    self._kept.append(len(self._strict))
                 self._pages.append(u.page)
                 self._boxes.extend(u.box)
-                self._what.append(u.what)
+                self._what += u.what.encode("utf-8")
+                self._what_end.append(len(self._what))
                 self._strict.append(bool(u.strict))
-                self._table.append(u.table)
-                self._value.append(u.value)
+                self._table.append(self._table_code(u.table))
+                if u.value:
+                    self._value[len(self._strict) - 1] = u.value
                 continue
             self._strict[i] = self._strict[i] or bool(u.strict)
-            self._table[i] = self._table[i] or u.table
-            self._value[i] = self._value[i] or u.value
+            if not self._table[i]:
+                self._table[i] = self._table_code(u.table)
+            if u.value and i not in self._value:
+                self._value[i] = u.value
+
+    def _table_code(self, table: str | None) -> int:
+        try:
+            return self._tables.index(table)
+        except ValueError:
+            self._tables.append(table)
+            return len(self._tables) - 1
 
     def done(self) -> "UsedBoxes":
-        """Let go of the index merging needs once every box is recorded (some fifteen megabytes at a thousand
-        pages; the checks find boxes by their own key). It is made again if more boxes come."""
-        self._at = None
+        """Every box recorded: merged, and the recent boxes let go."""
+        self._merge()
+        self._recent = {}
         return self
 
+    def _merge(self) -> None:
+        """Each box recorded more than once made one, as `add` merges: in the place and with the name of its
+        first reading, strict if any reading is, of the table and holding the fact of the first that is.
+        Boxes are the same as `_packed` makes them: the same page and the same floats, 0.0 and -0.0 alike.
+        The later records of a box are left where they are and passed over (`_kept`): the few of them."""
+        if self._merged:
+            return
+        import numpy as np
+
+        n = len(self._strict)
+        live = np.arange(n) if self._kept is None else np.frombuffer(self._kept, dtype=np.int64)
+        pages = np.frombuffer(self._pages, dtype=np.int32)[live]
+        boxes = (np.frombuffer(self._boxes, dtype=np.float64).reshape(n, 4)[live] + 0.0).view(np.int64)
+        order = np.lexsort((boxes[:, 3], boxes[:, 2], boxes[:, 1], boxes[:, 0], pages))  # stable
+        same = pages[order[1:]] == pages[order[:-1]]  # a box the same as the one before it in `order`
+        for k in range(4):
+            same &= boxes[order[1:], k] == boxes[order[:-1], k]
+        del pages, boxes
+        later = np.flatnonzero(same) + 1  # in `order`: each record of a box after its first
+        first = np.maximum.accumulate(np.where(np.concatenate(([True], ~same)), np.arange(len(order)), 0))
+        gone = set()
+        for at in later.tolist():  # in order of position within each box: its readings as they came
+            i, j = int(live[order[first[at]]]), int(live[order[at]])
+            self._strict[i] = self._strict[i] or self._strict[j]
+            if not self._table[i]:
+                self._table[i] = self._table[j]
+            fact = self._value.pop(j, None)
+            if fact and i not in self._value:
+                self._value[i] = fact
+            gone.add(j)
+        if gone:
+            self._kept = array("q", (i for i in live.tolist() if i not in gone))
+        self._recent = {}
+        self._merged = True
+
+    def _boxes_kept(self) -> int:
+        return len(self._strict) if self._kept is None else len(self._kept)
+
     def __len__(self) -> int:
-        return len(self._what)
+        self._merge()
+        return self._boxes_kept()
 
     def __getitem__(self, i: int) -> Used:
-        return Used(self._pages[i], tuple(self._boxes[4 * i:4 * i + 4]), self._what[i], bool(self._strict[i]),
-                    self._table[i], self._value[i])
+        self._merge()
+        if self._kept is not None:
+            i = self._kept[i]
+        return Used(self._pages[i], tuple(self._boxes[4 * i:4 * i + 4]),
+                    self._what[self._what_end[i - 1] if i else 0:self._what_end[i]].decode("utf-8"),
+                    bool(self._strict[i]), self._tables[self._table[i]], self._value.get(i))
 
     def __iter__(self):
         return (self[i] for i in range(len(self)))
 
     def boxes(self):
         """(page, box) of each box, in order, without making its `Used`."""
-        b = self._boxes
-        return ((page, (b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3])) for i, page in enumerate(self._pages))
+        self._merge()
+        b, p = self._boxes, self._pages
+        return ((p[i], (b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3]))
+                for i in (range(len(p)) if self._kept is None else self._kept))
+
+    def __getstate__(self):
+        self._merge()
+        return {name: getattr(self, name) for name in self.__slots__ if name != "_recent"}
+
+    def __setstate__(self, state) -> None:
+        for name, value in state.items():
+            setattr(self, name, value)
+        self._recent = {}
 
     def __eq__(self, other) -> bool:
         return isinstance(other, UsedBoxes) and list(self) == list(other)
@@ -197,8 +283,50 @@ class Section:
 
 
 @dataclass(frozen=True)
+class _ArrowFrame:
+    """A frame of Arrow-backed columns as `Guide` pickles it: each column's chunked Arrow array as it is
+    held. (pandas pickles such a column as one array, joining its chunks first: a thousand-page guide's
+    frames were copied whole to be sent from the parsing child, where Arrow sends each chunk's buffers
+    as they lie, out of band under pickle protocol 5.)"""
+
+    columns: tuple
+    arrays: tuple
+    dtypes: tuple
+    rows: int
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame):
+        """`frame` so, or `frame` itself if it is not one of Arrow columns under a plain row number."""
+        import pyarrow
+
+        index = frame.index
+        if not (isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1 and index.name is None
+                and frame.columns.is_unique and not frame.attrs
+                and all(isinstance(dtype, pd.ArrowDtype) for dtype in frame.dtypes)):
+            return frame
+        return cls(tuple(frame.columns), tuple(pyarrow.chunked_array(pyarrow.array(frame[c].array)) for c in frame.columns),
+                   tuple(frame.dtypes), len(frame))
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame({c: pd.array(a, dtype=d) for c, a, d in zip(self.columns, self.arrays, self.dtypes)},
+                            index=pd.RangeIndex(self.rows))
+
+
+@dataclass(frozen=True)
 class Guide:
-    """A normalized guide: document facts plus the published tables."""
+    """A normalized guide: document facts plus the published tables.
+
+    Pickled (from the parsing child to the build) with each table's Arrow columns in their chunks
+    (`_ArrowFrame`), not joined into one array each as pandas pickles them."""
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["tables"] = {name: _ArrowFrame.of(frame) for name, frame in self.tables.items()}
+        return state
+
+    def __setstate__(self, state) -> None:
+        tables = {name: t.frame() if isinstance(t, _ArrowFrame) else t for name, t in state["tables"].items()}
+        self.__dict__.update({**state, "tables": tables})
 
     guide_year: int
     effective_date: date | None

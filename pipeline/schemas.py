@@ -82,7 +82,7 @@ def published(name: str, unique: bool = True) -> pa.DataFrameSchema:
 
 def keys_ascend(frame: pd.DataFrame, columns) -> bool:
     """Is each row's key (its values of `columns`, in that order) greater than the row's before, as Arrow
-    compares them? Then no key repeats: shown by comparing each row with the next, in Arrow, a few bits a
+    compares them (`in_order`)? Then no key repeats: shown by comparing each row with the next, in Arrow, a few bits a
     row. pandera's check of the same (`unique`) hashes every key, some forty megabytes over a thousand-page
     guide's provenance; it is left for a frame this cannot clear (a key out of order, repeated, or null,
     a column missing or not held by Arrow), where it finds and names what repeats.
@@ -92,14 +92,26 @@ def keys_ascend(frame: pd.DataFrame, columns) -> bool:
         return True
     if any(c not in frame.columns or not isinstance(frame[c].dtype, pd.ArrowDtype) for c in columns):
         return False
-    later = None  # per row but the last: is the next row's key greater, on this column and those after it
-    for c in reversed(list(columns)):
-        values = pyarrow.chunked_array(pyarrow.array(frame[c].array))
-        if values.null_count:
-            return False
+    return in_order([pyarrow.chunked_array(pyarrow.array(frame[c].array)) for c in columns], strict=True) is True
+
+
+def in_order(columns: list, *, strict: bool = False) -> bool | None:
+    """Are the rows of these Arrow columns (a key: the first column, then the next) in ascending order, as
+    Arrow's sort orders them: each row's key at least the row's before (`strict`: greater)? Shown by
+    comparing each row with the next, a few bits a row, where sorting the rows to compare would hold an
+    index of every row and the sort's own memory. None where a column holds a null (to sort, as Arrow
+    does, last), or a float column a NaN: this comparison does not decide it."""
+    if not columns or len(columns[0]) < 2:
+        return True
+    later = None  # per row but the last: is the next row's key greater (or equal), on this column and those after
+    for values in reversed(columns):
+        if values.null_count or (pyarrow.types.is_floating(values.type) and pc.any(pc.is_nan(values)).as_py()):
+            return None
         this, after = values[:-1], values[1:]
-        less = pc.less(this, after)
-        later = less if later is None else pc.or_(less, pc.and_(pc.equal(this, after), later))
+        if later is None:
+            later = pc.less(this, after) if strict else pc.less_equal(this, after)
+        else:
+            later = pc.or_(pc.less(this, after), pc.and_(pc.equal(this, after), later))
     return pc.all(later, skip_nulls=False).as_py() is True
 
 
@@ -325,6 +337,21 @@ def _arrow_array(values: list, dtype: pd.ArrowDtype):
 @cache
 def _row_type(columns: tuple[str, ...]):
     return namedtuple("Row", columns)
+
+
+def whole_columns(frame: pd.DataFrame) -> None:
+    """Each Arrow column of `frame` made one array in place, one column at a time (its chunks let go as it
+    is replaced): the frame the build has always published from, since pandas joined a column's chunks
+    when the frame was pickled back from the parsing child. The values are the same; how Parquet lays out
+    a column past the size of its dictionary page depends on the chunks it is given, so a table of more
+    than `Rows.CHUNK` rows is published the same, byte for byte, as before."""
+    for name in frame.columns:
+        values = frame[name].array
+        if isinstance(frame[name].dtype, pd.ArrowDtype):
+            chunked = pyarrow.chunked_array(pyarrow.array(values))
+            if chunked.num_chunks > 1:
+                frame[name] = pd.array(chunked.combine_chunks(), dtype=frame[name].dtype)
+                del chunked, values
 
 
 def pylist(column: pd.Series) -> list:

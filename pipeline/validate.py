@@ -43,6 +43,7 @@ import re
 import struct
 import unicodedata
 from collections import Counter
+from itertools import islice, repeat
 from contextlib import contextmanager
 
 import pandas as pd
@@ -165,9 +166,10 @@ def _cross_table_failures(tables: dict[str, pd.DataFrame], guide_year: int | Non
 
     if guide_year is not None:
         for name, frame in tables.items():
-            for i, year in enumerate(frame["guide_year"]):
-                if year != guide_year:
-                    out.append(_failure(name, "guide_year", i, year, f"equals the document's year {guide_year}"))
+            years = frame["guide_year"]
+            # compared in one pass (the schemas hold no null year here): a scalar a row was a Python call a row
+            for i in (years != guide_year).to_numpy(dtype=bool, na_value=True).nonzero()[0].tolist():
+                out.append(_failure(name, "guide_year", i, years.iloc[i], f"equals the document's year {guide_year}"))
 
     out += _foreign_key_failures(tables)
 
@@ -304,18 +306,55 @@ _OPEN: list[tuple] = []
 
 class _UsedAt:
     """The boxes a guide read from (`Guide.used`), found by `_key`: a position each, its `Used` made when
-    asked for (a thousand-page guide's hundred thousand `Used` are not held twice)."""
+    asked for (a thousand-page guide's hundred thousand `Used` are not held twice). The keys are packed
+    (`_packed`) side by side in one sorted array, some four megabytes at a thousand pages, where a dict of
+    them was some fifteen; `positions` finds a whole frame's boxes at once."""
 
     def __init__(self, used):
+        import numpy as np
+
         self._used = used
-        self._at = {_packed(_key(page, *box)): i for i, (page, box) in enumerate(used.boxes())}
+        keys = np.frombuffer(_packed_keys((page, *box) for page, box in used.boxes()), dtype=_KEY_DTYPE)
+        #: the positions in key order; of boxes with one key, the last read is found (as a dict keeps it)
+        self._order = np.argsort(keys, kind="stable")
+        self._keys = keys[self._order]
+
+    def _find(self, keys):
+        """Each key's position in `used`, or -1."""
+        import numpy as np
+
+        at = np.searchsorted(self._keys, keys, side="right") - 1
+        found = at >= 0
+        found[found] = self._keys[at[found]] == keys[found]
+        return np.where(found, self._order[np.maximum(at, 0)] if len(self._order) else -1, -1)
+
+    def positions(self, frame: pd.DataFrame):
+        """The position in `used` of each row's box (`page`, `x0`, `top`, `x1`, `bottom`) of `frame`, or -1
+        where it was not read from, as `get` finds it: an iterator, found `schemas.TUPLES_CHUNK` rows at a
+        time (a thousand-page guide's cells' keys at once were some eight megabytes more at the peak)."""
+        import numpy as np
+
+        rows = schemas.tuples(frame, ["page", "x0", "top", "x1", "bottom"])
+        while chunk := list(islice(rows, schemas.TUPLES_CHUNK)):
+            keys = np.frombuffer(_packed_keys(chunk), dtype=_KEY_DTYPE)
+            yield from self._find(keys).tolist()
 
     def get(self, key: tuple):
-        i = self._at.get(_packed(key))
-        return None if i is None else self._used[i]
+        import numpy as np
+
+        i = int(self._find(np.frombuffer(_packed(key), dtype=_KEY_DTYPE))[0])
+        return None if i < 0 else self._used[i]
 
     def __contains__(self, key: tuple) -> bool:
-        return _packed(key) in self._at
+        return self.get(key) is not None
+
+
+def _packed_keys(boxes) -> bytearray:
+    """`_packed(_key(...))` of each (page, x0, top, x1, bottom), one after the other."""
+    out = bytearray()
+    for box in boxes:
+        out += _packed(_key(*box))
+    return out
 
 
 def _packed(key: tuple) -> bytes:
@@ -324,12 +363,15 @@ def _packed(key: tuple) -> bytes:
 
 
 _KEY = struct.Struct("<i4d")
+#: A packed key as NumPy compares it: its bytes in order (equal only when every byte is).
+_KEY_DTYPE = f"S{_KEY.size}"
 
 
 @contextmanager
 def boxes_read(guide):
     """Inside it, the checks and counts of `guide` share one map of the boxes it read from, made on entry
-    and let go on exit. Outside one, each makes its own. (A thousand-page guide's map is some fifteen
+    and let go on exit. (`guide`, here and in the checks: a `Guide`, or the `pipeline.normalize.Reading` it is
+    made from, whose `used` is there before its frames are.) Outside one, each makes its own. (A thousand-page guide's map is some fifteen
     megabytes: held to the end of the build, it was part of the build's peak memory.)"""
     _OPEN.append((guide.used, _UsedAt(guide.used)))
     try:
@@ -481,11 +523,12 @@ def differing_readings(raw, guide=None) -> list[dict]:
     outside the boxes `guide` read (all of them without one): page, box and both readings, for the
     manifest's counts and the report. A cell pdfminer reads empty is left out (PDFium takes any glyph
     that touches a box, so it reads a neighbour's edge there); where a value came from one, it is compared."""
-    used = _used(guide) if guide is not None else {}
     out = []
     for frame in (raw.cells, raw.lines):
-        for row in schemas.tuples(frame, ["page", "text", "sup_mask", "reread", "x0", "top", "x1", "bottom"]):
-            if not row.text.strip() or _key(row.page, row.x0, row.top, row.x1, row.bottom) in used:
+        used = _used(guide).positions(frame) if guide is not None else repeat(-1)
+        for row, i in zip(schemas.tuples(frame, ["page", "text", "sup_mask", "reread", "x0", "top", "x1", "bottom"]),
+                          used):
+            if not row.text.strip() or i >= 0:
                 continue
             if not same_text(row.text, row.sup_mask, row.reread):
                 out.append({"page": int(row.page), "box": (row.x0, row.top, row.x1, row.bottom),
@@ -512,10 +555,11 @@ def check_second_reading(raw, guide) -> None:
     used = _used(guide)
     facts: dict[tuple[int, str], list[str]] = {}
     for frame in (raw.cells, raw.lines):
-        for row in schemas.tuples(frame, ["page", "text", "sup_mask", "reread", "x0", "top", "x1", "bottom"]):
-            u = used.get(_key(row.page, row.x0, row.top, row.x1, row.bottom))
-            if u is None:
+        for row, i in zip(schemas.tuples(frame, ["page", "text", "sup_mask", "reread", "x0", "top", "x1", "bottom"]),
+                          used.positions(frame)):
+            if i < 0:
                 continue
+            u = guide.used[i]
             if "".join(row.text.split()) == "".join(row.reread.split()):
                 same = True  # the same characters: nothing to fold
             elif u.strict:
@@ -573,7 +617,7 @@ def _provenance_failures(tables: dict[str, pd.DataFrame]) -> list[dict]:
     dataset, key, field = (pyarrow.chunked_array(pyarrow.array(prov[c].array, type=pyarrow.string()))
                            for c in ("dataset", "key", "field"))
     missing, stray = set(), set()
-    known = pyarrow.array([False] * len(prov), type=pyarrow.bool_())
+    known = pc.not_equal(dataset, dataset)  # false on every row (a null dataset: no row of the schemas here)
     for name in F.DATASETS:
         columns = F.TABLES[name].value_columns
         keys = _row_keys(name, tables[name])

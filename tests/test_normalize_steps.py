@@ -174,3 +174,48 @@ def test_the_boxes_read_are_merged_as_they_come_and_kept_compact():
     # the merging index let go once every box is recorded, and made again if more come
     used.done().add([Used(4, box, "again", strict=True), Used(5, box, "new")])
     assert list(used) == [*expected[:1], Used(4, box, "on another page", True), *expected[2:], Used(5, box, "new")]
+
+
+def _merged_as_read(found) -> list:
+    """What `UsedBoxes` holds, as the plain merge by page and box it keeps compact would hold it."""
+    from dataclasses import replace
+
+    at: dict = {}
+    for u in found:
+        key = (u.page, tuple(v + 0.0 for v in u.box))
+        if key not in at:
+            at[key] = u
+            continue
+        first = at[key]
+        at[key] = replace(first, strict=first.strict or u.strict, table=first.table or u.table,
+                          value=first.value or u.value)
+    return list(at.values())
+
+
+@pytest.mark.parametrize("recent", [1, 3, 64])
+def test_boxes_read_again_long_after_are_merged_as_if_all_were_at_hand(monkeypatch, recent):
+    """`UsedBoxes.add` merges against its last `RECENT` boxes only; a box read again after those (a
+    header cell on every page, a code printed twice) is merged later, to the same boxes, names, flags,
+    tables and facts, in the same order, as a merge against every box read before."""
+    import pickle
+    import random
+
+    from pipeline.model import Used, UsedBoxes
+
+    monkeypatch.setattr(UsedBoxes, "RECENT", recent)
+    rng = random.Random(7)
+    boxes = [(rng.randint(1, 4), (rng.choice([0.0, -0.0, 10.0]), float(rng.randint(0, 30)), 50.5, 60.25))
+             for _ in range(60)]
+    found = [Used(page, box, f"read {n} é", strict=rng.random() < 0.3,
+                  table=rng.choice([None, None, "payment", "terminology"]),
+                  value=rng.choice([None] * 5 + [f"fact {n}"]))
+             for n, (page, box) in enumerate(rng.choice(boxes) for _ in range(400))]
+    used = UsedBoxes()
+    for at in range(0, len(found), 7):
+        used.add(found[at:at + 7])
+    expected = _merged_as_read(found)
+    assert len(expected) < 60 < len(found) - 300  # boxes read again, near and far
+    assert list(used) == expected and list(used.boxes()) == [(u.page, u.box) for u in expected]
+    assert list(pickle.loads(pickle.dumps(used))) == expected
+    used.done().add(found[:5] + [Used(9, (1.0, 2.0, 3.0, 4.0), "new")])
+    assert list(used) == _merged_as_read(found + [Used(9, (1.0, 2.0, 3.0, 4.0), "new")])

@@ -42,6 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -205,11 +206,14 @@ class _SightClock:
 
 
 def child_pipeline(pdf_path: str) -> dict:
+    """The build's child and parent in one process, stage by stage, as a build runs them
+    (`pipeline.run.build._parse_in_child`): read the tables, check what the PDF showed, let the raw
+    frames go, make the published frames and validate them, publish."""
     from pipeline.extract import extract
-    from pipeline.normalize import normalize
+    from pipeline.normalize import normalize, read
     from pipeline.publish import publish
-    from pipeline.validate import (boxes_read, check_hidden_text, check_readable, check_second_reading,
-                                   differing_counts, hidden_counts, unmapped_counts, validate)
+    from pipeline.run.build import checked
+    from pipeline.validate import validate
     import pipeline.run._preload  # noqa: F401  (what the build's fork server imports once)
 
     guide = normalize(extract(WARM_UP))
@@ -220,23 +224,24 @@ def child_pipeline(pdf_path: str) -> dict:
         raw = extract(Path(pdf_path))
     times["extract"] = time.perf_counter() - t
     t = time.perf_counter()
-    guide = normalize(raw)
+    reading = read(raw)
     times["normalize"] = time.perf_counter() - t
     t = time.perf_counter()
-    validate(guide.tables, guide.guide_year)
-    times["validate"] = time.perf_counter() - t
-    t = time.perf_counter()
-    with boxes_read(guide):  # as `pipeline.run.build.validated` runs them
-        check_hidden_text(raw, guide)
-        check_readable(raw, guide)
-        check_second_reading(raw, guide)
-        hidden_counts(raw), unmapped_counts(raw), differing_counts(raw, guide)
+    counts = checked(raw, reading)
     times["checks"] = time.perf_counter() - t
+    pages = raw.page_count
+    del raw  # as a build lets go of it once checked
+    t = time.perf_counter()
+    guide = replace(reading.guide(), **counts)
+    times["normalize"] += time.perf_counter() - t
+    t = time.perf_counter()
+    validate(guide.tables, guide.guide_year, {name: s.record() for name, s in guide.sections.items()}, guide.layout)
+    times["validate"] = time.perf_counter() - t
     t = time.perf_counter()
     with tempfile.TemporaryDirectory() as out:
         publish(guide, Path(out))
     times["publish"] = time.perf_counter() - t
-    return {"stages": times, "seconds": sum(times.values()), "pages": raw.page_count,
+    return {"stages": times, "seconds": sum(times.values()), "pages": pages,
             "rows": len(guide.tables["codes"]), "peak_mb": _peak_mb(),
             # what #11 added: PDFium inside extract, and the hidden-text and second-reading checks
             "sight": sight.seconds, "read_twice": sight.seconds + times["checks"]}

@@ -19,8 +19,9 @@ line is read a second time from its box by PDFium (`pipeline.extract.reread`),
 into `reread`.
 
 Superscripts are kept, not guessed at: each text comes with `sup_mask`, a string
-as long as the text holding "^" under each character that was printed smaller
-and raised, and " " elsewhere. Normalize decides what a footnote mark means.
+holding "^" under each character that was printed smaller and raised, and " "
+elsewhere, up to the text's length; empty when nothing in the text is raised (its
+readers pad it with spaces, `str.ljust`). Normalize decides what a footnote mark means.
 
 Tables are found by `pipeline.extract.page`: ruled grids from their ruling lines
 (pdfplumber's explicit strategy, fed only with real rules, not shading), and
@@ -102,6 +103,14 @@ def extract(path: Path, password: str | None = None, on_page=None) -> RawGuide:
     )
 
 
+def _kept_mask(row: dict) -> str:
+    """A row's superscript mask as the raw frames keep it: empty when nothing in its text is raised (most
+    cells: their masks of spaces were a fifth of a thousand-page guide's cells). Every reader of a mask
+    pads it with spaces to its text's length."""
+    mask = row["sup_mask"]
+    return mask if "^" in mask else ""
+
+
 @dataclass
 class _Read:
     """What the pages read so far hold: the rows of the raw frames, and what goes on to the next page.
@@ -142,11 +151,11 @@ def _read_page(read: _Read, document, number: int, page) -> None:
         for cells in found.tables:
             read_again(sight, cells)
             for cell in cells:
-                read.cells.add({"page": number, "table": read.tables, **cell})
+                read.cells.add({"page": number, "table": read.tables, **cell, "sup_mask": _kept_mask(cell)})
             read.tables += 1
         read_again(sight, found.lines, lines=True)
     for line in found.lines:
-        read.lines.add({"page": number, **line})
+        read.lines.add({"page": number, **line, "sup_mask": _kept_mask(line)})
     for run in _hidden_runs(number, hidden):
         read.hidden.add(run)
     read.unmapped += unmapped

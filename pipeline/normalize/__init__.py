@@ -94,9 +94,19 @@ UNREADABLE_SHARE = 0.1
 
 
 def normalize(raw: RawGuide) -> Guide:
-    """Turn the raw frames of one guide into typed tables (see module docstring)."""
+    """Turn the raw frames of one guide into typed tables (see module docstring): `read`, then
+    `Reading.guide`."""
+    return read(raw).guide()
+
+
+def read(raw: RawGuide) -> "Reading":
+    """Read every table, value and fact of one guide from its raw frames: all that normalize does but make
+    the published frames (`Reading.guide`, which needs the raw frames no more). Between the two, the
+    checks on what the PDF showed need only the raw frames and the boxes read from (`Reading.used`); a
+    build runs them there and lets the raw frames go before the published frames are made, so a
+    thousand-page guide's two sets of frames are never held at once."""
     try:
-        return _normalize(raw)
+        return _read(raw)
     except GuideError as exc:
         cause = _real_cause(raw, exc)
         if cause is None:
@@ -104,7 +114,38 @@ def normalize(raw: RawGuide) -> Guide:
         raise cause from exc
 
 
-def _normalize(raw: RawGuide) -> Guide:
+class Reading:
+    """One guide as read (`read`), its published rows not yet made frames."""
+
+    def __init__(self, raw: RawGuide, facts: Facts, out: "_Published", parts: dict[str, list], glossary,
+                 lines: list[dict], subheadings: list[dict]):
+        self.guide_year = facts.guide_year
+        #: Every box a published value or a cue was read from (`Guide.used`), for the checks.
+        self.used = out.used.done()
+        self._source = (raw.source_name, raw.sha256, raw.page_count)
+        self._facts, self._out, self._parts, self._glossary = facts, out, parts, glossary
+        self._lines, self._subheadings = lines, subheadings
+
+    def guide(self) -> Guide:
+        """The guide: its rows made frames (`_Published.frames`), its sections and layout recorded. Once."""
+        facts, out, payment, glossary = self._facts, self._out, self._parts["payment"], self._glossary
+        frames = out.frames()
+        if not len(frames["codes"]):
+            raise LayoutError("the payment table has a header but no row with a CPT code", page=payment[0].first_page)
+        warnings: list[dict] = []
+        for part in payment:
+            warnings += [w for w in part.reading.warnings if w not in warnings]
+        source_name, sha256, page_count = self._source
+        return Guide(guide_year=facts.guide_year, effective_date=facts.effective_date, title=facts.title,
+                     document_number=facts.document_number, source_name=source_name, sha256=sha256,
+                     page_count=page_count, footnotes=out.footnotes, tables=frames, warnings=warnings,
+                     used=self.used,
+                     sections=sections.read_sections(frames, payment, glossary, self._lines),
+                     layout={**tables.layout(payment),
+                             **layout_facts(out.forms, out.value_footnotes, self._subheadings)})
+
+
+def _read(raw: RawGuide) -> Reading:
     facts = document_facts(raw)
     words = vocabulary(schemas.pylist(raw.lines["text"]) + schemas.pylist(raw.cells["text"]))
     tables.check_no_stray_rows(raw.lines)
@@ -126,26 +167,12 @@ def _normalize(raw: RawGuide) -> Guide:
         parts[part.reading.kind].append(tables.kept(part) if part.reading.kind == "payment" else part)
     _check_is_the_guide(parts["payment"], facts, raw)
     out.add_rows(stitcher.close(), words)
-    out.joined.check()
-    out.use(out.joined.cues)
-    read = {part.table for part in parts["payment"]} | {part.grid.table for part in parts["terminology"]}
-    unread = grids(raw.cells[~raw.cells["table"].isin(read)])  # only these: a thousand-page table's grids twice is memory
+    out.codes_joined()
+    tables_read = {part.table for part in parts["payment"]} | {part.grid.table for part in parts["terminology"]}
+    unread = grids(raw.cells[~raw.cells["table"].isin(tables_read)])  # only these: a thousand-page table's grids twice is memory
     glossary = sections.read_glossary(headings, parts["terminology"], lines, tables.table_tops(raw.cells), unread)
     out.add_rows(glossary.entries, words)
-    frames = out.frames()
-    if not len(frames["codes"]):
-        raise LayoutError("the payment table has a header but no row with a CPT code",
-                          page=parts["payment"][0].first_page)
-    warnings: list[dict] = []
-    for part in parts["payment"]:
-        warnings += [w for w in part.reading.warnings if w not in warnings]
-    return Guide(guide_year=facts.guide_year, effective_date=facts.effective_date, title=facts.title,
-                 document_number=facts.document_number, source_name=raw.source_name, sha256=raw.sha256,
-                 page_count=raw.page_count, footnotes=out.footnotes, tables=frames, warnings=warnings,
-                 used=out.used.done(),
-                 sections=sections.read_sections(frames, parts["payment"], glossary, lines),
-                 layout={**tables.layout(parts["payment"]),
-                         **layout_facts(out.forms, out.value_footnotes, stitcher.subheadings)})
+    return Reading(raw, facts, out, parts, glossary, lines, stitcher.subheadings)
 
 
 def _check_is_the_guide(payment_parts: list[tables.Kept], facts: Facts, raw: RawGuide) -> None:
@@ -192,10 +219,10 @@ class _Published:
         #: (one per box, merged as it comes; a box feeds several fields, an amount three)
         self.used = UsedBoxes()
         #: What the rows show of the layout (`layout_facts`): each amount's form, the marks split off values.
-        self.forms: list[str] = []
+        self.forms: set[str] = set()
         self.value_footnotes: list[dict] = []
-        #: The payment tables joined by code (one table, or one per setting).
-        self.joined = Joined()
+        #: The payment tables joined by code (one table, or one per setting), until every code row is in.
+        self.joined: Joined | None = Joined()
 
     def add_rows(self, rows, words: frozenset[str]) -> None:
         """Parse each whole row as it comes (so a row's bad value stops the build before a later row's)."""
@@ -203,13 +230,20 @@ class _Published:
             read = values.code_values(row, words) if isinstance(row, CodeRow) else values.term_values(row, words)
             self.footnotes += read.footnotes
             self.value_footnotes += read.footnotes
-            self.forms += read.forms
+            self.forms.update(read.forms)
             records = self.joined.add(row, read.records) if isinstance(row, CodeRow) else read.records
             for record in records:
                 self.rows[record.dataset].add(record.row(self.year))
                 for row in provenance(self.year, record):
                     self.rows["provenance"].add(row)
                 self.use(used(record))
+
+    def codes_joined(self) -> None:
+        """Every code row is in: each code is printed in every payment table (`Joined.check`), and the cells
+        of codes printed again are cues. The map of every code is let go then, not held beside the frames."""
+        self.joined.check()
+        self.use(self.joined.cues)
+        self.joined = None
 
     def use(self, found: list[Used]) -> None:
         """Record the boxes `found` were read from, merged with those recorded before (`UsedBoxes.add`)."""

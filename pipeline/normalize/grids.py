@@ -48,7 +48,8 @@ class Piece:
         return code_text(self.text, self.sup_mask)
 
     def extend(self, other: "Piece") -> "Piece":
-        return Piece(f"{self.text}\n{other.text}", f"{self.sup_mask}\n{other.sup_mask}", self.page, self.box,
+        return Piece(f"{self.text}\n{other.text}", f"{self.sup_mask.ljust(len(self.text))}\n{other.sup_mask}",
+                     self.page, self.box,
                      tuple(dict.fromkeys(self.rows + other.rows)), tuple(dict.fromkeys(self.parts + other.parts)))
 
 

@@ -173,47 +173,74 @@ def parse_source(path: Path, sources_root: Path, passwords=(), on_page=None):
     `passwords` are tried in turn on a PDF that needs one to open;
     `on_page(done, total)` is called after each page read.
     """
-    raw, guide = read_guide(path, passwords, on_page)
-    check_folder_year(path, sources_root, guide.guide_year)
-    return validated(raw, guide)
+    raw, reading = read_guide(path, passwords, on_page)
+    check_folder_year(path, sources_root, reading.guide_year)
+    return validated(raw, reading)
 
 
 def read_guide(path: Path, passwords=(), on_page=None):
-    """Extract and normalize one PDF, wherever it lies (no folder check, not validated): (RawGuide, Guide)."""
-    from pipeline.normalize import normalize
+    """Extract one PDF, wherever it lies, and read its tables (no folder check, not validated):
+    (RawGuide, `pipeline.normalize.Reading`)."""
+    from pipeline.normalize import read
 
     if isinstance(passwords, str):
         passwords = [passwords]
     raw = read_pdf(path, passwords, on_page)
-    return raw, normalize(raw)
+    return raw, read(raw)
 
 
-def validated(raw, guide):
-    """`guide` with its counts of what was found outside the published data, if its tables pass every rule
-    and nothing found in the PDF would change a published value or a cue; else the `GuideError` that says which."""
+def validated(raw, reading):
+    """The guide `reading` holds (`pipeline.normalize.Reading`), with its counts of what was found outside
+    the published data, if nothing found in the PDF would change a published value or a cue (`checked`)
+    and its tables pass every rule (`finished`); else the `GuideError` that says which."""
+    return finished(reading, checked(raw, reading))
+
+
+def checked(raw, reading) -> dict:
+    """Stop if anything found in the PDF would change a published value or a cue; else what was found
+    outside the published data, counted: {hidden, unmapped, differing}, as `Guide` holds them. Needs the
+    raw frames and the boxes read from only (`reading.used`), not the published frames."""
+    from pipeline.validate import (boxes_read, check_hidden_text, check_readable, check_second_reading,
+                                   differing_counts, hidden_counts, unmapped_counts)
+
+    with boxes_read(reading):  # one map of the boxes read from, for the checks and counts below
+        check_hidden_text(raw, reading)  # hidden text that reads like a value over or in line with a table read
+        check_readable(raw, reading)  # a glyph no font maps, in a value or a cue
+        check_second_reading(raw, reading)  # every value and cue read twice, by pdfminer and by PDFium
+        return {"hidden": hidden_counts(raw), "unmapped": unmapped_counts(raw),
+                "differing": differing_counts(raw, reading)}
+
+
+def finished(reading, counts: dict):
+    """The guide `reading` holds, its frames made (`Reading.guide`) with `counts` (`checked`), if its tables
+    pass every rule (`pipeline.validate.validate`)."""
     from dataclasses import replace
 
-    from pipeline.validate import (boxes_read, check_hidden_text, check_readable, check_second_reading,
-                                   differing_counts, hidden_counts, unmapped_counts, validate)
+    from pipeline.validate import validate
 
+    guide = replace(reading.guide(), **counts)
     validate(guide.tables, guide.guide_year, {name: s.record() for name, s in guide.sections.items()}, guide.layout)
-    with boxes_read(guide):  # one map of the boxes read from, for the checks and counts below
-        check_hidden_text(raw, guide)  # hidden text that reads like a value over or in line with a table read
-        check_readable(raw, guide)  # a glyph no font maps, in a value or a cue
-        check_second_reading(raw, guide)  # every value and cue read twice, by pdfminer and by PDFium
-        return replace(guide, hidden=hidden_counts(raw), unmapped=unmapped_counts(raw),
-                       differing=differing_counts(raw, guide))
+    return guide
 
 
 def _parse_in_child(path: Path, passwords=(), on_page=None):
     """What a sandboxed child does for one source: read and validate it (the folder check is the parent's).
 
     Returns (Guide, the password that opened it), so the build state can say which password the guide needs.
+    The raw frames are let go once checked, before the published frames are made (`pipeline.normalize.read`),
+    and the published frames' columns are made whole before they are sent (`schemas.whole_columns`).
     """
-    from pipeline.normalize import normalize
+    from pipeline import schemas
+    from pipeline.normalize import read
 
     raw, password = open_pdf(path, passwords, on_page)
-    return validated(raw, normalize(raw)), password
+    reading = read(raw)
+    counts = checked(raw, reading)
+    del raw
+    guide = finished(reading, counts)
+    for frame in guide.tables.values():
+        schemas.whole_columns(frame)
+    return guide, password
 
 
 def check_name(path: Path) -> None:

@@ -23,14 +23,22 @@ Children are forked from a fork server that has imported the pipeline once, so
 starting one costs milliseconds, and up to `workers` run at once. Pages read are
 reported back over the same pipe as the result, for the progress bar.
 
+The result (a parsed guide: its frames are a thousand-page guide's some fifty
+megabytes) is pickled with its large buffers, the frames' Arrow buffers, out of
+band (pickle protocol 5): each is sent as it lies in the child's memory and
+becomes the parent's buffer as it arrives. Pickled whole, the guide was held a
+second time in each process, as the pickle, beside the guide itself.
+
 `build` decides what runs (`parse_source`) and what a result means; this module
 only runs it safely.
 """
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 import os
+import pickle
 import resource
 import signal
 import time
@@ -39,6 +47,7 @@ from collections import deque
 from dataclasses import dataclass
 from multiprocessing import forkserver
 from multiprocessing.connection import wait
+from multiprocessing.reduction import ForkingPickler
 
 from pipeline.errors import GuideError, ParseLimitExceeded, ParserCrashed, exception_chain
 
@@ -173,10 +182,32 @@ def _child(conn, func, args: tuple, limits: Limits, debug: bool) -> None:
     except BaseException as exc:  # every exception, whatever raised it
         message = ("failed", _failure(exc, limits, progress))
     try:
-        conn.send((*message, _peak_mb()))
+        _send_result(conn, (*message, _peak_mb()))
     except Exception as exc:  # a value that does not pickle is a bug, not a bad PDF
         conn.send(("failed", _failure(exc, limits, progress), _peak_mb()))
     conn.close()
+
+
+#: The first message of a result: how many buffers follow its pickle (`_send_result`).
+_RESULT = "result"
+
+
+def _send_result(conn, message: tuple) -> None:
+    """Send `message` as a pickle whose large buffers follow it, each as it is (protocol 5, out of band):
+    nothing is sent before the whole of it has pickled, so a value that does not pickle sends nothing."""
+    buffers: list[pickle.PickleBuffer] = []
+    data = io.BytesIO()
+    ForkingPickler(data, 5, True, buffers.append).dump(message)
+    conn.send((_RESULT, len(buffers)))
+    conn.send_bytes(data.getbuffer())
+    for buffer in buffers:
+        conn.send_bytes(buffer.raw())
+
+
+def _receive_result(conn, buffers: int) -> tuple:
+    """The message `_send_result` sent, its buffers each the bytes received (EOFError: the child died)."""
+    data = conn.recv_bytes()
+    return pickle.loads(data, buffers=[conn.recv_bytes() for _ in range(buffers)])
 
 
 # ---------------------------------------------------------------- the parent
@@ -226,6 +257,12 @@ def _collect(conn, child: _Running, on_progress) -> Result | None:
         except EOFError:  # closed without a final message
             return _died(child)
         kind = message[0]
+        if kind == _RESULT:
+            try:
+                message = _receive_result(conn, message[1])
+            except EOFError:  # died part way through its answer
+                return _died(child)
+            kind = message[0]
         if kind == "progress":
             child.done, child.total = message[1], message[2]
             child.last_progress = time.monotonic()
