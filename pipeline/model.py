@@ -232,6 +232,11 @@ class UsedBoxes:
     def __iter__(self):
         return (self[i] for i in range(len(self)))
 
+    def holds_fact(self, i: int) -> bool:
+        """Does box `i` hold a fact (`Used.value`)? Without making its `Used`."""
+        self._merge()
+        return (i if self._kept is None else self._kept[i]) in self._value
+
     def boxes(self):
         """(page, box) of each box, in order, without making its `Used`."""
         self._merge()

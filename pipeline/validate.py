@@ -42,8 +42,9 @@ from __future__ import annotations
 import re
 import struct
 import unicodedata
+from array import array
 from collections import Counter
-from itertools import islice, repeat
+from itertools import repeat
 from contextlib import contextmanager
 
 import pandas as pd
@@ -318,6 +319,7 @@ class _UsedAt:
         #: the positions in key order; of boxes with one key, the last read is found (as a dict keeps it)
         self._order = np.argsort(keys, kind="stable")
         self._keys = keys[self._order]
+        self._found: list[tuple[pd.DataFrame, array]] = []  # (frame, `positions`) of each frame passed over
 
     def _find(self, keys):
         """Each key's position in `used`, or -1."""
@@ -328,16 +330,24 @@ class _UsedAt:
         found[found] = self._keys[at[found]] == keys[found]
         return np.where(found, self._order[np.maximum(at, 0)] if len(self._order) else -1, -1)
 
-    def positions(self, frame: pd.DataFrame):
+    def positions(self, frame: pd.DataFrame) -> array:
         """The position in `used` of each row's box (`page`, `x0`, `top`, `x1`, `bottom`) of `frame`, or -1
-        where it was not read from, as `get` finds it: an iterator, found `schemas.TUPLES_CHUNK` rows at a
-        time (a thousand-page guide's cells' keys at once were some eight megabytes more at the peak)."""
+        where it was not read from, as `get` finds it. Found `schemas.TUPLES_CHUNK` rows at a time (a
+        thousand-page guide's cells' keys at once were some eight megabytes more at the peak), once for each
+        frame while the map is open: the checks and counts that pass over a frame share them."""
         import numpy as np
 
-        rows = schemas.tuples(frame, ["page", "x0", "top", "x1", "bottom"])
-        while chunk := list(islice(rows, schemas.TUPLES_CHUNK)):
-            keys = np.frombuffer(_packed_keys(chunk), dtype=_KEY_DTYPE)
-            yield from self._find(keys).tolist()
+        for seen, found in self._found:
+            if seen is frame:
+                return found
+        found = array("q")
+        columns = ["page", "x0", "top", "x1", "bottom"]
+        for start in range(0, len(frame), schemas.TUPLES_CHUNK):
+            part = frame.iloc[start:start + schemas.TUPLES_CHUNK]
+            keys = np.frombuffer(_packed_keys(zip(*(schemas.pylist(part[c]) for c in columns))), dtype=_KEY_DTYPE)
+            found.frombytes(self._find(keys).astype(np.int64).tobytes())
+        self._found.append((frame, found))
+        return found
 
     def get(self, key: tuple):
         import numpy as np
@@ -351,9 +361,10 @@ class _UsedAt:
 
 def _packed_keys(boxes) -> bytearray:
     """`_packed(_key(...))` of each (page, x0, top, x1, bottom), one after the other."""
-    out = bytearray()
-    for box in boxes:
-        out += _packed(_key(*box))
+    out, pack = bytearray(), _KEY.pack
+    for page, x0, top, x1, bottom in boxes:  # `_packed(_key(...))`, inline: a call less a box
+        out += pack(int(page), round(float(x0), 2) + 0.0, round(float(top), 2) + 0.0, round(float(x1), 2) + 0.0,
+                    round(float(bottom), 2) + 0.0)
     return out
 
 
@@ -559,17 +570,15 @@ def check_second_reading(raw, guide) -> None:
                           used.positions(frame)):
             if i < 0:
                 continue
-            u = guide.used[i]
-            if "".join(row.text.split()) == "".join(row.reread.split()):
-                same = True  # the same characters: nothing to fold
-            elif u.strict:
-                same = reading_key(row.text) == reading_key(row.reread, pdfium=True)
-            else:
-                same = same_text(row.text, row.sup_mask, row.reread)
-            if not same:
-                raise ReadingsDisagree(f"{u.what}: the two readings disagree: pdfminer read {_shown(row.text)!r}, "
-                                       f"PDFium read {_shown(row.reread)!r}", page=u.page)
-            if u.value:
+            if "".join(row.text.split()) != "".join(row.reread.split()):  # the same characters: nothing to fold
+                u = guide.used[i]
+                same = reading_key(row.text) == reading_key(row.reread, pdfium=True) if u.strict else \
+                    same_text(row.text, row.sup_mask, row.reread)
+                if not same:
+                    raise ReadingsDisagree(f"{u.what}: the two readings disagree: pdfminer read "
+                                           f"{_shown(row.text)!r}, PDFium read {_shown(row.reread)!r}", page=u.page)
+            if guide.used.holds_fact(i):
+                u = guide.used[i]
                 facts.setdefault((u.page, u.value, u.what), []).append(row.reread)
     for (page, value, what), rereads in facts.items():
         if reading_key(value) not in reading_key("\n".join(rereads), pdfium=True):
