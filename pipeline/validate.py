@@ -44,8 +44,8 @@ import struct
 import unicodedata
 from array import array
 from collections import Counter
-from itertools import repeat
 from contextlib import contextmanager
+from itertools import repeat
 
 import pandas as pd
 import pandera.pandas as pa
@@ -381,9 +381,11 @@ _KEY_DTYPE = f"S{_KEY.size}"
 @contextmanager
 def boxes_read(guide):
     """Inside it, the checks and counts of `guide` share one map of the boxes it read from, made on entry
-    and let go on exit. (`guide`, here and in the checks: a `Guide`, or the `pipeline.normalize.Reading` it is
-    made from, whose `used` is there before its frames are.) Outside one, each makes its own. (A thousand-page guide's map is some fifteen
-    megabytes: held to the end of the build, it was part of the build's peak memory.)"""
+    and let go on exit. Outside one, each makes its own. (A thousand-page guide's map was some fifteen
+    megabytes: held to the end of the build, it was part of the build's peak memory.)
+
+    `guide`, here and in the checks: a `Guide`, or the `pipeline.normalize.Reading` it is made from, whose
+    `used` is there before its frames are."""
     _OPEN.append((guide.used, _UsedAt(guide.used)))
     try:
         yield
