@@ -309,8 +309,8 @@ class _ArrowFrame:
                 and frame.columns.is_unique and not frame.attrs
                 and all(isinstance(dtype, pd.ArrowDtype) for dtype in frame.dtypes)):
             return frame
-        return cls(tuple(frame.columns), tuple(pyarrow.chunked_array(pyarrow.array(frame[c].array)) for c in frame.columns),
-                   tuple(frame.dtypes), len(frame))
+        arrays = tuple(pyarrow.chunked_array(pyarrow.array(frame[c].array)) for c in frame.columns)
+        return cls(tuple(frame.columns), arrays, tuple(frame.dtypes), len(frame))
 
     def frame(self) -> pd.DataFrame:
         return pd.DataFrame({c: pd.array(a, dtype=d) for c, a, d in zip(self.columns, self.arrays, self.dtypes)},
@@ -323,15 +323,6 @@ class Guide:
 
     Pickled (from the parsing child to the build) with each table's Arrow columns in their chunks
     (`_ArrowFrame`), not joined into one array each as pandas pickles them."""
-
-    def __getstate__(self):
-        state = dict(self.__dict__)
-        state["tables"] = {name: _ArrowFrame.of(frame) for name, frame in self.tables.items()}
-        return state
-
-    def __setstate__(self, state) -> None:
-        tables = {name: t.frame() if isinstance(t, _ArrowFrame) else t for name, t in state["tables"].items()}
-        self.__dict__.update({**state, "tables": tables})
 
     guide_year: int
     effective_date: date | None
@@ -360,3 +351,12 @@ class Guide:
     #: `settings`, the care settings the guide prints (`pipeline.normalize.tables.layout`). Other facts of
     #: the shape met (how amounts are printed, marks, subheadings) are keys of their own after these.
     layout: dict = field(default_factory=dict)
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["tables"] = {name: _ArrowFrame.of(frame) for name, frame in self.tables.items()}
+        return state
+
+    def __setstate__(self, state) -> None:
+        tables = {name: t.frame() if isinstance(t, _ArrowFrame) else t for name, t in state["tables"].items()}
+        self.__dict__.update({**state, "tables": tables})

@@ -76,6 +76,11 @@ def validate(tables: dict[str, pd.DataFrame], guide_year: int | None = None,
     return tables
 
 
+def validate_guide(guide) -> None:
+    """`validate` a guide's tables with its year, its record of its sections and the layout it was read in."""
+    validate(guide.tables, guide.guide_year, {name: s.record() for name, s in guide.sections.items()}, guide.layout)
+
+
 def find_failures(tables: dict[str, pd.DataFrame], guide_year: int | None = None,
                   sections: dict[str, dict] | None = None, layout: dict | None = None) -> pd.DataFrame:
     """Every failure of every rule, as a frame with FAILURE_COLUMNS (empty if all pass)."""

@@ -213,7 +213,7 @@ def child_pipeline(pdf_path: str) -> dict:
     from pipeline.normalize import normalize, read
     from pipeline.publish import publish
     from pipeline.run.build import checked
-    from pipeline.validate import validate
+    from pipeline.validate import validate, validate_guide
     import pipeline.run._preload  # noqa: F401  (what the build's fork server imports once)
 
     guide = normalize(extract(WARM_UP))
@@ -235,7 +235,7 @@ def child_pipeline(pdf_path: str) -> dict:
     guide = replace(reading.guide(), **counts)
     times["normalize"] += time.perf_counter() - t
     t = time.perf_counter()
-    validate(guide.tables, guide.guide_year, {name: s.record() for name, s in guide.sections.items()}, guide.layout)
+    validate_guide(guide)
     times["validate"] = time.perf_counter() - t
     t = time.perf_counter()
     with tempfile.TemporaryDirectory() as out:

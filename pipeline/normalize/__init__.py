@@ -169,7 +169,8 @@ def _read(raw: RawGuide) -> Reading:
     out.add_rows(stitcher.close(), words)
     out.codes_joined()
     tables_read = {part.table for part in parts["payment"]} | {part.grid.table for part in parts["terminology"]}
-    unread = grids(raw.cells[~raw.cells["table"].isin(tables_read)])  # only these: a thousand-page table's grids twice is memory
+    # only these: a thousand-page table's grids twice is memory
+    unread = grids(raw.cells[~raw.cells["table"].isin(tables_read)])
     glossary = sections.read_glossary(headings, parts["terminology"], lines, tables.table_tops(raw.cells), unread)
     out.add_rows(glossary.entries, words)
     return Reading(raw, facts, out, parts, glossary, lines, stitcher.subheadings)

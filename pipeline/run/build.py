@@ -213,13 +213,13 @@ def checked(raw, reading) -> dict:
 
 def finished(reading, counts: dict):
     """The guide `reading` holds, its frames made (`Reading.guide`) with `counts` (`checked`), if its tables
-    pass every rule (`pipeline.validate.validate`)."""
+    pass every rule (`pipeline.validate.validate_guide`)."""
     from dataclasses import replace
 
-    from pipeline.validate import validate
+    from pipeline.validate import validate_guide
 
     guide = replace(reading.guide(), **counts)
-    validate(guide.tables, guide.guide_year, {name: s.record() for name, s in guide.sections.items()}, guide.layout)
+    validate_guide(guide)
     return guide
 
 
