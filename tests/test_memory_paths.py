@@ -161,3 +161,16 @@ def test_reading_then_the_guide_is_normalize(raw_2022, guide_2022):
         pd.testing.assert_frame_equal(guide.tables[name], plain.tables[name], check_exact=True)
         pd.testing.assert_frame_equal(guide.tables[name], guide_2022.tables[name], check_exact=True)
     assert (guide.sections, guide.layout, guide.footnotes) == (plain.sections, plain.layout, plain.footnotes)
+
+
+def test_an_answer_cut_off_part_way_reads_as_the_child_dying():
+    """A child that dies after announcing its answer, before all its buffers came, is an EOFError to the
+    parent (`sandbox._collect` reports it as the parsing process dying), not a half-made guide."""
+    receiving, sending = multiprocessing.Pipe(duplex=False)
+    sending.send((sandbox._RESULT, 2))
+    sending.send_bytes(b"not the whole answer")
+    sending.close()
+    kind, buffers = receiving.recv()
+    assert (kind, buffers) == (sandbox._RESULT, 2)
+    with pytest.raises(EOFError):
+        sandbox._receive_result(receiving, buffers)
